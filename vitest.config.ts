@@ -1,0 +1,11 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 120_000,
+    hookTimeout: 900_000,
+    pool: "forks",
+    globalSetup: ["test/support/global-setup.ts"],
+  },
+});
