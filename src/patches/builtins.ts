@@ -1,0 +1,6 @@
+import type { PatchSpec } from "./spec.js";
+
+/** Every built-in patch, in the order they are applied. */
+export function builtinPatches(): PatchSpec[] {
+  return [];
+}
