@@ -1,16 +1,14 @@
 import { cac, type CAC } from "cac";
-import { readFileSync } from "node:fs";
 import { ConfigError, EXIT, UsageError } from "./errors.js";
 import { processIO, type CommandIO } from "./commands/io.js";
 import { registerLauncher } from "./commands/launcher.js";
-
-export const VERSION: string = JSON.parse(
-  readFileSync(new URL("../package.json", import.meta.url), "utf8"),
-).version;
+import { registerPatch } from "./commands/patch.js";
+import { registerRevert } from "./commands/revert.js";
+import { TOOL_VERSION } from "./version.js";
 
 export type CommandRegistrar = (cli: CAC, io: CommandIO, done: (code: number | Promise<number>) => void) => void;
 
-const registrars: CommandRegistrar[] = [registerLauncher];
+const registrars: CommandRegistrar[] = [registerPatch, registerRevert, registerLauncher];
 
 /** Runs the command line; resolves to the exit code. */
 export async function main(argv: string[], io: CommandIO = processIO()): Promise<number> {
@@ -21,7 +19,7 @@ export async function main(argv: string[], io: CommandIO = processIO()): Promise
   };
   for (const register of registrars) register(cli, io, done);
   cli.help();
-  cli.version(VERSION);
+  cli.version(TOOL_VERSION);
   try {
     cli.parse(["node", "clawpatch", ...argv], { run: false });
     if (cli.options.help || cli.options.version) return EXIT.ok;
@@ -30,17 +28,29 @@ export async function main(argv: string[], io: CommandIO = processIO()): Promise
       cli.outputHelp();
       return EXIT.usage;
     }
+    rejectUnknownOptions(cli);
     await cli.runMatchedCommand();
     return await (pending ?? EXIT.ok);
   } catch (error) {
-    if (error instanceof UsageError || (error instanceof Error && error.name === "CACError")) {
-      io.err(`clawpatch: ${error.message}`);
-      return EXIT.usage;
-    }
-    if (error instanceof ConfigError) {
-      io.err(`clawpatch: ${error.message}`);
+    if (error instanceof UsageError || error instanceof ConfigError || (error instanceof Error && error.name === "CACError")) {
+      io.err(`clawpatch: ${(error as Error).message}`);
       return EXIT.usage;
     }
     throw error;
+  }
+}
+
+/** cac accepts any option by default; a typo must be an error, not a silent default. */
+function rejectUnknownOptions(cli: CAC): void {
+  const command = cli.matchedCommand!;
+  const known = new Set<string>(["--", "help", "h", "version", "v"]);
+  for (const option of [...cli.globalCommand.options, ...command.options]) {
+    for (const name of option.names) known.add(name);
+  }
+  for (const key of Object.keys(cli.options)) {
+    if (!known.has(key)) {
+      const flag = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+      throw new UsageError(`unknown option --${flag} for "${command.name}" (see clawpatch ${command.name} --help)`);
+    }
   }
 }

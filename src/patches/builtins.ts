@@ -1,6 +1,7 @@
+import { runtimeOverlay } from "./runtime-overlay.js";
 import type { PatchSpec } from "./spec.js";
 
 /** Every built-in patch, in the order they are applied. */
 export function builtinPatches(): PatchSpec[] {
-  return [];
+  return [runtimeOverlay];
 }

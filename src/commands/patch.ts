@@ -1,0 +1,85 @@
+import { resolve } from "node:path";
+import { createTwoFilesPatch } from "diff";
+import type { CommandRegistrar } from "../cli.js";
+import { loadConfig } from "../config/load.js";
+import { runPatches, type RunReport } from "../engine/run.js";
+import { UsageError } from "../errors.js";
+import { renderReport } from "../verify/report.js";
+import { idList, type CommandIO } from "./io.js";
+
+export interface PatchFlags {
+  root?: string;
+  config?: string;
+  verify?: boolean;
+  dryRun?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+  only?: string | string[];
+  skip?: string | string[];
+}
+
+export const registerPatch: CommandRegistrar = (cli, io, done) => {
+  cli
+    .command("patch", "Apply the patches to every copy of their target packages under --root")
+    .option("--root <dir>", "Project or installed package to patch (default: current directory)")
+    .option("--config <file>", "Config file (default: patches.config.ts in the current directory, else the built-in patches)")
+    .option("--verify", "Write nothing; exit 1 when anything is unpatched or drifted")
+    .option("--dry-run", "Write nothing; print the unified diff of what would change")
+    .option("--json", "Print one JSON document instead of the table")
+    .option("--quiet", "Print only problems and the summary line")
+    .option("--only <ids>", "Only these patch ids (comma-separated)")
+    .option("--skip <ids>", "Skip these patch ids (comma-separated)")
+    .example("clawpatch patch --root /usr/lib/node_modules/openclaw")
+    .example("clawpatch patch --verify --root ~/.openclaw-runtime/openclaw")
+    .action((flags: PatchFlags) => done(patchCommand(flags, io)));
+};
+
+export async function patchCommand(flags: PatchFlags, io: CommandIO): Promise<number> {
+  if (flags.verify && flags.dryRun) throw new UsageError("--verify and --dry-run cannot be combined");
+  const config = await loadConfig({ cwd: io.cwd, ...(flags.config ? { file: flags.config } : {}) });
+  const root = resolve(io.cwd, flags.root ?? ".");
+  const mode = flags.verify ? "verify" : flags.dryRun ? "dry-run" : "patch";
+  const report = await runPatches({
+    root,
+    config,
+    mode,
+    only: idList(flags.only),
+    skip: idList(flags.skip),
+    ...(io.errIsTTY && !flags.json && !flags.quiet
+      ? { onProgress: (n: number, total: number, copy: string) => io.err(`\r\x1b[2K[${n}/${total}] ${copy}`.slice(0, 200) + (n === total ? "\r\x1b[2K" : "")) }
+      : {}),
+  });
+  if (flags.json) {
+    io.out(JSON.stringify(toJson(report), null, 2));
+  } else {
+    if (mode === "dry-run") printDiff(report, io);
+    io.out(renderReport(report, io.colors, { quiet: Boolean(flags.quiet) }));
+  }
+  if (report.refused && !flags.json) io.err(`clawpatch: ${report.refused}`);
+  return report.exitCode;
+}
+
+function toJson(report: RunReport): Omit<RunReport, "changes"> & { changed: string[] } {
+  const { changes, ...rest } = report;
+  return { ...rest, changed: changes.map((c) => c.path) };
+}
+
+function printDiff(report: RunReport, io: CommandIO): void {
+  for (const change of report.changes) {
+    const patch = createTwoFilesPatch(
+      change.before === null ? "/dev/null" : `a/${change.path}`,
+      `b/${change.path}`,
+      change.before ?? "",
+      change.after,
+      undefined,
+      undefined,
+      { context: 2 },
+    );
+    io.out(patch.split("\n").slice(1).map((line) => clampLine(line)).join("\n"));
+  }
+}
+
+/** Minified bundles are one long line: show the neighbourhood of an edit, not megabytes. */
+function clampLine(line: string, max = 400): string {
+  return line.length > max ? `${line.slice(0, max)}… (${line.length - max} more characters)` : line;
+}

@@ -1,0 +1,36 @@
+import lockfile from "proper-lockfile";
+import { join } from "node:path";
+import { UsageError } from "../errors.js";
+
+export const LOCK_NAME = ".clawpatch.lock";
+
+/**
+ * Holds an exclusive lock on a tree while `work` runs. A second run waits for the first
+ * (up to `waitMs`), then does its own work on what the first left.
+ */
+export async function withTreeLock<T>(root: string, work: () => Promise<T>, waitMs = 120_000): Promise<T> {
+  let release: (() => Promise<void>) | undefined;
+  try {
+    release = await lockfile.lock(root, {
+      lockfilePath: join(root, LOCK_NAME),
+      realpath: false,
+      stale: 20_000,
+      update: 5_000,
+      retries: { retries: Math.ceil(waitMs / 250), factor: 1, minTimeout: 250, maxTimeout: 250 },
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ELOCKED") {
+      throw new UsageError(`another clawpatch run holds ${join(root, LOCK_NAME)} for more than ${waitMs / 1000}s; try again when it ends`);
+    }
+    if (code === "EACCES" || code === "EROFS" || code === "EPERM") {
+      throw new UsageError(`cannot write to ${root} (${code}): run as the owner of the tree`);
+    }
+    throw error;
+  }
+  try {
+    return await work();
+  } finally {
+    await release().catch(() => {});
+  }
+}

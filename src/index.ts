@@ -1,0 +1,10 @@
+export { defineConfig, type UserConfig } from "./config/schema.js";
+export { loadConfig, resolveConfig, type ResolvedConfig } from "./config/load.js";
+export type { VllmConfigInput, VllmSettings } from "./config/settings.js";
+export { definePatch, markerFor, type PatchSpec, type PatchTarget, type Expectation } from "./patches/spec.js";
+export { builtinPatches } from "./patches/builtins.js";
+export { insertImportAfterShebang, type InsertImportOptions } from "./transforms/insert-import.js";
+export type { Transform, TransformInput, TransformResult, Site, Asset } from "./transforms/types.js";
+export { runPatches, type RunOptions, type RunReport } from "./engine/run.js";
+export { revertTree, type RevertReport } from "./engine/revert.js";
+export type { Status } from "./verify/status.js";

@@ -1,0 +1,73 @@
+import { posix } from "node:path";
+import type { Program, Statement } from "@babel/types";
+import type { ResolvedSettings, Transform, TransformInput, TransformResult } from "./types.js";
+
+export interface InsertImportOptions {
+  /** Base name of the module written next to each entry, without extension (`clawpatch-overlay`). */
+  moduleName: string;
+  /** Content of the module for the entry's format. `marker` must appear in it. */
+  moduleSource: (settings: ResolvedSettings, format: "esm" | "cjs", marker: string) => string;
+}
+
+/**
+ * Writes a module next to each entry file and imports it as the entry's first statement,
+ * right after the shebang (CJS: after the directive prologue, so `"use strict"` stays a
+ * directive). The import is put on the line after the shebang without adding a line, so
+ * every line number of the entry stays what it was.
+ */
+export function insertImportAfterShebang(options: InsertImportOptions): Transform {
+  return {
+    kind: "insert-import-after-shebang",
+    apply(input: TransformInput): TransformResult {
+      const extension = input.format === "esm" ? "mjs" : "cjs";
+      const modulePath = posix.join(posix.dirname(input.file), `${options.moduleName}.${extension}`);
+      const specifier = `./${options.moduleName}.${extension}`;
+      const assets = [{ path: modulePath, content: options.moduleSource(input.settings, input.format, input.marker) }];
+      const program = input.ast.program;
+      const existing = program.body.find((statement) => importsSpecifier(statement, specifier));
+      if (existing) {
+        const at = existing.loc!.start;
+        return { sites: [{ line: at.line, column: at.column, state: "already", what: `import ${specifier}` }], assets };
+      }
+      const offset = insertionOffset(input.code, program, input.format);
+      const statement = input.format === "esm" ? `import ${JSON.stringify(specifier)};` : `require(${JSON.stringify(specifier)});`;
+      const needsNewline = offset > 0 && input.code[offset - 1] !== "\n";
+      input.edit.appendLeft(offset, `${needsNewline ? "\n" : ""}${input.marker}${statement}`);
+      const { line, column } = lineColumn(input.code, offset);
+      return { sites: [{ line, column, state: "patched", what: `import ${specifier}` }], assets };
+    },
+  };
+}
+
+function importsSpecifier(statement: Statement, specifier: string): boolean {
+  if (statement.type === "ImportDeclaration") return statement.source.value === specifier;
+  if (statement.type !== "ExpressionStatement") return false;
+  const call = statement.expression;
+  return (
+    call.type === "CallExpression" &&
+    call.callee.type === "Identifier" &&
+    call.callee.name === "require" &&
+    call.arguments.length === 1 &&
+    call.arguments[0]!.type === "StringLiteral" &&
+    call.arguments[0]!.value === specifier
+  );
+}
+
+/** Start of the line after the shebang; for CJS, after the directive prologue. */
+function insertionOffset(code: string, program: Program, format: "esm" | "cjs"): number {
+  if (format === "cjs" && program.directives.length > 0) return program.directives[program.directives.length - 1]!.end!;
+  const interpreter = program.interpreter;
+  if (!interpreter) return 0;
+  const newline = code.indexOf("\n", interpreter.end!);
+  return newline === -1 ? code.length : newline + 1;
+}
+
+function lineColumn(code: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = code.indexOf("\n"); i !== -1 && i < offset; i = code.indexOf("\n", i + 1)) {
+    line += 1;
+    lineStart = i + 1;
+  }
+  return { line, column: offset - lineStart };
+}
