@@ -1,4 +1,197 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { CAC } from "cac";
 import type { CommandRegistrar } from "../cli.js";
+import { loadConfig } from "../config/load.js";
+import { UsageError } from "../errors.js";
+import { generateLauncher } from "../launcher/generate.js";
+import { resolveLauncherSettings, type LauncherOverrides } from "../launcher/settings.js";
+import { SCRIPT_NAME, INSTALL_NAME } from "../launcher/units.js";
+import { vllmArgs } from "../launcher/script.js";
+import { writeLauncherFiles } from "../launcher/write.js";
+import type { CommandIO } from "./io.js";
 
-/** `clawpatch launcher`: owned by the launcher work (issue 6). */
-export const registerLauncher: CommandRegistrar = () => {};
+/** clawpatch's own bin script: `bin/clawpatch.js` next to `src/` and `dist/`. */
+export const DEFAULT_CLAWPATCH_BIN = fileURLToPath(new URL("../../bin/clawpatch.js", import.meta.url));
+
+const VALUE_OPTIONS = [
+  "out",
+  "config",
+  "model",
+  "served-model-name",
+  "host",
+  "port",
+  "python",
+  "gpu-memory-utilization",
+  "max-model-len",
+  "tensor-parallel-size",
+  "tool-call-parser",
+  "extra-arg",
+  "runtime",
+  "node",
+  "clawpatch-bin",
+] as const;
+type ValueOption = (typeof VALUE_OPTIONS)[number];
+
+/** `clawpatch launcher`: generates the vLLM preflight launcher and systemd units (issue 6). */
+export const registerLauncher: CommandRegistrar = (cli, io, done) => {
+  cli
+    .command("launcher", "Generate the vLLM launcher (preflight script) and the systemd units")
+    .option("--out <dir>", "Directory to write vllm-launch.sh, the units and INSTALL.md into (required)")
+    .option("--config <file>", "Config file (default: patches.config.ts in the current directory)")
+    .option("--model <model>", "Model: a local directory with config.json, or a Hugging Face hub id")
+    .option("--served-model-name <name>", "vLLM --served-model-name")
+    .option("--host <host>", "Address vLLM listens on (default 127.0.0.1)")
+    .option("--port <port>", "Port vLLM listens on (default 8001)")
+    .option("--python <python>", "Python interpreter with vLLM installed (default python3; prefer an absolute path)")
+    .option("--gpu-memory-utilization <fraction>", "vLLM --gpu-memory-utilization, in (0, 1] (default 0.9)")
+    .option("--max-model-len <n>", "vLLM --max-model-len")
+    .option("--tensor-parallel-size <n>", "vLLM --tensor-parallel-size (default 1)")
+    .option("--tool-call-parser <parser>", "vLLM --tool-call-parser when tool calling is on (default hermes)")
+    .option("--tool-calling", "Serve with --enable-auto-tool-choice (--no-tool-calling: without)")
+    .option("--allow-download", "Let vLLM download a hub model missing from the Hugging Face cache")
+    .option("--extra-arg <arg>", "Extra vLLM argument, repeatable; replaces the config's list (--extra-arg=--flag)")
+    .option("--runtime <dir>", "OpenClaw runtime copy the gateway runs (dist/index.js) and clawpatch verifies")
+    .option("--node <path>", "Node binary for the gateway unit (default: the node running clawpatch)")
+    .option("--clawpatch-bin <path>", "clawpatch bin for the gateway's ExecStartPre (default: this clawpatch)")
+    .option("--json", "Print one JSON document describing what was written")
+    .example("clawpatch launcher --out ~/.local/share/clawpatch --model Qwen/Qwen2.5-7B-Instruct --runtime ~/src/clawd/.runtime/openclaw")
+    .action((options: Record<string, unknown>) => {
+      done(runLauncher(cli, io, options));
+    });
+};
+
+async function runLauncher(cli: CAC, io: CommandIO, options: Record<string, unknown>): Promise<number> {
+  const raw = rawValues(cli.rawArgs.slice(2));
+  const last = (name: ValueOption) => raw.get(name)?.at(-1);
+  const out = last("out");
+  if (out === undefined) throw new UsageError("launcher: --out DIR is required");
+  const config = await loadConfig({ cwd: io.cwd, file: last("config") });
+
+  const overrides: LauncherOverrides = {};
+  const set = <K extends keyof LauncherOverrides>(key: K, value: LauncherOverrides[K] | undefined) => {
+    if (value !== undefined) overrides[key] = value;
+  };
+  set("model", last("model"));
+  set("servedModelName", last("served-model-name"));
+  set("host", last("host"));
+  set("port", integer("--port", last("port")));
+  set("python", last("python"));
+  set("gpuMemoryUtilization", fraction("--gpu-memory-utilization", last("gpu-memory-utilization")));
+  set("maxModelLen", integer("--max-model-len", last("max-model-len")));
+  set("tensorParallelSize", integer("--tensor-parallel-size", last("tensor-parallel-size")));
+  set("toolCallParser", last("tool-call-parser"));
+  set("toolCalling", lastBoolean(options.toolCalling));
+  set("allowDownload", lastBoolean(options.allowDownload));
+  set("extraArgs", raw.get("extra-arg"));
+  set("runtimeDir", last("runtime"));
+
+  const settings = resolveLauncherSettings(config.vllm, overrides, {
+    cwd: io.cwd,
+    outDir: out,
+    node: last("node") ?? process.execPath,
+    clawpatchBin: last("clawpatch-bin") ?? DEFAULT_CLAWPATCH_BIN,
+    generator: `clawpatch ${VERSION}`,
+  });
+  const { files } = generateLauncher(settings);
+  const written = writeLauncherFiles(settings.outDir, files);
+
+  if (options.json) {
+    const contentOf = new Map(files.map((f) => [f.path, f.content]));
+    const document = {
+      out: settings.outDir,
+      config: config.file,
+      files: written.map((w) => ({
+        path: w.path,
+        absolutePath: w.absolutePath,
+        mode: `0${w.mode.toString(8)}`,
+        bytes: w.bytes,
+        sha256: createHash("sha256").update(contentOf.get(w.path)!).digest("hex"),
+        status: w.status,
+      })),
+      vllm: {
+        model: settings.model,
+        host: settings.host,
+        port: settings.port,
+        python: settings.python,
+        args: vllmArgs(settings),
+        toolCalling: settings.toolCalling,
+      },
+      gateway: {
+        runtimeDir: settings.runtimeDir,
+        port: settings.gatewayPort,
+        node: settings.node,
+        clawpatchBin: settings.clawpatchBin,
+        env: { OPENCLAW_VLLM_TOOLCALL: settings.toolCalling.enabled ? "1" : "0" },
+      },
+    };
+    io.out(JSON.stringify(document, null, 2));
+    return 0;
+  }
+  const c = io.colors;
+  for (const w of written) {
+    io.out(`${w.status === "written" ? c.green("wrote    ") : c.dim("unchanged")} ${w.absolutePath}`);
+  }
+  io.out(
+    `vLLM: ${settings.model} on ${settings.host}:${settings.port}, tool calling ${
+      settings.toolCalling.enabled ? `on (${settings.toolCalling.parser})` : "off"
+    }`,
+  );
+  io.out(`next: ${settings.outDir}/${SCRIPT_NAME} --preflight-only, then follow ${settings.outDir}/${INSTALL_NAME}`);
+  return 0;
+}
+
+const VERSION: string = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version;
+
+/**
+ * The raw text of each value option, in order. cac (mri) turns numeric-looking values into
+ * numbers (`1e3` → 1000, `0x10` → 16); values must reach vLLM verbatim, so read them here.
+ */
+export function rawValues(argv: readonly string[]): Map<ValueOption, string[]> {
+  const found = new Map<ValueOption, string[]>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--") break;
+    for (const name of VALUE_OPTIONS) {
+      const flag = `--${name}`;
+      let value: string | undefined;
+      if (arg === flag) {
+        const next = argv[i + 1];
+        if (next === undefined || next.startsWith("-")) {
+          throw new UsageError(`${flag} needs a value (write ${flag}=VALUE for a value that starts with "-")`);
+        }
+        value = next;
+        i++;
+      } else if (arg.startsWith(`${flag}=`)) {
+        value = arg.slice(flag.length + 1);
+      } else {
+        continue;
+      }
+      found.set(name, [...(found.get(name) ?? []), value]);
+      break;
+    }
+  }
+  return found;
+}
+
+function integer(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^[0-9]+$/.test(text)) throw new UsageError(`${flag} must be a whole number, got ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+function fraction(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^(?:0|1)?(?:\.[0-9]+)?$/.test(text) || text === "" || text === "." || !(n > 0 && n <= 1)) {
+    throw new UsageError(`${flag} must be a number in (0, 1], got ${JSON.stringify(text)}`);
+  }
+  return n;
+}
+
+function lastBoolean(value: unknown): boolean | undefined {
+  const v = Array.isArray(value) ? value.at(-1) : value;
+  if (v === undefined) return undefined;
+  return v === true || v === "true";
+}

@@ -1,0 +1,182 @@
+import { isAbsolute, resolve } from "node:path";
+import type { VllmSettings } from "../config/settings.js";
+import { UsageError } from "../errors.js";
+import { systemdExecutableSafe, unitSafe } from "./quote.js";
+
+/** Everything the generator needs, fully resolved: the same value gives the same bytes. */
+export interface LauncherSettings {
+  /** Absolute directory the files are meant for (the unit's ExecStart points into it). */
+  outDir: string;
+  model: string;
+  servedModelName?: string;
+  host: string;
+  port: number;
+  /** Interpreter name (looked up on PATH when the script runs) or path. */
+  python: string;
+  gpuMemoryUtilization: number;
+  maxModelLen?: number;
+  tensorParallelSize: number;
+  allowDownload: boolean;
+  extraArgs: string[];
+  safetyMarginMib: number;
+  startLimitIntervalSec: number;
+  startLimitBurst: number;
+  toolCalling: { enabled: boolean; parser: string };
+  gatewayPort: number;
+  /** Absolute path of the OpenClaw runtime copy the gateway unit executes. */
+  runtimeDir: string;
+  /** Absolute path of the node binary for the gateway and the ExecStartPre verify. */
+  node: string;
+  /** Absolute path of clawpatch's bin script (run with `node`). */
+  clawpatchBin: string;
+  /** Written into headers, e.g. `clawpatch 0.1.0`. */
+  generator: string;
+}
+
+/** What the command line can override (undefined: keep the config's value). */
+export interface LauncherOverrides {
+  model?: string;
+  servedModelName?: string;
+  host?: string;
+  port?: number;
+  python?: string;
+  gpuMemoryUtilization?: number;
+  maxModelLen?: number;
+  tensorParallelSize?: number;
+  toolCallParser?: string;
+  toolCalling?: boolean;
+  allowDownload?: boolean;
+  extraArgs?: string[];
+  runtimeDir?: string;
+}
+
+export interface LauncherPaths {
+  cwd: string;
+  outDir: string;
+  node: string;
+  clawpatchBin: string;
+  generator: string;
+}
+
+/**
+ * vLLM flags the launcher sets itself from the config. Passing them again through extraArgs
+ * would let the server's port or tool-calling flags disagree with the preflight and the gate.
+ */
+export const MANAGED_VLLM_FLAGS: Record<string, string> = {
+  "--model": "--model",
+  "--host": "--host",
+  "--port": "--port",
+  "--served-model-name": "--served-model-name",
+  "--gpu-memory-utilization": "--gpu-memory-utilization",
+  "--tensor-parallel-size": "--tensor-parallel-size",
+  "-tp": "--tensor-parallel-size",
+  "--max-model-len": "--max-model-len",
+  "--enable-auto-tool-choice": "--tool-calling",
+  "--tool-call-parser": "--tool-call-parser",
+};
+
+export function resolveLauncherSettings(
+  vllm: VllmSettings,
+  overrides: LauncherOverrides,
+  paths: LauncherPaths,
+): LauncherSettings {
+  const base = vllm.launcher;
+  const model = overrides.model ?? base.model;
+  if (model === undefined || model === "") {
+    throw new UsageError("no model: pass --model M or set vllm.launcher.model in the config");
+  }
+  const runtime = overrides.runtimeDir ?? base.runtimeDir;
+  if (runtime === undefined || runtime === "") {
+    throw new UsageError(
+      "no OpenClaw runtime for the gateway drop-in: pass --runtime DIR or set vllm.launcher.runtimeDir in the config",
+    );
+  }
+  const extraArgs = overrides.extraArgs && overrides.extraArgs.length > 0 ? overrides.extraArgs : base.extraArgs;
+  for (const arg of extraArgs) {
+    const flag = arg.split("=", 1)[0]!;
+    const instead = MANAGED_VLLM_FLAGS[flag];
+    if (instead) {
+      throw new UsageError(`extra argument ${flag} is set by the launcher itself: use ${instead} instead`);
+    }
+  }
+  const settings: LauncherSettings = {
+    outDir: resolve(paths.cwd, paths.outDir),
+    model,
+    ...((overrides.servedModelName ?? base.servedModelName) !== undefined
+      ? { servedModelName: (overrides.servedModelName ?? base.servedModelName)! }
+      : {}),
+    host: overrides.host ?? base.host,
+    port: overrides.port ?? base.port,
+    python: overrides.python ?? base.python,
+    gpuMemoryUtilization: overrides.gpuMemoryUtilization ?? base.gpuMemoryUtilization,
+    ...((overrides.maxModelLen ?? base.maxModelLen) !== undefined
+      ? { maxModelLen: (overrides.maxModelLen ?? base.maxModelLen)! }
+      : {}),
+    tensorParallelSize: overrides.tensorParallelSize ?? base.tensorParallelSize,
+    allowDownload: overrides.allowDownload ?? base.allowDownload,
+    extraArgs: [...extraArgs],
+    safetyMarginMib: base.safetyMarginMib,
+    startLimitIntervalSec: base.startLimitIntervalSec,
+    startLimitBurst: base.startLimitBurst,
+    toolCalling: {
+      enabled: overrides.toolCalling ?? vllm.toolCalling.enabled,
+      parser: overrides.toolCallParser ?? vllm.toolCalling.parser,
+    },
+    gatewayPort: base.gatewayPort,
+    runtimeDir: resolve(paths.cwd, runtime),
+    node: resolve(paths.cwd, paths.node),
+    clawpatchBin: resolve(paths.cwd, paths.clawpatchBin),
+    generator: paths.generator,
+  };
+  validateLauncherSettings(settings);
+  return settings;
+}
+
+/** Checks what the schema cannot: values that no file format here could carry. */
+export function validateLauncherSettings(s: LauncherSettings): void {
+  const strings: Array<[string, string]> = [
+    ["model", s.model],
+    ["host", s.host],
+    ["python", s.python],
+    ["tool call parser", s.toolCalling.parser],
+    ...(s.servedModelName !== undefined ? [["served model name", s.servedModelName] as [string, string]] : []),
+    ...s.extraArgs.map((a) => ["extra argument", a] as [string, string]),
+  ];
+  for (const [what, value] of strings) {
+    if (value.includes("\0")) throw new UsageError(`${what} contains a NUL byte, which no argv can carry`);
+    if (value === "") throw new UsageError(`${what} is empty`);
+  }
+  if (/\s/.test(s.host)) throw new UsageError(`host ${JSON.stringify(s.host)} contains whitespace`);
+  if (/\s|,/.test(s.toolCalling.parser)) {
+    throw new UsageError(`tool call parser ${JSON.stringify(s.toolCalling.parser)} is not a parser name`);
+  }
+  const intIn = (what: string, n: number, min: number, max: number) => {
+    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${what} must be an integer in ${min}..${max}, got ${n}`);
+  };
+  intIn("port", s.port, 1, 65535);
+  intIn("gateway port", s.gatewayPort, 1, 65535);
+  intIn("tensor parallel size", s.tensorParallelSize, 1, 4096);
+  intIn("safety margin (MiB)", s.safetyMarginMib, 0, 1 << 30);
+  if (s.maxModelLen !== undefined) intIn("max model len", s.maxModelLen, 1, Number.MAX_SAFE_INTEGER);
+  if (!(s.gpuMemoryUtilization > 0 && s.gpuMemoryUtilization <= 1)) {
+    throw new UsageError(`GPU memory utilization must be in (0, 1], got ${s.gpuMemoryUtilization}`);
+  }
+  for (const [what, path] of [
+    ["output directory", s.outDir],
+    ["runtime directory", s.runtimeDir],
+    ["node", s.node],
+    ["clawpatch bin", s.clawpatchBin],
+  ] as const) {
+    if (!isAbsolute(path)) throw new UsageError(`${what} must be an absolute path: ${path}`);
+    if (!unitSafe(path)) throw new UsageError(`${what} contains a control character, which a systemd unit cannot carry`);
+  }
+  // Both become the executable of an Exec line, where systemd rejects quotes and backslashes.
+  for (const [what, path] of [
+    ["output directory", s.outDir],
+    ["node", s.node],
+  ] as const) {
+    if (!systemdExecutableSafe(path)) {
+      throw new UsageError(`${what} ${JSON.stringify(path)} holds a quote or a backslash, which systemd refuses in an executable path`);
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import { spawnSync } from "node:child_process";
+import { chmodSync, cpSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { generateInto, has, tempDir } from "./helpers.js";
+
+const HOSTILE = `/m/a b'c"$(touch /tmp/clawpatch-pwned)\`touch /tmp/clawpatch-pwned2\`%h$HOME\\n;`;
+
+const variants = {
+  defaults: { vllm: { launcher: { model: "Qwen/Qwen2.5-7B-Instruct" } }, overrides: {} },
+  "tool calling, every option": {
+    vllm: {
+      toolCalling: { enabled: true, parser: "qwen3_coder" },
+      launcher: {
+        model: "/srv/models/qwen",
+        servedModelName: "qwen",
+        maxModelLen: 32768,
+        tensorParallelSize: 2,
+        extraArgs: ["--enforce-eager", "--kv-cache-dtype=fp8"],
+        allowDownload: true,
+      },
+    },
+    overrides: {},
+  },
+  "hostile values": {
+    vllm: { toolCalling: { enabled: true } },
+    overrides: { model: HOSTILE, servedModelName: HOSTILE, extraArgs: [HOSTILE], python: HOSTILE },
+  },
+} as const;
+
+/** Output dirs with awkward names too: the unit's ExecStart must quote them. */
+const outNames = ["out", "with space %n $dollar;"];
+
+describe("shellcheck on vllm-launch.sh", () => {
+  for (const [name, v] of Object.entries(variants)) {
+    it.skipIf(!has("shellcheck"))(`finds nothing (${name})`, () => {
+      const dir = tempDir();
+      const { script } = generateInto(dir, v.vllm, v.overrides);
+      const result = spawnSync("shellcheck", ["--shell=bash", script], {
+        encoding: "utf8",
+      });
+      expect(result.stdout + result.stderr).toBe("");
+      expect(result.status).toBe(0);
+    });
+  }
+});
+
+/**
+ * systemd-analyze verify in user mode against the generated files. It exits 0 on warnings,
+ * so the test requires that it prints nothing at all.
+ */
+function verify(unitDir: string, unit: string): { status: number | null; output: string } {
+  const runtime = tempDir("clawpatch-xdg-");
+  chmodSync(runtime, 0o700);
+  const result = spawnSync("systemd-analyze", ["--user", "--man=no", "verify", unit], {
+    encoding: "utf8",
+    env: { ...process.env, XDG_RUNTIME_DIR: runtime, SYSTEMD_UNIT_PATH: `${unitDir}:`, SYSTEMD_LOG_COLOR: "0" },
+  });
+  return { status: result.status, output: result.stdout + result.stderr };
+}
+
+describe("systemd-analyze verify on the generated units", () => {
+  for (const outName of outNames) {
+    for (const [name, v] of Object.entries(variants)) {
+      it.skipIf(!has("systemd-analyze"))(`prints nothing (${name}, out dir "${outName}")`, () => {
+        const root = tempDir();
+        const out = join(root, outName);
+        generateInto(out, v.vllm, v.overrides);
+        // A unit directory the way ~/.config/systemd/user looks after INSTALL.md: the vLLM unit,
+        // OpenClaw's own gateway unit (a stand-in), and the generated drop-in next to it.
+        const units = join(root, "units");
+        mkdirSync(units);
+        cpSync(join(out, "openclaw-vllm.service"), join(units, "openclaw-vllm.service"));
+        cpSync(join(out, "openclaw-gateway.service.d"), join(units, "openclaw-gateway.service.d"), { recursive: true });
+        writeFileSync(
+          join(units, "openclaw-gateway.service"),
+          "[Unit]\nDescription=OpenClaw gateway (stand-in)\n\n[Service]\nExecStart=/bin/true\n\n[Install]\nWantedBy=default.target\n",
+        );
+        for (const unit of ["openclaw-vllm.service", "openclaw-gateway.service"]) {
+          const result = verify(units, unit);
+          expect({ unit, output: result.output }).toEqual({ unit, output: "" });
+          expect(result.status).toBe(0);
+        }
+      });
+    }
+  }
+
+  it.skipIf(!has("systemd-analyze"))("would notice a problem (the check is live)", () => {
+    const units = tempDir();
+    writeFileSync(join(units, "broken.service"), "[Service]\nExecStart=/bin/true\nBogusKey=1\n");
+    expect(verify(units, "broken.service").output).toMatch(/Unknown key/);
+  });
+});
