@@ -42,7 +42,7 @@ describe("network guard helper", () => {
       },
     };
     // rewritten value form: guard(os.networkInterfaces, os)() — called without a receiver
-    const g = guard(os.networkInterfaces, os);
+    const g = guard(os.networkInterfaces, os) as unknown as (this: unknown, ...args: unknown[]) => unknown;
     const out = g(1, "two") as unknown as { result: unknown; self: unknown; args: unknown[] };
     expect(out.result).toBe(result);
     expect(out.self).toBe(os);

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveVllmSettings } from "../../src/config/settings.js";
-import { RUNTIME_SYMBOLS, overlayModuleSource } from "../../src/patches/runtime/sources.js";
+import { RUNTIME_SYMBOLS, overlayImportSource, overlayModuleSource } from "../../src/patches/runtime/sources.js";
 
 const MARKER = "/*@clawpatch runtime-overlay@1*/";
 
@@ -436,6 +436,28 @@ console.log(JSON.stringify({ same: JSON.stringify(os.networkInterfaces()) === be
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ same: true, guarded: "networkInterfaces" });
     expect(r.stderr).toBe("");
+  });
+});
+
+describe("overlay import order", () => {
+  it("the overlay body runs before any other module of an ESM entry with a shebang", async () => {
+    writeFileSync(join(dir, "probe.mjs"), `export const seen = { installed: !!globalThis[Symbol.for(${JSON.stringify(RUNTIME_SYMBOLS.overlayInstalled)})], fetchWrapped: typeof globalThis.fetch[Symbol.for(${JSON.stringify(RUNTIME_SYMBOLS.fetchWrapped)})] === "function" };\n`);
+    const entry = `#!/usr/bin/env node\n${overlayImportSource("esm", "./overlay.mjs", MARKER)}import { seen } from "./probe.mjs";\nconsole.log(JSON.stringify(seen));\n`;
+    const r = await run("entry-order.mjs", entry);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ installed: true, fetchWrapped: true });
+  });
+  it("the same for a CJS entry", async () => {
+    writeFileSync(join(dir, "probe.cjs"), `exports.installed = !!globalThis[Symbol.for(${JSON.stringify(RUNTIME_SYMBOLS.overlayInstalled)})];\n`);
+    const entry = `#!/usr/bin/env node\n${overlayImportSource("cjs", "./overlay.cjs", MARKER)}console.log(JSON.stringify(require("./probe.cjs").installed));\n`;
+    const r = await run("entry-order.cjs", entry);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe("true");
+  });
+  it("overlayImportSource", () => {
+    expect(overlayImportSource("esm", "./clawpatch-overlay.mjs", MARKER)).toBe(`import "./clawpatch-overlay.mjs";${MARKER}\n`);
+    expect(overlayImportSource("cjs", "../dist/clawpatch-overlay.cjs", MARKER)).toBe(`require("../dist/clawpatch-overlay.cjs");${MARKER}\n`);
+    expect(() => overlayImportSource("esm", "clawpatch-overlay.mjs", MARKER)).toThrow(/relative/);
   });
 });
 

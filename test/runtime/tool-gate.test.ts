@@ -267,6 +267,10 @@ describe("robustness", () => {
     const p = { model: "m", get tools(): unknown { throw new Error("boom"); } };
     expect(gate(p, m)).toBe(p);
   });
+  it("a throwing then getter makes the helper return params untouched", () => {
+    const p = { model: "m", tools: TOOLS, get then(): unknown { throw new Error("boom"); } };
+    expect(gate(p, m)).toBe(p);
+  });
   it("a thenable is gated when it resolves", async () => {
     const out = gate(Promise.resolve(payload({ tool_choice: "auto" })), m);
     expect(out).toBeInstanceOf(Promise);

@@ -26,6 +26,9 @@ import { TOOL_GATE_CORE_SOURCE, assertMarker, gateConfigLiteral } from "./tool-g
 /** Packages whose own nested `undici` the overlay also hooks (2026.9.x sends via `@openclaw/ai`). */
 export const OVERLAY_DEFAULT_UNDICI_HOSTS: readonly string[] = ["@openclaw/ai"];
 
+/** Suggested file names for the overlay in a package's `dist/` (the engine may choose others). */
+export const OVERLAY_FILE_NAMES = { esm: "clawpatch-overlay.mjs", cjs: "clawpatch-overlay.cjs" } as const;
+
 export interface OverlayOptions {
   /** Packages (resolved from the overlay's location) whose nested `undici` is hooked too. */
   undiciHosts?: readonly string[];
@@ -403,5 +406,19 @@ ${body}(__clawpatch_require, import.meta.url, "esm");
 ${body}(require, __filename, "cjs");
 `;
   }
+  throw new Error(`overlay format must be "esm" or "cjs", got ${JSON.stringify(format)}`);
+}
+
+/**
+ * The statement that loads the overlay, for insertion right after an entry's shebang (or at
+ * offset 0): `import "<specifier>";` for an ES module entry, `require("<specifier>");` for a
+ * CommonJS one, followed by the marker and a newline. `specifier` is relative to the entry
+ * (e.g. `./clawpatch-overlay.mjs`).
+ */
+export function overlayImportSource(format: "esm" | "cjs", specifier: string, marker: string): string {
+  assertMarker(marker);
+  if (!/^\.\.?\//.test(specifier)) throw new Error(`overlay specifier must be relative ("./..."), got ${JSON.stringify(specifier)}`);
+  if (format === "esm") return `import ${JSON.stringify(specifier)};${marker}\n`;
+  if (format === "cjs") return `require(${JSON.stringify(specifier)});${marker}\n`;
   throw new Error(`overlay format must be "esm" or "cjs", got ${JSON.stringify(format)}`);
 }

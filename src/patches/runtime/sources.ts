@@ -42,13 +42,14 @@ export function toolGateHelperSource(settings: VllmSettings, marker: string): st
 function ${TOOL_GATE_HELPER}(params, model) {
   "use strict";
 ${indent(TOOL_GATE_CORE_SOURCE, "  ")}
-  if (params !== null && (typeof params === "object" || typeof params === "function") && typeof params.then === "function") {
-    return params.then(function (resolved) {
-      return ${TOOL_GATE_HELPER}(resolved, model);
-    });
-  }
-  if (params === null || typeof params !== "object") return params;
+  if (params === null || (typeof params !== "object" && typeof params !== "function")) return params;
   try {
+    if (typeof params.then === "function") {
+      return params.then(function (resolved) {
+        return ${TOOL_GATE_HELPER}(resolved, model);
+      });
+    }
+    if (typeof params !== "object") return params;
     var cfg = ${cfg};
     var gated = __cp_isGatedModel(model, cfg);
     var calling = gated ? __cp_toolCalling(cfg) : { enabled: true, source: "not-gated" };
@@ -89,4 +90,10 @@ export function networkGuardHelperSource(marker: string): string {
   return `${marker}\n${networkGuardFunction()}\n`;
 }
 
-export { overlayModuleSource, OVERLAY_DEFAULT_UNDICI_HOSTS } from "./overlay.js";
+export {
+  overlayModuleSource,
+  overlayImportSource,
+  OVERLAY_DEFAULT_UNDICI_HOSTS,
+  OVERLAY_FILE_NAMES,
+  type OverlayOptions,
+} from "./overlay.js";
