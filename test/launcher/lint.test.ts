@@ -2,11 +2,13 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { VllmConfigInput } from "../../src/config/settings.js";
+import type { LauncherOverrides } from "../../src/launcher/settings.js";
 import { generateInto, has, tempDir } from "./helpers.js";
 
 const HOSTILE = `/m/a b'c"$(touch /tmp/clawpatch-pwned)\`touch /tmp/clawpatch-pwned2\`%h$HOME\\n;`;
 
-const variants = {
+const variants: Record<string, { vllm: VllmConfigInput; overrides: LauncherOverrides }> = {
   defaults: { vllm: { launcher: { model: "Qwen/Qwen2.5-7B-Instruct" } }, overrides: {} },
   "tool calling, every option": {
     vllm: {
@@ -26,7 +28,7 @@ const variants = {
     vllm: { toolCalling: { enabled: true } },
     overrides: { model: HOSTILE, servedModelName: HOSTILE, extraArgs: [HOSTILE], python: HOSTILE },
   },
-} as const;
+};
 
 /** Output dirs with awkward names too: the unit's ExecStart must quote them. */
 const outNames = ["out", "with space %n $dollar;"];

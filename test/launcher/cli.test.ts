@@ -1,0 +1,156 @@
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import pc from "picocolors";
+import { describe, expect, it } from "vitest";
+import { main } from "../../src/cli.js";
+import type { CommandIO } from "../../src/commands/io.js";
+import { tempDir } from "./helpers.js";
+
+function fakeIO(cwd: string) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CommandIO = {
+    out: (t) => void out.push(t),
+    err: (t) => void err.push(t),
+    errIsTTY: false,
+    colors: pc.createColors(false),
+    cwd,
+    env: {},
+  };
+  return { io, out, err };
+}
+
+async function run(cwd: string, ...argv: string[]) {
+  const { io, out, err } = fakeIO(cwd);
+  const code = await main(["launcher", ...argv], io);
+  return { code, out: out.join("\n"), err };
+}
+
+describe("clawpatch launcher (CLI)", () => {
+  it("writes the four files and describes them with --json", async () => {
+    const cwd = tempDir();
+    const r = await run(cwd, "--out", "gen", "--model", "org/model", "--runtime", "rt", "--json");
+    expect(r.err).toEqual([]);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out);
+    expect(doc.out).toBe(join(cwd, "gen"));
+    expect(doc.files.map((f: { path: string }) => f.path)).toEqual([
+      "vllm-launch.sh",
+      "openclaw-vllm.service",
+      "openclaw-gateway.service.d/override.conf",
+      "INSTALL.md",
+    ]);
+    expect(doc.files.map((f: { mode: string }) => f.mode)).toEqual(["0755", "0644", "0644", "0644"]);
+    expect(doc.files.every((f: { status: string }) => f.status === "written")).toBe(true);
+    for (const f of doc.files) {
+      expect(statSync(f.absolutePath).mode & 0o777).toBe(parseInt(f.mode, 8));
+      expect(readFileSync(f.absolutePath).length).toBe(f.bytes);
+    }
+    expect(doc.vllm).toMatchObject({ model: "org/model", host: "127.0.0.1", port: 8001, toolCalling: { enabled: false } });
+    expect(doc.gateway).toMatchObject({ runtimeDir: join(cwd, "rt"), port: 18789, env: { OPENCLAW_VLLM_TOOLCALL: "0" } });
+    const dropIn = readFileSync(join(cwd, "gen/openclaw-gateway.service.d/override.conf"), "utf8");
+    expect(dropIn).toContain(`ExecStart=\nExecStart=${process.execPath} ${join(cwd, "rt/dist/index.js")} gateway --port 18789\n`);
+    expect(dropIn).toMatch(/ExecStartPre=\S+ \S+\/bin\/clawpatch\.js patch --verify --root \S+\/rt\n/);
+    const unit = readFileSync(join(cwd, "gen/openclaw-vllm.service"), "utf8");
+    expect(unit).toContain(`ExecStart=${join(cwd, "gen/vllm-launch.sh")}\n`);
+    for (const line of ["StartLimitIntervalSec=60", "StartLimitBurst=3", "Restart=on-failure", "RestartSec=10", "RestartPreventExitStatus=78", "KillMode=control-group", "WantedBy=default.target"]) {
+      expect(unit).toContain(`${line}\n`);
+    }
+  });
+
+  it("a second run with the same inputs writes nothing new and gives the same bytes", async () => {
+    const cwd = tempDir();
+    const args = ["--out", "gen", "--model", "/m", "--runtime", "/rt", "--json"];
+    const first = JSON.parse((await run(cwd, ...args)).out);
+    const second = JSON.parse((await run(cwd, ...args)).out);
+    expect(second.files.map((f: { status: string }) => f.status)).toEqual(["unchanged", "unchanged", "unchanged", "unchanged"]);
+    expect(second.files.map((f: { sha256: string }) => f.sha256)).toEqual(first.files.map((f: { sha256: string }) => f.sha256));
+  });
+
+  it("reads the config's vllm section; flags override it", async () => {
+    const cwd = tempDir();
+    writeFileSync(
+      join(cwd, "patches.config.ts"),
+      `export default { vllm: { toolCalling: { enabled: true, parser: "mistral" }, launcher: { model: "/models/from-config", runtimeDir: "/rt", port: 9001, extraArgs: ["--enforce-eager"], startLimitBurst: 5 } } };\n`,
+    );
+    const fromConfig = JSON.parse((await run(cwd, "--out", "a", "--json")).out);
+    expect(fromConfig.config).toBe(join(cwd, "patches.config.ts"));
+    expect(fromConfig.vllm.args).toEqual([
+      "--host", "127.0.0.1", "--port", "9001", "--gpu-memory-utilization", "0.9", "--tensor-parallel-size", "1",
+      "--enable-auto-tool-choice", "--tool-call-parser", "mistral", "--enforce-eager",
+    ]);
+    expect(readFileSync(join(cwd, "a/openclaw-vllm.service"), "utf8")).toContain("StartLimitBurst=5\n");
+    expect(readFileSync(join(cwd, "a/openclaw-gateway.service.d/override.conf"), "utf8")).toContain(
+      "Environment=OPENCLAW_VLLM_TOOLCALL=1\n",
+    );
+
+    const r = await run(
+      cwd, "--out", "b", "--json", "--port", "9002", "--no-tool-calling", "--model", "1e3",
+      "--served-model-name=0x10", "--extra-arg=--seed=7", "--extra-arg", "007", "--gpu-memory-utilization", ".85",
+      "--max-model-len", "4096", "--tensor-parallel-size", "2", "--host", "0.0.0.0", "--python", "/opt/venv/bin/python",
+    );
+    expect(r.err).toEqual([]);
+    const doc = JSON.parse(r.out);
+    // values arrive verbatim: no numeric coercion of "1e3", "0x10" or "007"
+    expect(doc.vllm.model).toBe("1e3");
+    expect(doc.vllm.toolCalling).toEqual({ enabled: false, parser: "mistral" });
+    expect(doc.vllm.args).toEqual([
+      "--host", "0.0.0.0", "--port", "9002", "--served-model-name", "0x10", "--gpu-memory-utilization", "0.85",
+      "--tensor-parallel-size", "2", "--max-model-len", "4096", "--seed=7", "007",
+    ]);
+    expect(doc.vllm.python).toBe("/opt/venv/bin/python");
+    expect(readFileSync(join(cwd, "b/openclaw-gateway.service.d/override.conf"), "utf8")).toContain(
+      "Environment=OPENCLAW_VLLM_TOOLCALL=0\n",
+    );
+    const parser = JSON.parse((await run(cwd, "--out", "c", "--json", "--tool-call-parser", "hermes")).out);
+    expect(parser.vllm.toolCalling).toEqual({ enabled: true, parser: "hermes" });
+  });
+
+  it("prints a short human summary without --json", async () => {
+    const cwd = tempDir();
+    const r = await run(cwd, "--out", "gen", "--model", "/m", "--runtime", "/rt");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`wrote     ${join(cwd, "gen/vllm-launch.sh")}`);
+    expect(r.out).toContain("tool calling off");
+  });
+
+  const usageErrors: Array<[string, string[], RegExp]> = [
+    ["a missing model", ["--out", "o", "--runtime", "/rt"], /no model: pass --model M or set vllm\.launcher\.model/],
+    ["a missing --out", ["--model", "/m", "--runtime", "/rt"], /--out DIR is required/],
+    ["a missing runtime", ["--out", "o", "--model", "/m"], /--runtime DIR/],
+    ["a bad port", ["--out", "o", "--model", "/m", "--runtime", "/rt", "--port", "80a"], /--port must be a whole number/],
+    ["a port out of range", ["--out", "o", "--model", "/m", "--runtime", "/rt", "--port", "70000"], /port must be an integer in 1\.\.65535/],
+    ["a bad utilization", ["--out", "o", "--model", "/m", "--runtime", "/rt", "--gpu-memory-utilization", "1.5"], /\(0, 1\]/],
+    ["a managed flag in --extra-arg", ["--out", "o", "--model", "/m", "--runtime", "/rt", "--extra-arg=--port=1"], /use --port instead/],
+    ["a value that starts with - (use --extra-arg=--x)", ["--out", "o", "--model", "/m", "--runtime", "/rt", "--extra-arg", "--x"], /unknown option --x/],
+    ["a flag without its value", ["--out", "o", "--runtime", "/rt", "--model"], /--model.*missing|--model needs a value/],
+    ["a missing --config file", ["--out", "o", "--model", "/m", "--runtime", "/rt", "--config", "nope.ts"], /config file not found/],
+    ["an out dir systemd cannot run from", ["--out", "it's", "--model", "/m", "--runtime", "/rt"], /quote or a backslash/],
+  ];
+  for (const [what, argv, message] of usageErrors) {
+    it(`exits 2 with one line for ${what}, writing nothing`, async () => {
+      const cwd = tempDir();
+      const r = await run(cwd, ...argv, "--json");
+      expect(r.code).toBe(2);
+      expect(r.err).toHaveLength(1);
+      expect(r.err[0]).toMatch(/^clawpatch: /);
+      expect(r.err[0]).toMatch(message);
+      expect(r.out).toBe("");
+      expect(readdirSync(cwd)).toEqual([]);
+    });
+  }
+
+  it("refuses to half-write: a target that is a directory stops everything before any write", async () => {
+    const cwd = tempDir();
+    mkdirSync(join(cwd, "gen/INSTALL.md"), { recursive: true });
+    const r = await run(cwd, "--out", "gen", "--model", "/m", "--runtime", "/rt");
+    expect(r.code).toBe(2);
+    expect(r.err[0]).toMatch(/refusing to replace .*INSTALL\.md: not a regular file/);
+    expect(readdirSync(join(cwd, "gen"))).toEqual(["INSTALL.md"]);
+  });
+
+  it("--help exits 0", async () => {
+    const cwd = tempDir();
+    expect((await run(cwd, "--help")).code).toBe(0);
+  });
+});
