@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveVllmSettings } from "../../src/config/settings.js";
 import { RUNTIME_SYMBOLS, overlayImportSource, overlayModuleSource } from "../../src/patches/runtime/sources.js";
@@ -49,11 +49,11 @@ interface Run {
 
 /** Runs a script file from the temp dir in a child Node (async: the servers live in this process). */
 function run(file: string, source: string, env: Record<string, string> = {}): Promise<Run> {
-  writeFileSync(join(dir, file), source);
+  if (!file.startsWith("/")) writeFileSync(join(dir, file), source);
   const childEnv: Record<string, string> = { GATED: gated, PLAIN: plain, PATH: process.env.PATH ?? "" };
   Object.assign(childEnv, env);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(dir, file)], { cwd: dir, env: childEnv });
+    const child = spawn(process.execPath, [file.startsWith("/") ? file : join(dir, file)], { cwd: dir, env: childEnv });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -395,6 +395,58 @@ console.log(JSON.stringify(globalThis[Symbol.for(${JSON.stringify(RUNTIME_SYMBOL
       expect(r.stderr).toBe("");
     } finally {
       rmSync(bare, { recursive: true, force: true });
+    }
+  });
+});
+
+/**
+ * A real `undici` already on this machine (no download): CLAWPATCH_TEST_UNDICI_DIR, this repo's
+ * node_modules, or the copy npm vendors next to the running Node.
+ */
+function realUndiciDir(): string | null {
+  const candidates = [
+    process.env.CLAWPATCH_TEST_UNDICI_DIR,
+    join(process.cwd(), "node_modules", "undici"),
+    join(dirname(process.execPath), "..", "lib", "node_modules", "npm", "node_modules", "undici"),
+  ];
+  return candidates.find((c): c is string => !!c && existsSync(join(c, "index.js"))) ?? null;
+}
+const REAL_UNDICI = realUndiciDir();
+if (!REAL_UNDICI) {
+  console.warn("[test/runtime/overlay] no real undici found (set CLAWPATCH_TEST_UNDICI_DIR): real-undici test skipped; the fake-undici tests still prove the export swap");
+}
+
+describe.skipIf(!REAL_UNDICI)("runtime overlay and a real undici package", () => {
+  it("sanitises a request sent with undici's fetch and a dispatcher, and passes other hosts through", async () => {
+    const app = mkdtempSync(join(tmpdir(), "clawpatch-overlay-real-undici-"));
+    try {
+      mkdirSync(join(app, "node_modules"));
+      symlinkSync(REAL_UNDICI!, join(app, "node_modules", "undici"), "dir");
+      writeFileSync(join(app, "overlay.mjs"), overlayModuleSource(resolveVllmSettings({ endpoints: [gated] }), "esm", MARKER));
+      writeFileSync(
+        join(app, "main.mjs"),
+        `import "./overlay.mjs";
+import { fetch, Agent } from "undici";
+const dispatcher = new Agent({ keepAliveTimeout: 10 });
+const body = ${JSON.stringify(PAYLOAD_JSON)};
+const a = await fetch(process.env.GATED + "/real-undici/v1/chat/completions", { method: "POST", body, dispatcher, headers: { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) } });
+const b = await fetch(process.env.PLAIN + "/real-undici/plain", { method: "POST", body, dispatcher });
+let code = null;
+process.env.OPENCLAW_STRICT_TOOL_PAYLOAD = "1";
+try { await fetch(process.env.GATED + "/real-undici/strict", { method: "POST", body, dispatcher }); } catch (e) { code = e.code; }
+console.log(JSON.stringify([a.status, b.status, code]));
+await dispatcher.close();
+`,
+      );
+      const r = await run(join(app, "main.mjs"), "");
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toEqual([200, 200, "TOOL_PAYLOAD_SANITIZER_BYPASSED"]);
+      expect(JSON.parse(at("/real-undici/v1/")[0]!.body.toString())).toEqual({ model: "qwen-local", messages: PAYLOAD.messages, stream: false });
+      expect(at("/real-undici/plain")[0]!.body.toString()).toBe(PAYLOAD_JSON);
+      expect(at("/real-undici/strict")).toHaveLength(0);
+      expect(jsonLines(r.stderr).find((l) => l.msg === "tool_payload_sanitized")).toMatchObject({ via: "undici.fetch" });
+    } finally {
+      rmSync(app, { recursive: true, force: true });
     }
   });
 });
