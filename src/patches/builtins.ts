@@ -1,7 +1,8 @@
 import { runtimeOverlay } from "./runtime-overlay.js";
 import type { PatchSpec } from "./spec.js";
+import { vllmToolGate } from "./vllm-tool-gate.js";
 
 /** Every built-in patch, in the order they are applied. */
 export function builtinPatches(): PatchSpec[] {
-  return [runtimeOverlay];
+  return [vllmToolGate, runtimeOverlay];
 }

@@ -1,0 +1,94 @@
+import { TOOL_GATE_HELPER, toolGateHelperSource } from "./runtime/sources.js";
+import { wrapReturnValues } from "../transforms/wrap-returns.js";
+import { definePatch } from "./spec.js";
+
+/**
+ * Where each published version builds the chat-completions payload (measured on the registry's
+ * tarballs; the versions sampled are listed in docs/real-shapes.md):
+ *
+ * - pi-ai, every version (`@mariozechner/pi-ai` 0.5.x–0.73.x, `@earendil-works/pi-ai` 0.74+):
+ *   `buildParams(model, context, options[, compat = getCompat(model), cacheRetention])` in
+ *   `dist/providers/openai-completions.js`, moved to `dist/api/openai-completions.js` in the
+ *   0.80 line. `convertMessages` in the same file also ends with `return params;` (decoy).
+ * - openclaw up to 2026.3.x: nothing of its own; it calls pi-ai (a dependency, patched there).
+ * - openclaw 2026.4.x–2026.6.x: a vendored pi-ai `buildParams` in `dist/openai-completions-*.js`
+ *   AND its own transport `buildOpenAICompletionsParams(model, context, options)` in
+ *   `dist/openai-transport-stream-*.js`: two sites, both live.
+ * - openclaw 2026.7.x: only `buildOpenAICompletionsParams` in `dist/openai-transport-stream-*.js`.
+ * - openclaw 2026.8+: the builder lives in `@openclaw/ai`; openclaw keeps a thin wrapper that
+ *   returns the imported builder's result (a pass-through, never wrapped again).
+ * - `@openclaw/ai` 2026.7.x: no builder (openclaw builds it itself); 2026.8.x–2026.9.5:
+ *   `buildOpenAICompletionsParams` in `dist/transports.mjs`; 2026.9.6:
+ *   `buildOpenAICompletionsParams` → `buildOpenAICompletionsRequest(model, …, policy)` in
+ *   `dist/openai-completions-stream-*.mjs`. The request builder is wrapped (the pass-through
+ *   `…Params` is not), so the direct path that calls `buildOpenAICompletionsRequest` from
+ *   `openai-completions-*.mjs` is gated too.
+ *
+ * The targets of one package are tried in order; the first whose range holds the version
+ * applies. A version family that must hold a builder says `expect: "one"` (or `at-least-one`),
+ * so a future release that moves it reports `missing-target` instead of passing silently.
+ */
+const PI_AI_WHEN_ABSENT = "this version builds chat requests in pi-ai (patched there)";
+const OPENCLAW_AI_WHEN_ABSENT = "this version builds chat requests in @openclaw/ai (patched there)";
+
+export const vllmToolGate = definePatch({
+  id: "vllm-tool-gate",
+  version: 1,
+  description:
+    "Gate the chat-completions payload builder: a request to a local vLLM without tool calling loses tools/tool_choice; tool_choice without tools is always removed",
+  required: true,
+  targets: [
+    {
+      package: "@earendil-works/pi-ai",
+      aliases: ["@mariozechner/pi-ai"],
+      files: ["dist/providers/openai-completions.js", "dist/api/openai-completions.js"],
+      expect: "one",
+    },
+    {
+      package: "openclaw",
+      range: ">=2026.4.0-0 <2026.7.0-0",
+      files: ["dist/openai-completions-*.js", "dist/openai-transport-stream-*.js"],
+      expect: "at-least-one",
+    },
+    {
+      package: "openclaw",
+      range: ">=2026.7.0-0 <2026.8.0-0",
+      files: ["dist/openai-transport-stream-*.js", "dist/openai-transport-stream-*.mjs"],
+      expect: "one",
+    },
+    {
+      package: "openclaw",
+      range: "<2026.4.0-0",
+      files: ["dist/openai-completions-*.js", "dist/openai-transport-stream-*.js"],
+      expect: "any",
+      whenAbsent: PI_AI_WHEN_ABSENT,
+    },
+    {
+      package: "openclaw",
+      range: ">=2026.8.0-0",
+      files: ["dist/openai-transport-stream-*.js", "dist/openai-transport-stream-*.mjs"],
+      expect: "any",
+      whenAbsent: OPENCLAW_AI_WHEN_ABSENT,
+    },
+    {
+      package: "@openclaw/ai",
+      range: ">=2026.8.0-0",
+      files: ["dist/transports.mjs", "dist/openai-completions-stream-*.mjs"],
+      expect: "one",
+    },
+    {
+      package: "@openclaw/ai",
+      range: "<2026.8.0-0",
+      files: ["dist/transports.mjs", "dist/openai-completions-stream-*.mjs"],
+      expect: "any",
+      whenAbsent: "this version of @openclaw/ai has no payload builder (openclaw builds it, patched there)",
+    },
+  ],
+  transform: wrapReturnValues({
+    functionNames: ["buildParams", "buildOpenAICompletionsParams", "buildOpenAICompletionsRequest"],
+    firstParam: "required",
+    helperName: TOOL_GATE_HELPER,
+    helperSource: (settings, marker) => toolGateHelperSource(settings.vllm, marker),
+    extraArgs: "first-param",
+  }),
+});
