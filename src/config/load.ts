@@ -40,7 +40,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
   let raw: unknown;
   try {
     const { createJiti } = await import("jiti");
-    const jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: false, interopDefault: true });
+    const jiti = createJiti(import.meta.url, { moduleCache: false, interopDefault: true });
     raw = await jiti.import(file, { default: true });
   } catch (error) {
     throw new ConfigError(`${file}: cannot load config: ${firstLine(error)}`);

@@ -31,7 +31,8 @@ export function insertImportAfterShebang(options: InsertImportOptions): Transfor
       }
       const offset = insertionOffset(input.code, program, input.format);
       const statement = input.format === "esm" ? `import ${JSON.stringify(specifier)};` : `require(${JSON.stringify(specifier)});`;
-      const needsNewline = offset > 0 && input.code[offset - 1] !== "\n";
+      // Only a file that is nothing but a shebang line needs a line break before the import.
+      const needsNewline = program.interpreter != null && offset === input.code.length && !input.code.endsWith("\n");
       input.edit.appendLeft(offset, `${needsNewline ? "\n" : ""}${input.marker}${statement}`);
       const { line, column } = lineColumn(input.code, offset);
       return { sites: [{ line, column, state: "patched", what: `import ${specifier}` }], assets };
