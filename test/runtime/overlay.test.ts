@@ -324,6 +324,27 @@ await fetch(process.env.GATED + "/twice/v1/chat/completions", { method: "POST", 
     expect(lines.filter((l) => l.msg === "tool_payload_sanitized")).toHaveLength(1);
   });
 
+  it("a fetch assigned to globalThis later is guarded too; a wrapper around ours is inspected once", async () => {
+    const r = await run(
+      "reassign.mjs",
+      `import "./overlay.mjs";
+const body = ${JSON.stringify(PAYLOAD_JSON)};
+const guarded = globalThis.fetch;
+const seen = [];
+globalThis.fetch = async (url, init) => { seen.push(JSON.parse(init.body)); return new Response("{}"); };
+await fetch(process.env.GATED + "/reassign/replaced", { method: "POST", body });
+globalThis.fetch = (url, init) => guarded(url, init);
+await fetch(process.env.GATED + "/reassign/wrapped", { method: "POST", body });
+console.log(JSON.stringify(seen));
+`,
+      { OPENCLAW_TRACE_VLLM_OUTBOUND: "1" },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([{ model: "qwen-local", messages: PAYLOAD.messages, stream: false }]);
+    expect(JSON.parse(at("/reassign/wrapped")[0]!.body.toString())).not.toHaveProperty("tools");
+    expect(jsonLines(r.stderr).filter((l) => l.event === "vllm_outbound_trace")).toHaveLength(2);
+  });
+
   it("prints nothing at import without the trace flag (CLI output stays clean)", async () => {
     for (const [file, src] of [
       ["version.mjs", 'import "./overlay.mjs";\nconsole.log("2026.2.26");\n'],

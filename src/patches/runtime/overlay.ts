@@ -279,25 +279,59 @@ ${indent(networkGuardFunction())}
     return plan;
   }
 
+  // Depth of guarded fetch calls on the stack: a guarded fetch that (synchronously) calls
+  // another guarded fetch, e.g. an app's own globalThis.fetch wrapper around ours, is
+  // inspected once, by the outermost one.
+  var active = 0;
   function wrapFetch(orig, via) {
     if (typeof orig !== "function" || orig[WRAPPED]) return orig;
     var wrapped = function fetch(input, init) {
+      if (active > 0) return orig.apply(this, arguments);
       var plan = null;
       try {
         plan = inspect(input, init, via);
       } catch (e) {
         plan = null;
       }
-      if (plan === null) return orig.apply(this, arguments);
-      if (plan.refuse) return Promise.reject(plan.refuse);
-      var args = Array.prototype.slice.call(arguments);
-      args[1] = plan.init;
-      return orig.apply(this, args);
+      if (plan !== null && plan.refuse) return Promise.reject(plan.refuse);
+      var args = arguments;
+      if (plan !== null) {
+        args = Array.prototype.slice.call(arguments);
+        args[1] = plan.init;
+      }
+      active++;
+      try {
+        return orig.apply(this, args);
+      } finally {
+        active--;
+      }
     };
     try {
       Object.defineProperty(wrapped, WRAPPED, { value: orig });
     } catch (e) {}
     return wrapped;
+  }
+
+  // globalThis.fetch becomes an accessor: whatever is assigned later (undici's install(), a
+  // proxy setup, an app's own wrapper) is guarded too.
+  function hookGlobalFetch() {
+    var current = wrapFetch(G.fetch, "globalThis.fetch");
+    var desc = Object.getOwnPropertyDescriptor(G, "fetch");
+    try {
+      Object.defineProperty(G, "fetch", {
+        configurable: true,
+        enumerable: desc ? !!desc.enumerable : false,
+        get: function () {
+          return current;
+        },
+        set: function (value) {
+          current = typeof value === "function" ? wrapFetch(value, "globalThis.fetch") : value;
+        }
+      });
+      return G.fetch === current;
+    } catch (e) {
+      return replaceProperty(G, "fetch", current);
+    }
   }
 
   function replaceProperty(obj, key, value) {
@@ -359,8 +393,7 @@ ${indent(networkGuardFunction())}
 
   try {
     if (typeof G.fetch === "function") {
-      var gf = wrapFetch(G.fetch, "globalThis.fetch");
-      if (replaceProperty(G, "fetch", gf)) state.hooks.push("globalThis.fetch");
+      if (hookGlobalFetch()) state.hooks.push("globalThis.fetch");
     }
   } catch (e) {}
 
