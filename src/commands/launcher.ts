@@ -92,6 +92,7 @@ async function runLauncher(cli: CAC, io: CommandIO, options: Record<string, unkn
     outDir: out,
     node: last("node") ?? process.execPath,
     clawpatchBin: last("clawpatch-bin") ?? DEFAULT_CLAWPATCH_BIN,
+    configFile: config.file,
     generator: `clawpatch ${VERSION}`,
   });
   const { files } = generateLauncher(settings);
@@ -123,6 +124,7 @@ async function runLauncher(cli: CAC, io: CommandIO, options: Record<string, unkn
         port: settings.gatewayPort,
         node: settings.node,
         clawpatchBin: settings.clawpatchBin,
+        verifyConfig: settings.configFile ?? null,
         env: { OPENCLAW_VLLM_TOOLCALL: settings.toolCalling.enabled ? "1" : "0" },
       },
     };

@@ -29,6 +29,8 @@ export interface LauncherSettings {
   node: string;
   /** Absolute path of clawpatch's bin script (run with `node`). */
   clawpatchBin: string;
+  /** Config file the settings came from: the gateway's verify step uses the same one. */
+  configFile?: string;
   /** Written into headers, e.g. `clawpatch 0.1.0`. */
   generator: string;
 }
@@ -56,6 +58,7 @@ export interface LauncherPaths {
   node: string;
   clawpatchBin: string;
   generator: string;
+  configFile?: string | null;
 }
 
 /**
@@ -126,6 +129,7 @@ export function resolveLauncherSettings(
     runtimeDir: resolve(paths.cwd, runtime),
     node: resolve(paths.cwd, paths.node),
     clawpatchBin: resolve(paths.cwd, paths.clawpatchBin),
+    ...(paths.configFile ? { configFile: resolve(paths.cwd, paths.configFile) } : {}),
     generator: paths.generator,
   };
   validateLauncherSettings(settings);
@@ -166,6 +170,7 @@ export function validateLauncherSettings(s: LauncherSettings): void {
     ["runtime directory", s.runtimeDir],
     ["node", s.node],
     ["clawpatch bin", s.clawpatchBin],
+    ...(s.configFile !== undefined ? [["config file", s.configFile] as const] : []),
   ] as const) {
     if (!isAbsolute(path)) throw new UsageError(`${what} must be an absolute path: ${path}`);
     if (!unitSafe(path)) throw new UsageError(`${what} contains a control character, which a systemd unit cannot carry`);

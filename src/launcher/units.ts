@@ -41,7 +41,16 @@ export function generateGatewayDropIn(s: LauncherSettings): string {
     `After=${VLLM_UNIT}`,
     "",
     "[Service]",
-    "ExecStartPre=" + systemdCommand([node, s.clawpatchBin, "patch", "--verify", "--root", s.runtimeDir]),
+    "ExecStartPre=" +
+      systemdCommand([
+        node,
+        s.clawpatchBin,
+        "patch",
+        "--verify",
+        "--root",
+        s.runtimeDir,
+        ...(s.configFile !== undefined ? ["--config", s.configFile] : []),
+      ]),
     "ExecStart=",
     "ExecStart=" + systemdCommand([node, join(s.runtimeDir, "dist", "index.js"), "gateway", "--port", String(s.gatewayPort)]),
     `Environment=OPENCLAW_VLLM_TOOLCALL=${s.toolCalling.enabled ? "1" : "0"}`,

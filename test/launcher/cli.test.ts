@@ -80,6 +80,10 @@ describe("clawpatch launcher (CLI)", () => {
       "--enable-auto-tool-choice", "--tool-call-parser", "mistral", "--enforce-eager",
     ]);
     expect(readFileSync(join(cwd, "a/openclaw-vllm.service"), "utf8")).toContain("StartLimitBurst=5\n");
+    // the gateway's verify step checks with the same config
+    expect(readFileSync(join(cwd, "a/openclaw-gateway.service.d/override.conf"), "utf8")).toMatch(
+      new RegExp(`patch --verify --root /rt --config ${join(cwd, "patches.config.ts")}\n`),
+    );
     expect(readFileSync(join(cwd, "a/openclaw-gateway.service.d/override.conf"), "utf8")).toContain(
       "Environment=OPENCLAW_VLLM_TOOLCALL=1\n",
     );
