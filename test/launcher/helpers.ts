@@ -4,6 +4,7 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterAll } from "vitest";
 import { resolveVllmSettings, type VllmConfigInput } from "../../src/config/settings.js";
 import { generateLauncher } from "../../src/launcher/generate.js";
 import { resolveLauncherSettings, type LauncherOverrides, type LauncherSettings } from "../../src/launcher/settings.js";
@@ -18,8 +19,17 @@ export function has(tool: string): boolean {
   return spawnSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore" }).status === 0;
 }
 
+const created: string[] = [];
+// Registered on the root suite of each test file that imports this module.
+afterAll(() => {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh temp dir, removed when the test process exits. */
 export function tempDir(prefix = "clawpatch-launcher-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  created.push(dir);
+  return dir;
 }
 
 export const GPU_24G_FREE = "0, GPU-11111111-aaaa-bbbb-cccc-000000000000, 24564, 24000";
