@@ -130,22 +130,6 @@ function __cp_once(key) {
   }
 }`;
 
-/** Names the core defines, in the order `loadToolGateCore` returns them. */
-export const TOOL_GATE_CORE_FUNCTIONS = [
-  "__cp_env",
-  "__cp_envFlag",
-  "__cp_parseUrl",
-  "__cp_safeOrigin",
-  "__cp_isDefaultLocalHost",
-  "__cp_isGatedUrl",
-  "__cp_isGatedModel",
-  "__cp_toolCalling",
-  "__cp_decide",
-  "__cp_without",
-  "__cp_emit",
-  "__cp_once",
-] as const;
-
 export interface ToolGateDecision {
   removed: string[];
   tools: number;
