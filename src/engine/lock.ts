@@ -14,8 +14,12 @@ export async function withTreeLock<T>(root: string, work: () => Promise<T>, wait
     release = await lockfile.lock(root, {
       lockfilePath: join(root, LOCK_NAME),
       realpath: false,
-      stale: 20_000,
-      update: 5_000,
+      // A run killed with SIGKILL leaves its lock behind: it counts as stale after 10 s.
+      stale: 10_000,
+      update: 2_000,
+      // If a very long synchronous step ever lets the lock go stale, the overlapping run is
+      // still safe: every write is an atomic rename of deterministic, idempotent output.
+      onCompromised: () => {},
       retries: { retries: Math.ceil(waitMs / 250), factor: 1, minTimeout: 250, maxTimeout: 250 },
     });
   } catch (error) {

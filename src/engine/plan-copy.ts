@@ -63,7 +63,7 @@ interface FileState {
 }
 
 /** Plans one package copy: reads its files, runs the specs, decides every status. Writes nothing. */
-export function planCopy(options: PlanCopyOptions): CopyPlan {
+export async function planCopy(options: PlanCopyOptions): Promise<CopyPlan> {
   const { copy, mode } = options;
   const current = readManifest(copy.dir);
   const applicable: Applicable[] = [];
@@ -98,7 +98,13 @@ export function planCopy(options: PlanCopyOptions): CopyPlan {
     current.settings === options.settingsDigest &&
     specs.every((s) => current.specs[s.id] === s.version && entry.checked.includes(s.id));
 
+  let lastYield = Date.now();
   for (const [file, fileSpecs] of [...specsByFile].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (Date.now() - lastYield > 50) {
+      // Let timers run (the tree lock refreshes itself) during long planning.
+      await new Promise((resolve) => setImmediate(resolve));
+      lastYield = Date.now();
+    }
     const path = join(copy.dir, file);
     const bytes = readFileSync(path);
     const candidates = fileSpecs.filter((spec) => mayHoldSite(spec, bytes));

@@ -66,17 +66,18 @@ export async function runPatches(options: RunOptions): Promise<RunReport> {
     throw new UsageError(`root not found: ${root} (pass --root DIR: a project or an installed openclaw package)`);
   }
   const selected = selectSpecs(options.config.patches, options.only, options.skip);
-  const work = () => Promise.resolve(planAndWrite(root, selected, options));
+  const work = () => planAndWrite(root, selected, options);
   return options.mode === "patch" ? withTreeLock(root, work) : work();
 }
 
-function planAndWrite(root: string, selected: PatchSpec[], options: RunOptions): RunReport {
+async function planAndWrite(root: string, selected: PatchSpec[], options: RunOptions): Promise<RunReport> {
   const names = new Set(selected.flatMap((s) => s.targets.flatMap((t) => [t.package, ...(t.aliases ?? [])])));
   const copies = findPackageCopies(root, names);
   const settings = { vllm: options.config.vllm };
   const digest = settingsDigest(options.config);
-  const plans: CopyPlan[] = copies.map((copy, index) => {
-    const plan = planCopy({
+  const plans: CopyPlan[] = [];
+  for (const [index, copy] of copies.entries()) {
+    const plan = await planCopy({
       copy,
       selected,
       all: options.config.patches,
@@ -86,8 +87,8 @@ function planAndWrite(root: string, selected: PatchSpec[], options: RunOptions):
       mode: options.mode,
     });
     options.onProgress?.(index + 1, copies.length, copy.relDir);
-    return plan;
-  });
+    plans.push(plan);
+  }
 
   const failing = plans.flatMap((p) => p.results.filter((r) => r.required && CANNOT_APPLY.has(r.status)).map((r) => `${r.patch} on ${p.copy.name}@${p.copy.version} (${p.copy.relDir}): ${r.status}${r.message ? `: ${r.message}` : ""}`));
   let refused: string | undefined;
@@ -100,7 +101,7 @@ function planAndWrite(root: string, selected: PatchSpec[], options: RunOptions):
     refused = `a required patch cannot be applied, nothing was written: ${failing[0]}`;
   } else if (options.mode === "patch") {
     // Optional patches that cannot be applied are reported; their edits are not written.
-    const writable = plans.map((p) => withoutFailedOptional(p, options, selected, settings, digest));
+    const writable = await Promise.all(plans.map((p) => withoutFailedOptional(p, options, selected, settings, digest)));
     try {
       const staged = stageRun(writable);
       commitRun(staged);
@@ -141,10 +142,10 @@ function planAndWrite(root: string, selected: PatchSpec[], options: RunOptions):
   };
 }
 
-function withoutFailedOptional(plan: CopyPlan, options: RunOptions, selected: PatchSpec[], settings: { vllm: ResolvedConfig["vllm"] }, digest: string): CopyPlan {
+async function withoutFailedOptional(plan: CopyPlan, options: RunOptions, selected: PatchSpec[], settings: { vllm: ResolvedConfig["vllm"] }, digest: string): Promise<CopyPlan> {
   const failed = new Set(plan.results.filter((r) => !r.required && CANNOT_APPLY.has(r.status)).map((r) => r.patch));
   if (failed.size === 0) return plan;
-  const replanned = planCopy({
+  const replanned = await planCopy({
     copy: plan.copy,
     selected: selected.filter((s) => !failed.has(s.id)),
     all: options.config.patches,
