@@ -69,10 +69,13 @@ export async function planCopy(options: PlanCopyOptions): Promise<CopyPlan> {
   const applicable: Applicable[] = [];
   const results: PatchResult[] = [];
   for (const spec of options.selected) {
-    const target = spec.targets.find((t) => [t.package, ...(t.aliases ?? [])].includes(copy.name));
-    if (!target) continue;
-    if (target.range && !satisfies(copy.version, target.range, { includePrerelease: true })) {
-      results.push(resultFor(spec, { status: "not-applicable", siteCount: 0, message: `version ${copy.version} is outside ${target.range}` }, []));
+    const named = spec.targets.filter((t) => [t.package, ...(t.aliases ?? [])].includes(copy.name));
+    if (named.length === 0) continue;
+    // A spec may target one package several times, one target per range of versions.
+    const target = named.find((t) => !t.range || satisfies(copy.version, t.range, { includePrerelease: true }));
+    if (!target) {
+      const ranges = named.map((t) => t.range).join(" or ");
+      results.push(resultFor(spec, { status: "not-applicable", siteCount: 0, message: `version ${copy.version} is outside ${ranges}` }, []));
       continue;
     }
     applicable.push({ spec, target, files: selectFiles(copy, target) });
