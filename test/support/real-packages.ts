@@ -1,0 +1,441 @@
+/**
+ * Real published packages for tests: `npm pack` tarballs, extracted packages and
+ * pristine *global-style* installs, all cached under `<repo>/.cache/` (git-ignored).
+ *
+ * Guarantees:
+ * - First use downloads; later uses (and later test runs) hit the cache.
+ * - Safe under concurrency: concurrent callers in one process share one promise, and
+ *   concurrent vitest worker processes serialise on a per-entry lock directory
+ *   (`<entry>.lock/`, owner pid inside; a lock whose owner died is broken).
+ * - Nothing half-written is ever visible: every entry is built under a temp name in the
+ *   same directory and renamed into place; installs also get a completion marker written
+ *   last, so a killed install is detected and redone.
+ * - Cached entries are PRISTINE and must never be modified: patch a {@link copyTree} copy.
+ *
+ * Cache root: `$CLAWPATCH_TEST_CACHE` if set, else `<repo>/.cache`.
+ *
+ * @module
+ */
+import { execFile, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Repository root (two levels above this file). */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** Root of the test cache (created on demand). */
+export function cacheRoot(): string {
+  return process.env.CLAWPATCH_TEST_CACHE
+    ? path.resolve(process.env.CLAWPATCH_TEST_CACHE)
+    : path.join(REPO_ROOT, ".cache");
+}
+
+/**
+ * npm overrides a full OpenClaw install needs on this registry:
+ * libsignal upstream points at a git URL; newer linkedom needs a package the registry lacks.
+ */
+export const OPENCLAW_OVERRIDES: Readonly<Record<string, string>> = Object.freeze({
+  libsignal: "npm:libsignal@6.0.0",
+  linkedom: "0.18.12",
+});
+
+/** Result of running a child process to completion. */
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** Wall time in milliseconds. */
+  ms: number;
+}
+
+/** Options for {@link run}. */
+export interface RunOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Kill (SIGKILL) after this many ms; default 10 minutes. */
+  timeoutMs?: number;
+  /** Data written to stdin (stdin is closed either way). */
+  input?: string;
+}
+
+/**
+ * Run a command without a shell; never rejects on a non-zero exit (inspect `code`).
+ * Rejects only if the binary cannot be spawned.
+ */
+export function run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (b: Buffer) => out.push(b));
+    child.stderr.on("data", (b: Buffer) => err.push(b));
+    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 600_000);
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({
+        code,
+        signal,
+        stdout: Buffer.concat(out).toString("utf8"),
+        stderr: Buffer.concat(err).toString("utf8"),
+        ms: Date.now() - started,
+      });
+    });
+    child.stdin.on("error", () => {});
+    child.stdin.end(opts.input ?? "");
+  });
+}
+
+/** Like {@link run} but rejects with stdout/stderr in the message on a non-zero exit. */
+export async function runOk(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  const r = await run(cmd, args, opts);
+  if (r.code !== 0) {
+    throw new Error(
+      `${cmd} ${args.join(" ")} exited ${r.code ?? r.signal}\n--- stdout\n${r.stdout.slice(-4000)}\n--- stderr\n${r.stderr.slice(-4000)}`,
+    );
+  }
+  return r;
+}
+
+function npmEnv(): NodeJS.ProcessEnv {
+  // Keep npm quiet and non-interactive; never let an ambient NODE_OPTIONS leak in.
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  env.npm_config_update_notifier = "false";
+  env.npm_config_fund = "false";
+  env.npm_config_audit = "false";
+  env.npm_config_loglevel = env.npm_config_loglevel ?? "error";
+  return env;
+}
+
+function tmpSibling(target: string): string {
+  return `${target}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+}
+
+function safeName(name: string): string {
+  return name.replace(/^@/, "").replace(/\//g, "-");
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+const inProcess = new Map<string, Promise<unknown>>();
+
+/**
+ * Build a cache entry exactly once across concurrent callers and processes.
+ *
+ * `isDone()` says whether the entry is complete; `build()` makes it (and must leave it
+ * complete, atomically). Both run under a lock directory `<key>.lock` next to the entry.
+ * A lock whose owner pid is dead, or older than `staleMs`, is broken.
+ */
+export async function withCacheEntry<T>(
+  key: string,
+  isDone: () => Promise<boolean>,
+  build: () => Promise<void>,
+  result: () => T,
+  staleMs = 60 * 60_000,
+): Promise<T> {
+  if (await isDone()) return result();
+  const pending = inProcess.get(key);
+  if (pending) {
+    await pending;
+    return result();
+  }
+  const p = (async () => {
+    const lockDir = `${key}.lock`;
+    await fs.mkdir(path.dirname(lockDir), { recursive: true });
+    for (;;) {
+      try {
+        await fs.mkdir(lockDir);
+        await fs.writeFile(path.join(lockDir, "owner"), `${process.pid}\n`);
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+        const owner = Number.parseInt(await fs.readFile(path.join(lockDir, "owner"), "utf8").catch(() => ""), 10);
+        const st = await fs.stat(lockDir).catch(() => undefined);
+        const stale =
+          (Number.isFinite(owner) && owner !== process.pid && !pidAlive(owner)) ||
+          (st !== undefined && Date.now() - st.mtimeMs > staleMs) ||
+          // owner file never written by a process killed between mkdir and writeFile
+          (!Number.isFinite(owner) && st !== undefined && Date.now() - st.mtimeMs > 30_000);
+        if (stale) {
+          await fs.rm(lockDir, { recursive: true, force: true });
+          continue;
+        }
+        await new Promise((r) => setTimeout(r, 500));
+        if (await isDone()) return;
+      }
+    }
+    try {
+      if (!(await isDone())) await build();
+    } finally {
+      await fs.rm(lockDir, { recursive: true, force: true });
+    }
+  })();
+  inProcess.set(key, p);
+  try {
+    await p;
+  } finally {
+    inProcess.delete(key);
+  }
+  return result();
+}
+
+/** Path a packed tarball is cached at: `<cache>/tarballs/<scope-name>-<version>.tgz`. */
+export function tarballPath(name: string, version: string): string {
+  return path.join(cacheRoot(), "tarballs", `${safeName(name)}-${version}.tgz`);
+}
+
+/**
+ * `npm pack NAME@VERSION` into `<cache>/tarballs/` once; returns the `.tgz` path.
+ * `version` must be exact (a dist-tag or range is resolved by npm, but the cache key is
+ * the literal string, so prefer exact versions).
+ */
+export async function packTarball(name: string, version: string): Promise<string> {
+  const dest = tarballPath(name, version);
+  return withCacheEntry(
+    dest,
+    async () => existsSync(dest),
+    async () => {
+      const tmp = tmpSibling(dest);
+      await fs.mkdir(tmp, { recursive: true });
+      try {
+        const r = await runOk("npm", ["pack", `${name}@${version}`, "--pack-destination", tmp, "--json"], {
+          cwd: tmp,
+          env: npmEnv(),
+          timeoutMs: 10 * 60_000,
+        });
+        const files = (await fs.readdir(tmp)).filter((f) => f.endsWith(".tgz"));
+        if (files.length !== 1) throw new Error(`npm pack ${name}@${version}: expected one .tgz, got ${files.join(",")}\n${r.stdout}`);
+        await fs.rename(path.join(tmp, files[0]!), dest);
+      } finally {
+        await fs.rm(tmp, { recursive: true, force: true });
+      }
+    },
+    () => dest,
+  );
+}
+
+/**
+ * Extract a package's tarball so that its `package/` directory becomes `destDir`
+ * (created; must not exist or be empty). Uses the system `tar`. Not cached: see
+ * {@link extractedPackage} for a cached, read-only extraction.
+ */
+export async function extractPackage(name: string, version: string, destDir: string): Promise<string> {
+  const tgz = await packTarball(name, version);
+  await fs.mkdir(destDir, { recursive: true });
+  // Some tarballs use a top dir other than "package/" (rare, old packages): strip 1 level.
+  await runOk("tar", ["-xzf", tgz, "-C", destDir, "--strip-components=1", "--no-same-owner"]);
+  return destDir;
+}
+
+/**
+ * Cached, PRISTINE extraction of a tarball at `<cache>/extracted/<name>-<version>/`.
+ * Do not modify it: {@link copyTree} it first.
+ */
+export async function extractedPackage(name: string, version: string): Promise<string> {
+  const dest = path.join(cacheRoot(), "extracted", `${safeName(name)}-${version}`);
+  const marker = path.join(dest, ".clawpatch-test-complete");
+  return withCacheEntry(
+    dest,
+    async () => existsSync(marker),
+    async () => {
+      await fs.rm(dest, { recursive: true, force: true });
+      const tmp = tmpSibling(dest);
+      try {
+        await extractPackage(name, version, tmp);
+        await fs.writeFile(path.join(tmp, ".clawpatch-test-complete"), "");
+        await fs.rename(tmp, dest);
+      } catch (e) {
+        await fs.rm(tmp, { recursive: true, force: true });
+        throw e;
+      }
+    },
+    () => dest,
+  );
+}
+
+/** `npm install` arguments used by {@link globalStyleInstall}. */
+export const INSTALL_FLAGS: readonly string[] = Object.freeze([
+  "install",
+  "--install-strategy=shallow",
+  "--ignore-scripts",
+  "--no-audit",
+  "--no-fund",
+  "--no-package-lock",
+  "--engine-strict=false",
+]);
+
+/** Timing and size of a global-style install, recorded in `<install>/.clawpatch-test-complete`. */
+export interface InstallInfo {
+  spec: string;
+  /** Directory that IS the package (its package.json at top, deps nested inside). */
+  packageDir: string;
+  /** Milliseconds the uncached `npm install` took. */
+  installMs: number;
+  /** Total bytes under packageDir after install. */
+  bytes: number;
+  /** Number of files under packageDir. */
+  files: number;
+  /** npm arguments used (absent in entries made before they were recorded: scripts ran). */
+  flags?: string[];
+}
+
+function parseSpec(spec: string): { name: string; version: string } {
+  const at = spec.lastIndexOf("@");
+  if (at <= 0) throw new Error(`globalStyleInstall: expected NAME@VERSION, got ${spec}`);
+  return { name: spec.slice(0, at), version: spec.slice(at + 1) };
+}
+
+/** Directory of the cached install entry for a spec (`<cache>/installs/<name>-<version>`). */
+export function installEntryDir(spec: string): string {
+  const { name, version } = parseSpec(spec);
+  return path.join(cacheRoot(), "installs", `${safeName(name)}-${version}`);
+}
+
+/**
+ * A cached, pristine, *global-style* install of `spec` (e.g. `"openclaw@2026.2.26"`):
+ * returns a directory that IS the package (package.json at top) with every dependency
+ * nested in its own `node_modules`, the layout `npm install -g` produces. Built with
+ * `npm install --install-strategy=shallow --ignore-scripts` in a throwaway project carrying
+ * {@link OPENCLAW_OVERRIDES}. Scripts are skipped on purpose: the only one that matters
+ * offline is `@discordjs/opus` (optional; it cannot download its prebuild here and
+ * falls back to a multi-minute node-gyp build for the *host* Node ABI, useless under
+ * Node 22/26); sharp, koffi and the clipboard/canvas addons ship prebuilt binaries in
+ * packages. `openclaw.mjs --version`, `status` and `agent --local` run fine without them.
+ * Peer dependencies (`node-llama-cpp`, `@napi-rs/canvas`, ~850 MB) land NEXT TO the
+ * package (as with `npm install -g`), not inside it; copies made with {@link copyTree}
+ * don't carry them and the CLI does not need them for the commands above.
+ *
+ * Layout: `<cache>/installs/<name>-<version>/node_modules/<name>`; the marker
+ * `<cache>/installs/<name>-<version>/.clawpatch-test-complete` (JSON {@link InstallInfo})
+ * is written last. Node resolution from the cached dir can climb into the repo's own
+ * node_modules, so RUN and PATCH a {@link copyTree} copy (under the OS temp dir), never
+ * the cached one.
+ */
+export async function globalStyleInstall(spec: string): Promise<string> {
+  return (await globalStyleInstallInfo(spec)).packageDir;
+}
+
+/** {@link globalStyleInstall} plus the recorded time and size of the uncached install. */
+export async function globalStyleInstallInfo(spec: string): Promise<InstallInfo> {
+  const { name, version } = parseSpec(spec);
+  const entry = installEntryDir(spec);
+  const marker = path.join(entry, ".clawpatch-test-complete");
+  const packageDir = path.join(entry, "node_modules", name);
+  return withCacheEntry(
+    entry,
+    async () => existsSync(marker),
+    async () => {
+      await fs.rm(entry, { recursive: true, force: true });
+      const tmp = tmpSibling(entry);
+      await fs.mkdir(tmp, { recursive: true });
+      try {
+        const pkg = {
+          name: "clawpatch-test-global-style-install",
+          private: true,
+          dependencies: { [name]: version },
+          overrides: name === "openclaw" || name.startsWith("@openclaw/") ? OPENCLAW_OVERRIDES : {},
+        };
+        await fs.writeFile(path.join(tmp, "package.json"), `${JSON.stringify(pkg, null, 2)}\n`);
+        const started = Date.now();
+        await runOk(
+          "npm",
+          INSTALL_FLAGS,
+          { cwd: tmp, env: npmEnv(), timeoutMs: 30 * 60_000 },
+        );
+        const installMs = Date.now() - started;
+        const tmpPkgDir = path.join(tmp, "node_modules", name);
+        const du = await treeSize(tmpPkgDir);
+        await fs.rename(tmp, entry);
+        const info: InstallInfo = { spec, packageDir, installMs, bytes: du.bytes, files: du.files, flags: [...INSTALL_FLAGS] };
+        await fs.writeFile(marker, `${JSON.stringify(info, null, 2)}\n`);
+      } catch (e) {
+        await fs.rm(tmp, { recursive: true, force: true });
+        throw e;
+      }
+    },
+    // packageDir recomputed: the cache may have moved since the marker was written.
+    () => ({ ...(JSON.parse(readFileSync(marker, "utf8")) as InstallInfo), packageDir }),
+  );
+}
+
+/** Total bytes (apparent size) and file count of a tree, symlinks not followed. */
+export async function treeSize(dir: string): Promise<{ bytes: number; files: number }> {
+  let bytes = 0;
+  let files = 0;
+  const walk = async (d: string): Promise<void> => {
+    const ents = await fs.readdir(d, { withFileTypes: true });
+    await Promise.all(
+      ents.map(async (e) => {
+        const p = path.join(d, e.name);
+        if (e.isDirectory()) return walk(p);
+        if (e.isFile()) {
+          const size = (await fs.lstat(p)).size; // read first: `bytes += await …` loses updates
+          files++;
+          bytes += size;
+        }
+      }),
+    );
+  };
+  await walk(dir);
+  return { bytes, files };
+}
+
+const copies = new Set<string>();
+
+/**
+ * A fresh private copy of `src` (`cp -a`: modes, symlinks and timestamps kept) under a
+ * new temp dir; returns the copy's path (`<tmp>/<basename(src)>`). The copy lives outside
+ * the repo, so Node resolution from it cannot leak into the repo's node_modules.
+ * Remove it with {@link removeCopy} (or {@link removeAllCopies} in an afterAll).
+ */
+export async function copyTree(src: string): Promise<string> {
+  const parent = await fs.mkdtemp(path.join(os.tmpdir(), "clawpatch-copy-"));
+  const dest = path.join(parent, path.basename(src));
+  await runOk("cp", ["-a", src, dest], { timeoutMs: 10 * 60_000 });
+  copies.add(dest);
+  return dest;
+}
+
+/** Delete a copy made by {@link copyTree} (its temp parent dir too). */
+export async function removeCopy(copy: string): Promise<void> {
+  copies.delete(copy);
+  const parent = path.dirname(copy);
+  if (path.basename(parent).startsWith("clawpatch-copy-")) {
+    await fs.rm(parent, { recursive: true, force: true });
+  } else {
+    await fs.rm(copy, { recursive: true, force: true });
+  }
+}
+
+/** Delete every copy this process made with {@link copyTree}. */
+export async function removeAllCopies(): Promise<void> {
+  await Promise.all([...copies].map((c) => removeCopy(c)));
+}
+
+/** Promisified execFile, exported for helpers that want stdout only. */
+export function execText(cmd: string, args: readonly string[], cwd?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { cwd, maxBuffer: 64 * 1024 * 1024 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+  });
+}
