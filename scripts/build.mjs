@@ -1,6 +1,7 @@
-// Compiles src/ to dist/ and copies the plain-JS runtime files that patches inject.
+// Compiles src/ to dist/ atomically: into a temporary sibling first, then swapped in, so a
+// CLI started during a build never finds dist/ half-written or missing.
 import { execFileSync } from "node:child_process";
-import { cpSync, rmSync } from "node:fs";
+import { existsSync, renameSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,9 +15,15 @@ try {
   // Installed as a dependency without devDependencies: dist/ ships prebuilt.
   process.exit(0);
 }
-rmSync(join(root, "dist"), { recursive: true, force: true });
-execFileSync(process.execPath, [tsc, "-p", join(root, "tsconfig.json")], { stdio: "inherit" });
-cpSync(join(root, "src/patches/runtime"), join(root, "dist/patches/runtime"), {
-  recursive: true,
-  filter: (src) => !src.endsWith(".ts"),
-});
+const dist = join(root, "dist");
+const next = join(root, `dist.build-${process.pid}`);
+const old = join(root, `dist.old-${process.pid}`);
+try {
+  execFileSync(process.execPath, [tsc, "-p", join(root, "tsconfig.json"), "--outDir", next], { stdio: "inherit" });
+} catch (error) {
+  rmSync(next, { recursive: true, force: true });
+  throw error;
+}
+if (existsSync(dist)) renameSync(dist, old);
+renameSync(next, dist);
+rmSync(old, { recursive: true, force: true });
