@@ -75,11 +75,38 @@ function printDiff(report: RunReport, io: CommandIO): void {
       undefined,
       { context: 2 },
     );
-    io.out(patch.split("\n").slice(1).map((line) => clampLine(line)).join("\n"));
+    io.out(windowLongLines(patch.split("\n").slice(1)).join("\n"));
   }
 }
 
-/** Minified bundles are one long line: show the neighbourhood of an edit, not megabytes. */
-function clampLine(line: string, max = 400): string {
-  return line.length > max ? `${line.slice(0, max)}… (${line.length - max} more characters)` : line;
+const LONG_LINE = 400;
+const WINDOW = 80;
+
+/**
+ * Minified bundles are one long line: a removed/added pair of long lines is shown as the
+ * neighbourhood of what changed, not as megabytes of text.
+ */
+export function windowLongLines(lines: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i += 1) {
+    const line = lines[i]!;
+    const next = lines[i + 1];
+    if (line.startsWith("-") && next?.startsWith("+") && Math.max(line.length, next.length) > LONG_LINE) {
+      const [a, b] = [line.slice(1), next.slice(1)];
+      let prefix = 0;
+      while (prefix < a.length && a[prefix] === b[prefix]) prefix += 1;
+      let suffix = 0;
+      while (suffix < a.length - prefix && a[a.length - 1 - suffix] === b[b.length - 1 - suffix]) suffix += 1;
+      const cut = (text: string) => {
+        const from = Math.max(0, prefix - WINDOW);
+        const to = Math.min(text.length, text.length - suffix + WINDOW);
+        return `${from > 0 ? `…(${from} chars) ` : ""}${text.slice(from, to)}${to < text.length ? ` …(${text.length - to} chars)` : ""}`;
+      };
+      out.push(`-${cut(a)}`, `+${cut(b)}`);
+      i += 1;
+    } else {
+      out.push(line.length > LONG_LINE ? `${line.slice(0, LONG_LINE)}… (${line.length - LONG_LINE} more characters)` : line);
+    }
+  }
+  return out;
 }

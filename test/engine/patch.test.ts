@@ -204,3 +204,16 @@ describe("bad input: a clear one-line error and nothing changed", () => {
     await expectUnchanged(root, ["patch", "--root", root, "--config", join(CONFIGS, "not-idempotent.config.ts")], 3, /not idempotent/);
   });
 });
+
+describe("--dry-run on minified one-line bundles", () => {
+  it("shows the neighbourhood of each edit, not the whole line", async () => {
+    const { windowLongLines } = await import("../../src/commands/patch.js");
+    const before = `${"a".repeat(5000)}TARGET${"b".repeat(5000)}`;
+    const after = `${"a".repeat(5000)}/*@clawpatch x@1*/TARGET${"b".repeat(5000)}`;
+    expect(windowLongLines([`-${before}`, `+${after}`])).toEqual([
+      `-…(4920 chars) ${"a".repeat(80)}TARGET${"b".repeat(74)} …(4926 chars)`,
+      `+…(4920 chars) ${"a".repeat(80)}/*@clawpatch x@1*/TARGET${"b".repeat(74)} …(4926 chars)`,
+    ]);
+    expect(windowLongLines([" short context", "-x", "+y"])).toEqual([" short context", "-x", "+y"]);
+  });
+});
