@@ -37,6 +37,8 @@ interface Ctx {
   bindings: Map<Binding, Holds>;
   sites: Site[];
   seen: Set<Node>;
+  /** Insertions, applied once the last resolution pass is done: `[offset, text, side]`. */
+  edits: Array<[number, string, "left" | "right"]>;
 }
 
 /** Bundler interop wrappers that keep the module's exports on the result (and `.default`). */
@@ -70,23 +72,24 @@ export function wrapBuiltinExport(options: WrapBuiltinExportOptions): Transform 
       if (specifierOffsets.length === 0) return { sites: [] };
       const exportOffsets = offsetsOf(code, [options.exportName]);
       if (exportOffsets.length === 0) return { sites: [] };
-      const prunedDeclarations = new Map<string, Node | null>();
-      const program =
-        options.prune === false
-          ? input.ast.program
-          : prunedProgram(input.ast.program, [...specifierOffsets, ...exportOffsets], prunedDeclarations);
-      const ctx: Ctx = { input, options, specifiers, prunedDeclarations, bindings: new Map(), sites: [], seen: new Set() };
-      const file: File = { ...input.ast, program };
-      // Start from fresh path/scope caches (an earlier transform may have crawled the whole
-      // program) and leave fresh ones behind (this crawl resets nested scopes it visits).
-      traverse.cache.clear();
-      traverse(file, {
-        Program(path) {
-          collect(ctx, path, specifierOffsets);
-          path.stop();
-        },
-      });
-      traverse.cache.clear();
+      const offsets = [...specifierOffsets, ...exportOffsets].sort((a, b) => a - b);
+      let ctx = resolve(input, options, specifiers, specifierOffsets, offsets);
+      if (options.prune !== false) {
+        // A top-level binding of the export under another local name (`import { x as ni }`,
+        // `const { x: ni } = os`) is used where the export's name is not written: keep the
+        // statements that mention that name too, and resolve again.
+        const aliases = [...ctx.bindings]
+          .filter(([b, holds]) => holds === "export" && b.identifier.name !== options.exportName && b.scope.path.isProgram())
+          .map(([b]) => b.identifier.name);
+        if (aliases.length > 0) {
+          const more = offsetsOf(input.code, aliases);
+          ctx = resolve(input, options, specifiers, specifierOffsets, [...offsets, ...more].sort((a, b) => a - b));
+        }
+      }
+      for (const [at, text, side] of ctx.edits) {
+        if (side === "left") input.edit.appendLeft(at, text);
+        else input.edit.prependRight(at, text);
+      }
       ctx.sites.sort((a, b) => a.line - b.line || a.column - b.column);
       if (ctx.sites.length > 0 && !declaresTopLevelFunction(input.ast.program, options.helperName)) {
         appendHelper(input, options.helperSource(input.marker));
@@ -94,6 +97,30 @@ export function wrapBuiltinExport(options: WrapBuiltinExportOptions): Transform 
       return { sites: ctx.sites };
     },
   };
+}
+
+function resolve(
+  input: TransformInput,
+  options: WrapBuiltinExportOptions,
+  specifiers: ReadonlySet<string>,
+  specifierOffsets: readonly number[],
+  offsets: readonly number[],
+): Ctx {
+  const prunedDeclarations = new Map<string, Node | null>();
+  const program = options.prune === false ? input.ast.program : prunedProgram(input.ast.program, offsets, prunedDeclarations);
+  const ctx: Ctx = { input, options, specifiers, prunedDeclarations, bindings: new Map(), sites: [], seen: new Set(), edits: [] };
+  const file: File = { ...input.ast, program };
+  // Start from fresh path/scope caches (an earlier transform may have crawled the whole
+  // program) and leave fresh ones behind (this crawl resets nested scopes it visits).
+  traverse.cache.clear();
+  traverse(file, {
+    Program(path) {
+      collect(ctx, path, specifierOffsets);
+      path.stop();
+    },
+  });
+  traverse.cache.clear();
+  return ctx;
 }
 
 function offsetsOf(code: string, needles: readonly string[]): number[] {
@@ -250,16 +277,17 @@ function moduleExpression(ctx: Ctx, literal: NodePath): NodePath | null {
 
 /** `require`, a `createRequire(...)`-made require, or the bundler runtime's `__require`. */
 function isRequireLike(ctx: Ctx, callee: NodePath): boolean {
-  if (callee.isCallExpression()) return isCreateRequireCall(callee.node); // createRequire(import.meta.url)("os")
+  if (callee.isCallExpression()) return isCreateRequireCall(callee.node, callee.scope); // createRequire(import.meta.url)("os")
   if (!callee.isIdentifier()) return false;
   const name = callee.node.name;
   const binding = callee.scope.getBinding(name);
   if (!binding) {
     if (ctx.prunedDeclarations.has(name)) {
+      // Declared by a top-level statement the pruned program left out.
       const init = ctx.prunedDeclarations.get(name) ?? null;
-      return init !== null && isCreateRequireCall(init);
+      return init !== null && isCreateRequireCall(init, callee.scope.getProgramParent());
     }
-    return name === "require" || BUNDLER_REQUIRE.test(name);
+    return name === "require";
   }
   if (binding.kind === "param") return name === "require";
   if (binding.kind === "module") {
@@ -267,23 +295,34 @@ function isRequireLike(ctx: Ctx, callee: NodePath): boolean {
     return BUNDLER_REQUIRE.test(name) || name === "require";
   }
   const decl = binding.path.node;
-  if (decl.type === "VariableDeclarator" && decl.init) return isCreateRequireCall(decl.init);
+  if (decl.type === "VariableDeclarator" && decl.init) return isCreateRequireCall(decl.init, binding.path.scope);
   return false;
 }
 
-/** `createRequire(...)`, `module.createRequire(...)` or `(() => createRequire(...))()`. */
-function isCreateRequireCall(node: Node): boolean {
+/**
+ * `createRequire(...)` (the `node:module` export under any local name, resolved through
+ * `scope`), `module.createRequire(...)`, or `(() => createRequire(...))()`.
+ */
+function isCreateRequireCall(node: Node, scope: Scope): boolean {
   if (node.type !== "CallExpression") return false;
   const callee = node.callee;
-  if (callee.type === "Identifier") return callee.name === "createRequire";
+  if (callee.type === "Identifier") {
+    const binding = scope.getBinding(callee.name);
+    if (binding?.kind === "module" && binding.path.isImportSpecifier()) {
+      const imported = binding.path.node.imported;
+      const source = (binding.path.parent as { source?: { value?: string } }).source?.value;
+      return (imported.type === "Identifier" ? imported.name : imported.value) === "createRequire" && (source === "module" || source === "node:module");
+    }
+    return callee.name === "createRequire";
+  }
   if (callee.type === "MemberExpression" && !callee.computed && callee.property.type === "Identifier") {
     return callee.property.name === "createRequire";
   }
   if ((callee.type === "ArrowFunctionExpression" || callee.type === "FunctionExpression") && node.arguments.length === 0) {
     const b = callee.body;
-    if (b.type !== "BlockStatement") return isCreateRequireCall(b);
+    if (b.type !== "BlockStatement") return isCreateRequireCall(b, scope);
     const ret = b.body.length === 1 && b.body[0]!.type === "ReturnStatement" ? b.body[0]!.argument : null;
-    return !!ret && isCreateRequireCall(ret);
+    return !!ret && isCreateRequireCall(ret, scope);
   }
   return false;
 }
@@ -380,11 +419,11 @@ function useSite(ctx: Ctx, use: NodePath, selfText: string): void {
   }
   const open = `${input.marker}${options.helperName}(`;
   if (parent.isObjectProperty() && parent.node.shorthand && parent.node.value === node) {
-    input.edit.appendLeft(node.start!, `${propertyName(parent.node.key, false) ?? options.exportName}: ${open}`);
+    ctx.edits.push([node.start!, `${propertyName(parent.node.key, false) ?? options.exportName}: ${open}`, "left"]);
   } else {
-    input.edit.appendLeft(node.start!, open);
+    ctx.edits.push([node.start!, open, "left"]);
   }
-  input.edit.prependRight(node.end!, `, ${selfText})`);
+  ctx.edits.push([node.end!, `, ${selfText})`, "right"]);
   ctx.sites.push({ line: at.line, column: at.column, state: "patched", what });
 }
 
