@@ -1,14 +1,16 @@
 import { cac, type CAC } from "cac";
 import { ConfigError, EXIT, UsageError } from "./errors.js";
 import { processIO, type CommandIO } from "./commands/io.js";
+import { registerDoctor } from "./commands/doctor.js";
 import { registerLauncher } from "./commands/launcher.js";
 import { registerPatch } from "./commands/patch.js";
+import { registerRebuild } from "./commands/rebuild.js";
 import { registerRevert } from "./commands/revert.js";
 import { TOOL_VERSION } from "./version.js";
 
 export type CommandRegistrar = (cli: CAC, io: CommandIO, done: (code: number | Promise<number>) => void) => void;
 
-const registrars: CommandRegistrar[] = [registerPatch, registerRevert, registerLauncher];
+const registrars: CommandRegistrar[] = [registerPatch, registerRevert, registerLauncher, registerRebuild, registerDoctor];
 
 /** Runs the command line; resolves to the exit code. */
 export async function main(argv: string[], io: CommandIO = processIO()): Promise<number> {

@@ -1,0 +1,195 @@
+import { existsSync, realpathSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { ResolvedConfig } from "../config/load.js";
+import { UsageError } from "../errors.js";
+import { bakeGateConfig, loadToolGateCore } from "../patches/runtime/tool-gate-core.js";
+import { CANNOT_APPLY, NOT_VERIFIED } from "../verify/status.js";
+import { probeVllm, type ProbeResult } from "./probe.js";
+import { inspectRuntime, openclawPackageOf, resolveExecStart, resolveExecutable, whichOnPath, type ResolvedEntry, type RuntimeInspection } from "./runtime.js";
+import { effectiveExecStart, expandSpecifiers, findUnit, GATEWAY_UNIT } from "./systemd.js";
+
+export interface DoctorOptions {
+  root?: string;
+  probe?: string;
+  /** Read the unit from these directories only (tests, or a config dir elsewhere). */
+  unitDirs?: string[];
+  config: ResolvedConfig;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  probeTimeoutMs?: number;
+}
+
+export interface Finding {
+  severity: "problem" | "note";
+  message: string;
+}
+
+export type RuntimeSource = "path" | "service" | "root";
+
+export interface DoctorReport {
+  path: (ResolvedEntry & { found: true }) | { found: false };
+  service: {
+    unit: string;
+    systemdPresent: boolean;
+    source: "systemctl" | "files" | "none";
+    files: string[];
+    searched: string[];
+    systemctlError?: string;
+    execStart: string | null;
+    execStartFile: string | null;
+    executes: ResolvedEntry | null;
+  };
+  runtimes: Array<RuntimeInspection & { sources: RuntimeSource[] }>;
+  probe: (ProbeResult & { configToolCalling: boolean; configSource: string; gated: boolean; agrees: boolean | null }) | null;
+  findings: Finding[];
+  exitCode: 0 | 1;
+}
+
+const SOURCE_TEXT: Record<RuntimeSource, string> = { path: "openclaw on PATH", service: `the ${GATEWAY_UNIT} ExecStart`, root: "--root" };
+
+export async function doctor(options: DoctorOptions): Promise<DoctorReport> {
+  const { env, config } = options;
+  const findings: Finding[] = [];
+  const problem = (message: string) => findings.push({ severity: "problem", message });
+  const note = (message: string) => findings.push({ severity: "note", message });
+
+  let rootDir: string | null = null;
+  if (options.root) {
+    const abs = resolve(options.cwd, options.root);
+    if (!existsSync(abs)) throw new UsageError(`--root ${abs}: not found`);
+    rootDir = openclawPackageOf(abs) ?? realpathSync(abs);
+  }
+
+  // 1. What runs: openclaw on PATH, the gateway service.
+  const onPath = whichOnPath("openclaw", env);
+  const path: DoctorReport["path"] = onPath ? { found: true, ...resolveExecutable(onPath) } : { found: false };
+
+  const unit = findUnit(GATEWAY_UNIT, env, options.unitDirs);
+  const exec = effectiveExecStart(unit.files);
+  const execStart = exec ? expandSpecifiers(exec.value, env) : null;
+  const executes = execStart ? resolveExecStart(execStart, env) : null;
+  const service: DoctorReport["service"] = {
+    unit: GATEWAY_UNIT,
+    systemdPresent: unit.systemdPresent,
+    source: unit.source,
+    files: unit.files.map((f) => f.path),
+    searched: unit.searched,
+    ...(unit.systemctlError ? { systemctlError: unit.systemctlError } : {}),
+    execStart,
+    execStartFile: exec?.file ?? null,
+    executes,
+  };
+
+  // 2. Each distinct runtime, inspected once.
+  const bySource = new Map<string, Set<RuntimeSource>>();
+  const add = (dir: string | null | undefined, source: RuntimeSource) => {
+    if (!dir) return;
+    if (!bySource.has(dir)) bySource.set(dir, new Set());
+    bySource.get(dir)!.add(source);
+  };
+  add(path.found ? path.packageDir : null, "path");
+  add(executes?.packageDir, "service");
+  add(rootDir, "root");
+  const runtimes: DoctorReport["runtimes"] = [];
+  for (const [dir, sources] of bySource) {
+    runtimes.push({ ...(await inspectRuntime(dir, config)), sources: [...sources] });
+  }
+  const patchedRuntime = runtimes.find((r) => r.clean && r.providers.every((p) => p.patched || p.patches.length === 0));
+
+  // 3. One line per problem, with its fix.
+  if (!path.found) note("no openclaw on PATH");
+  else if (!path.packageDir) problem(`openclaw on PATH (${path.path}${path.real && path.real !== path.path ? ` -> ${path.real}` : ""}) is not inside an openclaw package: cannot tell what it runs`);
+
+  if (!unit.systemdPresent) {
+    note(`systemd: not present on this machine; no service checked`);
+  } else if (unit.source === "none") {
+    note(`systemd: no user unit ${GATEWAY_UNIT} (searched ${unit.searched.length} unit directories${unit.systemctlError ? `; systemctl --user: ${unit.systemctlError}` : ""})`);
+  } else if (!execStart) {
+    problem(`${GATEWAY_UNIT} has no ExecStart (${service.files.join(", ")}): the service cannot start`);
+  } else if (!executes?.packageDir) {
+    const what = executes?.path ?? execStart;
+    problem(`cannot tell which openclaw ${GATEWAY_UNIT} runs: ExecStart=${execStart} (${executes && !existsSync(executes.path) ? `${executes.path} does not exist` : `${what} is not in an openclaw package`}); point ExecStart at <runtime>/dist/index.js`);
+  }
+
+  for (const runtime of runtimes) {
+    const resolvedDirs = new Set(runtime.providers.map((p) => p.relDir).filter(Boolean));
+    if (runtime.verifyError) {
+      problem(`${runtime.dir}: cannot verify: ${runtime.verifyError}`);
+      continue;
+    }
+    const bad: string[] = [];
+    for (const copy of runtime.verify?.copies ?? []) {
+      if (resolvedDirs.has(copy.dir)) continue; // reported below, as what the runtime resolves
+      for (const p of copy.patches) {
+        if (NOT_VERIFIED.has(p.status) || CANNOT_APPLY.has(p.status)) bad.push(`${p.patch} ${p.status}${copy.dir === "." ? "" : ` in ${copy.dir}`}`);
+      }
+    }
+    if (bad.length) {
+      const fixPatch = `run clawpatch patch --root ${runtime.dir}`;
+      const other = patchedRuntime && patchedRuntime.dir !== runtime.dir ? patchedRuntime.dir : null;
+      for (const source of runtime.sources) {
+        if (source === "service") {
+          const file = executes?.real ?? executes?.path ?? runtime.dir;
+          problem(
+            `the service executes ${file}, which is not patched (${bad.join("; ")}); ` +
+              (other ? `the patched runtime is ${other}; point ExecStart at ${join(other, "dist", "index.js")} or ${fixPatch}` : `${fixPatch} (or clawpatch rebuild --from ${runtime.dir} --to DIR and point ExecStart at DIR/dist/index.js)`),
+          );
+        } else if (source === "path") {
+          problem(
+            `openclaw on PATH (${path.found ? path.path : "?"} -> ${path.found ? path.real : "?"}) is not patched (${bad.join("; ")}); ` +
+              (other ? `the patched runtime is ${other}; put ${join(other, "openclaw.mjs")} first on PATH or ${fixPatch}` : fixPatch),
+          );
+        } else {
+          problem(`${runtime.dir} is not patched (${bad.join("; ")}); ${fixPatch}`);
+        }
+      }
+    }
+    if (runtime.providers.length === 0) {
+      note(`${runtime.dir} resolves no pi-ai or @openclaw/ai package (this version may carry its provider inside its own dist)`);
+    }
+    for (const p of runtime.providers) {
+      if (p.patched || p.patches.length === 0 || p.patches.every((r) => r.status === "not-applicable")) continue;
+      const states = p.patches.filter((r) => r.status !== "not-applicable").map((r) => `${r.patch} ${r.status}`).join(", ");
+      const root = p.relDir ? runtime.dir : p.dir;
+      problem(
+        `${runtime.dir} resolves ${p.package}@${p.version ?? "?"} from ${p.dir}${p.relDir ? "" : " (outside the runtime)"}, which is not patched (${states}); run clawpatch patch --root ${root}`,
+      );
+    }
+  }
+  if (runtimes.length === 0) {
+    problem(`no openclaw runtime found (not on PATH, no ${GATEWAY_UNIT} unit): pass --root DIR`);
+  }
+
+  // 4. The server, if asked.
+  let probe: DoctorReport["probe"] = null;
+  if (options.probe) {
+    const result = await probeVllm(options.probe, env, options.probeTimeoutMs);
+    const core = loadToolGateCore();
+    const cfg = bakeGateConfig(config.vllm);
+    const tc = core.toolCalling(cfg);
+    const gated = core.isGatedUrl(result.url, cfg);
+    const agrees = result.toolCalling === "unknown" ? null : (result.toolCalling === "enabled") === tc.enabled;
+    probe = { ...result, configToolCalling: tc.enabled, configSource: tc.source, gated, agrees };
+    const parser = config.vllm.toolCalling.parser;
+    const launcherFlags = `--enable-auto-tool-choice --tool-call-parser ${parser}`;
+    if (result.toolCalling === "unknown") {
+      problem(`vLLM probe ${result.url}: ${result.detail}; check the server is running (clawpatch launcher generates one that refuses to start into a crash loop)`);
+    } else if (result.toolCalling === "disabled") {
+      if (tc.enabled) {
+        problem(
+          `vLLM at ${result.url} runs without auto tool choice (${result.detail}) but tool calling is enabled (${tc.source}): every request with tools fails with that 400; start vLLM with ${launcherFlags} or set vllm.toolCalling.enabled: false`,
+        );
+      } else if (!gated) {
+        problem(`vLLM at ${result.url} runs without auto tool choice, and that endpoint is not gated by the config, so tools reach it and fail with HTTP 400; add ${new URL(result.url).origin} to vllm.endpoints (or start vLLM with ${launcherFlags})`);
+      } else {
+        note(`vLLM at ${result.url}: auto tool choice disabled; the gate strips tools (vllm.toolCalling.enabled: false agrees). To use tools: start vLLM with ${launcherFlags} and set vllm.toolCalling.enabled: true`);
+      }
+    } else if (!tc.enabled) {
+      note(`vLLM at ${result.url}: auto tool choice enabled, but tool calling is disabled (${tc.source}): tools are stripped; set vllm.toolCalling.enabled: true to use them`);
+    } else {
+      note(`vLLM at ${result.url}: auto tool choice enabled; agrees with ${tc.source}`);
+    }
+  }
+
+  return { path, service, runtimes, probe, findings, exitCode: findings.some((f) => f.severity === "problem") ? 1 : 0 };
+}

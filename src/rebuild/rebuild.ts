@@ -1,0 +1,295 @@
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, mkdirSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import type { ResolvedConfig } from "../config/load.js";
+import { STATE_DIR } from "../discover/files.js";
+import { TEMP_SUFFIX } from "../engine/atomic.js";
+import { LOCK_NAME } from "../engine/lock.js";
+import { runPatches, type RunReport } from "../engine/run.js";
+import { UsageError } from "../errors.js";
+import { TOOL_VERSION } from "../version.js";
+import { hashExistingTree, rebuildDigest, treeDigest } from "./digest.js";
+import { isInside, mirrorTree, settleTree, type MirrorResult } from "./mirror.js";
+import { collect, currentStore, fsyncDir, pointAt, recover, rmTree, storeName, tempName, withRebuildLock } from "./swap.js";
+
+export type RebuildPhase = "copy" | "patch" | "verify" | "swap";
+
+export interface RebuildOptions {
+  src: string;
+  dest: string;
+  config: ResolvedConfig;
+  only?: string[];
+  skip?: string[];
+  onProgress?: (phase: RebuildPhase, done: number, total: number, bytes?: number) => void;
+  /** Parallel copy workers (default: by cores). */
+  workers?: number;
+}
+
+export interface RebuildReport {
+  tool: { name: "clawpatch"; version: string };
+  src: string;
+  dest: string;
+  /** The content-addressed directory DEST points at (null when the rebuild was refused). */
+  target: string | null;
+  digest: string | null;
+  /** DEST already pointed at an intact build with this digest: nothing was swapped. */
+  unchanged: boolean;
+  /** What DEST pointed at before (kept for running processes and rollback). */
+  previous: string | null;
+  files: number;
+  bytes: number;
+  method: "reflink" | "copy";
+  ms: { copy: number; patch: number; verify: number; swap: number; total: number };
+  links: { rewritten: string[]; external: Array<{ path: string; target: string }> };
+  skippedSpecial: string[];
+  /** Older builds and leftovers of killed runs that were removed. */
+  removed: string[];
+  /** A DEST that was a real directory, moved aside and kept. */
+  replaced: string | null;
+  /** A DEST restored after a run was killed mid-migration. */
+  restored: string | null;
+  patch: Omit<RunReport, "changes">;
+  refused?: string;
+  exitCode: 0 | 3;
+}
+
+interface PackageJson {
+  name?: unknown;
+  version?: unknown;
+}
+
+function readPackageJson(dir: string): PackageJson | null {
+  try {
+    return JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as PackageJson;
+  } catch {
+    return null;
+  }
+}
+
+/** The real path of `path`, or of its nearest existing ancestor with the rest appended. */
+function realish(path: string): string {
+  const rest: string[] = [];
+  let cur = path;
+  for (;;) {
+    try {
+      return join(realpathSync(cur), ...rest.reverse());
+    } catch {
+      const parent = dirname(cur);
+      if (parent === cur) return path;
+      rest.push(basename(cur));
+      cur = parent;
+    }
+  }
+}
+
+export interface CheckedPaths {
+  /** SRC as given (absolute). */
+  src: string;
+  /** SRC with every symlink resolved: the tree that is read. */
+  realSrc: string;
+  dest: string;
+}
+
+/** Every check that can refuse a rebuild, before anything is written. */
+export function checkPaths(srcArg: string, destArg: string): CheckedPaths {
+  const src = resolve(srcArg);
+  const dest = resolve(destArg);
+  if (!existsSync(src)) throw new UsageError(`--from ${src}: not found`);
+  if (!statSync(src).isDirectory()) throw new UsageError(`--from ${src}: not a directory (pass the openclaw package directory, e.g. /usr/lib/node_modules/openclaw)`);
+  const realSrc = realpathSync(src);
+  const pkg = readPackageJson(realSrc);
+  if (!pkg) throw new UsageError(`--from ${src}: not an openclaw package (no readable package.json)`);
+  if (pkg.name !== "openclaw") {
+    throw new UsageError(`--from ${src}: not an openclaw package (package.json name is ${JSON.stringify(pkg.name ?? null)})`);
+  }
+  const destReal = realish(dest);
+  for (const [d, s] of [
+    [dest, src],
+    [destReal, realSrc],
+    [dest, realSrc],
+    [destReal, src],
+  ] as const) {
+    if (d === s) throw new UsageError(`--to ${dest} is the same directory as --from ${src}`);
+    if (isInside(d, s)) throw new UsageError(`--to ${dest} is inside --from ${src}: the source is never written to`);
+    if (isInside(s, d)) throw new UsageError(`--from ${src} is inside --to ${dest}: the rebuild would replace its own source`);
+  }
+  const st = lstatOrNull(dest);
+  if (st?.isSymbolicLink()) {
+    let target: string | null = null;
+    try {
+      target = realpathSync(dest);
+    } catch {
+      target = null; // dangling: replaced like any link
+    }
+    if (target && (isInside(target, realSrc) || isInside(realSrc, target))) {
+      throw new UsageError(`--to ${dest} is a link into --from ${src}: remove the link or choose another --to`);
+    }
+  } else if (st?.isDirectory()) {
+    const destPkg = readPackageJson(dest);
+    if (destPkg?.name !== "openclaw") {
+      throw new UsageError(`--to ${dest} exists and is not an openclaw runtime: refusing to replace it (choose a new path)`);
+    }
+  } else if (st) {
+    throw new UsageError(`--to ${dest} exists and is not a directory`);
+  }
+  return { src, realSrc, dest };
+}
+
+function lstatOrNull(path: string) {
+  try {
+    return lstatSync(path);
+  } catch {
+    return null;
+  }
+}
+
+/** Runtime debris in SRC that is not package content. */
+function skipDebris(rel: string, name: string): boolean {
+  return rel === LOCK_NAME || name.endsWith(TEMP_SUFFIX) || name.startsWith(".clawpatch-reflink-probe-");
+}
+
+/** Every file and directory under `dir` (relative to `root`), for what clawpatch wrote there. */
+function listUnder(root: string, dir: string): string[] {
+  const out: string[] = [];
+  const abs = join(root, dir);
+  if (!existsSync(abs)) return out;
+  out.push(dir);
+  for (const name of readdirSync(abs)) {
+    const rel = `${dir}/${name}`;
+    if (lstatSync(join(root, rel)).isDirectory()) out.push(...listUnder(root, rel));
+    else out.push(rel);
+  }
+  return out;
+}
+
+function withoutChanges(report: RunReport): Omit<RunReport, "changes"> {
+  const { changes: _changes, ...rest } = report;
+  return rest;
+}
+
+/**
+ * Mirrors SRC into a temporary sibling of DEST, patches it, proves the patches landed,
+ * and swaps it in atomically (see swap.ts). Never writes under SRC.
+ */
+export async function rebuild(options: RebuildOptions): Promise<RebuildReport> {
+  const started = Date.now();
+  const { src, realSrc, dest } = checkPaths(options.src, options.dest);
+  const parent = dirname(dest);
+  mkdirSync(parent, { recursive: true });
+  return withRebuildLock(dest, async () => {
+    const recovery = recover(dest);
+    const previous = currentStore(dest);
+    const rootStat = statSync(realSrc, { bigint: true });
+    const fixedNs = statSync(join(realSrc, "package.json"), { bigint: true }).mtimeNs;
+    const tmp = join(parent, tempName(dest, "tmp"));
+    const ms = { copy: 0, patch: 0, verify: 0, swap: 0, total: 0 };
+    let kept = false;
+    try {
+      let t = Date.now();
+      const mirror: MirrorResult = await mirrorTree(realSrc, tmp, src === realSrc ? [] : [src], {
+        skip: skipDebris,
+        ...(options.workers ? { workers: options.workers } : {}),
+        ...(options.onProgress ? { onProgress: (n: number, total: number, bytes: number) => options.onProgress!("copy", n, total, bytes) } : {}),
+      });
+      ms.copy = Date.now() - t;
+
+      t = Date.now();
+      const report = await runPatches({
+        root: tmp,
+        config: options.config,
+        mode: "patch",
+        ...(options.only ? { only: options.only } : {}),
+        ...(options.skip ? { skip: options.skip } : {}),
+        ...(options.onProgress ? { onProgress: (n: number, total: number) => options.onProgress!("patch", n, total) } : {}),
+      });
+      ms.patch = Date.now() - t;
+      const base = {
+        tool: { name: "clawpatch" as const, version: TOOL_VERSION },
+        src,
+        dest,
+        previous: previous ? join(parent, previous) : null,
+        files: mirror.files,
+        bytes: mirror.bytes,
+        method: mirror.method,
+        links: { rewritten: mirror.rewrittenLinks, external: mirror.externalLinks },
+        skippedSpecial: mirror.skippedSpecial,
+        restored: recovery.restored,
+      };
+      if (report.exitCode !== 0) {
+        ms.total = Date.now() - started;
+        return {
+          ...base,
+          target: null,
+          digest: null,
+          unchanged: false,
+          ms,
+          removed: recovery.removed,
+          replaced: null,
+          patch: withoutChanges(report),
+          refused: `${report.refused ?? "a required patch cannot be applied"}; ${dest} was left as it was`,
+          exitCode: 3,
+        };
+      }
+
+      // What clawpatch wrote: patched files, added modules, each copy's state directory.
+      const written = new Set<string>(report.changes.map((c) => c.path));
+      for (const copy of report.copies) {
+        const state = copy.dir === "." ? STATE_DIR : `${copy.dir}/${STATE_DIR}`;
+        for (const rel of listUnder(tmp, state)) written.add(rel);
+      }
+      settleTree(tmp, mirror, [...written].sort(), { mode: Number(rootStat.mode) & 0o7777, mtimeNs: rootStat.mtimeNs }, fixedNs);
+
+      // Proof, read-only: every spec reports applied/already-applied on the finished tree.
+      t = Date.now();
+      const verify = await runPatches({ root: tmp, config: options.config, mode: "verify", ...(options.only ? { only: options.only } : {}), ...(options.skip ? { skip: options.skip } : {}) });
+      ms.verify = Date.now() - t;
+      if (verify.exitCode !== 0) {
+        throw new Error(`the rebuilt tree does not verify (${verify.summary.unpatched} unpatched, ${verify.summary.drifted} drifted); ${dest} was left as it was`);
+      }
+
+      const copies: Record<string, string | null> = {};
+      for (const copy of report.copies) copies[copy.dir] = copy.digest;
+      const tree = treeDigest(mirror.entries);
+      const digest = rebuildDigest({ tree, copies, toolVersion: TOOL_VERSION });
+
+      t = Date.now();
+      const store = storeName(dest, digest);
+      const storePath = join(parent, store);
+      let unchanged = false;
+      if (existsSync(storePath)) {
+        // Same digest built before (or a run was killed between its two renames): reuse it
+        // only if it still holds exactly these bytes.
+        if (treeDigest(hashExistingTree(storePath)) === tree) {
+          rmTree(tmp);
+          unchanged = previous === store;
+        } else {
+          const stale = join(parent, tempName(dest, "stale"));
+          renameSync(storePath, stale);
+          renameSync(tmp, storePath);
+          rmTree(stale);
+        }
+      } else {
+        renameSync(tmp, storePath);
+      }
+      kept = true;
+      fsyncDir(parent);
+      const { replaced } = unchanged ? { replaced: null } : pointAt(dest, store);
+      const removed = [...recovery.removed, ...collect(dest, [store, previous])];
+      ms.swap = Date.now() - t;
+      ms.total = Date.now() - started;
+      options.onProgress?.("swap", 1, 1);
+      return {
+        ...base,
+        target: storePath,
+        digest,
+        unchanged,
+        ms,
+        removed,
+        replaced,
+        patch: withoutChanges(report),
+        exitCode: 0,
+      };
+    } finally {
+      if (!kept) rmTree(tmp);
+    }
+  });
+}

@@ -1,0 +1,221 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { makeOpenclawFixture } from "./fixture.js";
+import { cli, exited, snapshot, spawnCli, waitFor } from "./helpers.js";
+
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) {
+    execFileSync("chmod", ["-R", "u+w", dir]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function work(): string {
+  const dir = mkdtempSync(join(tmpdir(), "clawpatch-rebuild-"));
+  made.push(dir);
+  return dir;
+}
+
+function digestOf(stdout: string): string {
+  const match = /^digest ([0-9a-f]{64})$/m.exec(stdout);
+  if (!match) throw new Error(`no digest in:\n${stdout}`);
+  return match[1]!;
+}
+
+function versionOf(dest: string): string {
+  return execFileSync(process.execPath, [join(dest, "openclaw.mjs"), "--version"], { encoding: "utf8" }).trim();
+}
+
+describe("clawpatch rebuild (fixture)", () => {
+  it("refuses bad paths with one line and writes nothing", async () => {
+    const dir = work();
+    const src = makeOpenclawFixture(join(dir, "src"));
+    mkdirSync(join(dir, "other"));
+    writeFileSync(join(dir, "other", "package.json"), '{"name":"not-openclaw","version":"1.0.0"}');
+    mkdirSync(join(dir, "mine"));
+    writeFileSync(join(dir, "mine", "notes.txt"), "keep me");
+    const before = snapshot(dir, { times: true });
+    const cases: Array<[string[], RegExp]> = [
+      [["--from", join(dir, "missing"), "--to", join(dir, "out")], /--from .*missing: not found/],
+      [["--from", join(dir, "other"), "--to", join(dir, "out")], /not an openclaw package \(package.json name is "not-openclaw"\)/],
+      [["--from", join(dir, "mine"), "--to", join(dir, "out")], /not an openclaw package \(no readable package.json\)/],
+      [["--from", src, "--to", join(src, "runtime")], /is inside --from/],
+      [["--from", src, "--to", dir], /--from .* is inside --to/],
+      [["--from", src, "--to", src], /same directory/],
+      [["--from", src, "--to", join(dir, "mine")], /exists and is not an openclaw runtime/],
+      [["--from", src], /rebuild needs --to/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli(["rebuild", ...args]);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).toMatch(message);
+    }
+    expect(snapshot(dir, { times: true })).toEqual(before);
+  });
+
+  it("builds a standalone runtime, never touches SRC, and is reproducible (tree and digest)", async () => {
+    const dir = work();
+    const src = makeOpenclawFixture(join(dir, "global", "openclaw"));
+    const pristine = snapshot(src, { times: true });
+    const dest = join(dir, "runtime", "openclaw");
+
+    const first = await cli(["rebuild", "--from", src, "--to", dest]);
+    expect(first.code, first.stderr).toBe(0);
+    const digest = digestOf(first.stdout);
+    expect(lstatSync(dest).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(dest)).toBe(`openclaw.clawpatch-${digest.slice(0, 16)}`);
+    const tree1 = snapshot(dest + "/", { times: true });
+    expect(tree1["dist/entry.js"]).toBeDefined();
+    expect(readFileSync(join(dest, "dist/entry.js"), "utf8")).toMatch(/^#!\/usr\/bin\/env node\n\/\*@clawpatch runtime-overlay@/);
+    // the absolute link into SRC became relative; the .bin link kept its text
+    expect(readlinkSync(join(dest, "node_modules/dep-a-abs"))).toBe("dep-a");
+    expect(readlinkSync(join(dest, "node_modules/.bin/dep-a"))).toBe("../dep-a/cli.js");
+    expect(tree1["node_modules/ro-pkg"]).toMatch(/^dir 555/);
+    expect(snapshot(src, { times: true })).toEqual(pristine);
+
+    // Same inputs again: same digest, same tree (bytes, modes, links, times), nothing swapped.
+    const second = await cli(["rebuild", "--from", src, "--to", dest, "--json"]);
+    expect(second.code, second.stderr).toBe(0);
+    const report = JSON.parse(second.stdout);
+    expect(report.digest).toBe(digest);
+    expect(report.unchanged).toBe(true);
+    expect(snapshot(dest + "/", { times: true })).toEqual(tree1);
+
+    // A fresh DEST elsewhere from the same SRC: the same digest and the same tree.
+    const other = join(dir, "elsewhere", "rt");
+    const third = await cli(["rebuild", "--from", src, "--to", other]);
+    expect(digestOf(third.stdout)).toBe(digest);
+    expect(snapshot(other + "/", { times: true })).toEqual(tree1);
+
+    // Standalone: SRC moved away, the runtime still runs.
+    renameSync(join(dir, "global"), join(dir, "global-away"));
+    try {
+      expect(versionOf(dest)).toBe("2026.2.26 dep-b-ok");
+    } finally {
+      renameSync(join(dir, "global-away"), join(dir, "global"));
+    }
+    expect(snapshot(src, { times: true })).toEqual(pristine);
+  });
+
+  it("a changed SRC gives a new digest; the previous build is kept, older ones collected", async () => {
+    const dir = work();
+    const src = makeOpenclawFixture(join(dir, "src"));
+    const dest = join(dir, "rt");
+    const d1 = digestOf((await cli(["rebuild", "--from", src, "--to", dest])).stdout);
+    writeFileSync(join(src, "node_modules/dep-a/node_modules/dep-b/index.js"), 'module.exports = () => "dep-b-v2";\n');
+    const r2 = await cli(["rebuild", "--from", src, "--to", dest]);
+    const d2 = digestOf(r2.stdout);
+    expect(d2).not.toBe(d1);
+    expect(r2.stdout).toContain(`previous build kept: ${join(dir, `rt.clawpatch-${d1.slice(0, 16)}`)}`);
+    expect(versionOf(dest)).toBe("2026.2.26 dep-b-v2");
+    writeFileSync(join(src, "node_modules/dep-a/node_modules/dep-b/index.js"), 'module.exports = () => "dep-b-v3";\n');
+    const r3 = await cli(["rebuild", "--from", src, "--to", dest]);
+    const d3 = digestOf(r3.stdout);
+    expect(r3.stdout).toContain(`removed ${join(dir, `rt.clawpatch-${d1.slice(0, 16)}`)}`);
+    expect(readdirSync(dir).sort()).toEqual(["rt", `rt.clawpatch-${d2.slice(0, 16)}`, `rt.clawpatch-${d3.slice(0, 16)}`, "src"].sort());
+  });
+
+  it("a different config gives a different digest", async () => {
+    const dir = work();
+    const src = makeOpenclawFixture(join(dir, "src"));
+    const a = digestOf((await cli(["rebuild", "--from", src, "--to", join(dir, "a")])).stdout);
+    writeFileSync(join(dir, "patches.config.mjs"), "export default { vllm: { toolCalling: { enabled: true } } };\n");
+    const b = await cli(["rebuild", "--from", src, "--to", join(dir, "b"), "--config", join(dir, "patches.config.mjs")]);
+    expect(b.code, b.stderr).toBe(0);
+    expect(digestOf(b.stdout)).not.toBe(a);
+  });
+
+  it("replaces a hand-made mirror directory once, keeping it aside", async () => {
+    const dir = work();
+    const src = makeOpenclawFixture(join(dir, "src"));
+    const dest = makeOpenclawFixture(join(dir, "rt"), "2026.1.1");
+    const r = await cli(["rebuild", "--from", src, "--to", dest]);
+    expect(r.code, r.stderr).toBe(0);
+    const aside = /moved to (\S+) \(kept/.exec(r.stdout)?.[1];
+    expect(aside).toBeDefined();
+    expect(JSON.parse(readFileSync(join(aside!, "package.json"), "utf8")).version).toBe("2026.1.1");
+    expect(versionOf(dest)).toBe("2026.2.26 dep-b-ok");
+  });
+
+  it("revert --root DEST restores SRC's bytes exactly", async () => {
+    const dir = work();
+    const src = makeOpenclawFixture(join(dir, "src"));
+    const dest = join(dir, "rt");
+    expect((await cli(["rebuild", "--from", src, "--to", dest])).code).toBe(0);
+    const r = await cli(["revert", "--root", dest]);
+    expect(r.code, r.stderr).toBe(0);
+    const real = realpathSync(dest);
+    // the one difference by design: the absolute link into SRC is relative in DEST
+    const expected = { ...snapshot(src), "node_modules/dep-a-abs": "link -> dep-a" };
+    expect(snapshot(real)).toEqual(expected);
+    expect(existsSync(join(real, ".clawpatch"))).toBe(false);
+  });
+
+  it("a required patch that cannot apply: exit 3 and DEST left as it was", async () => {
+    const dir = work();
+    const src = makeOpenclawFixture(join(dir, "src"));
+    const dest = join(dir, "rt");
+    expect((await cli(["rebuild", "--from", src, "--to", dest])).code).toBe(0);
+    const before = snapshot(dir, { times: true, skip: (rel) => rel.startsWith("src") });
+    const broken = makeOpenclawFixture(join(dir, "broken"));
+    rmSync(join(broken, "dist/entry.js"));
+    rmSync(join(broken, "dist/index.js"));
+    const r = await cli(["rebuild", "--from", broken, "--to", dest]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/runtime-overlay.*left as it was/);
+    expect(snapshot(dir, { times: true, skip: (rel) => rel.startsWith("src") || rel.startsWith("broken") })).toEqual(before);
+  });
+});
+
+describe("clawpatch rebuild killed (fixture with many files)", () => {
+  it("SIGKILL mid-copy and mid-patch leaves the previous DEST working; the next run converges", async () => {
+    const dir = work();
+    const src = makeOpenclawFixture(join(dir, "src"));
+    // enough files that a copy takes a while
+    for (let p = 0; p < 30; p++) {
+      const pkg = join(src, "node_modules", `bulk-${p}`);
+      mkdirSync(pkg, { recursive: true });
+      writeFileSync(join(pkg, "package.json"), JSON.stringify({ name: `bulk-${p}`, version: "1.0.0" }));
+      for (let f = 0; f < 100; f++) writeFileSync(join(pkg, `f${f}.js`), `// ${p}/${f}\n${"x".repeat(10_000)}\n`);
+    }
+    const dest = join(dir, "rt");
+    const first = await cli(["rebuild", "--from", src, "--to", dest]);
+    expect(first.code, first.stderr).toBe(0);
+    const digest = digestOf(first.stdout);
+    const good = snapshot(dest + "/");
+    // SRC changes, then rebuilds are killed at several points.
+    writeFileSync(join(src, "node_modules/dep-a/node_modules/dep-b/index.js"), 'module.exports = () => "dep-b-v2";\n');
+    const tmpOf = () => readdirSync(dir).find((n) => n.startsWith("rt.clawpatch-tmp-"));
+    const points: Array<[string, () => boolean]> = [
+      ["mid-copy", () => Boolean(tmpOf())],
+      ["mid-patch", () => {
+        const tmp = tmpOf();
+        return Boolean(tmp && existsSync(join(dir, tmp, ".clawpatch.lock")));
+      }],
+    ];
+    for (const [label, when] of points) {
+      const child = spawnCli(["rebuild", "--from", src, "--to", dest]);
+      const hit = await waitFor(when, child);
+      child.kill("SIGKILL");
+      const end = await exited(child);
+      expect(hit, `${label}: reached`).toBe(true);
+      expect(end.signal, label).toBe("SIGKILL");
+      expect(readlinkSync(dest), label).toBe(`rt.clawpatch-${digest.slice(0, 16)}`);
+      expect(snapshot(dest + "/"), label).toEqual(good);
+      expect(versionOf(dest), label).toBe("2026.2.26 dep-b-ok");
+    }
+    const next = await cli(["rebuild", "--from", src, "--to", dest]);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stdout).toMatch(/removed .*rt\.clawpatch-tmp-/);
+    expect(versionOf(dest)).toBe("2026.2.26 dep-b-v2");
+    expect(readdirSync(dir).filter((n) => n.includes("clawpatch-tmp") || n.includes("clawpatch-link") || n.endsWith(".lock"))).toEqual([]);
+    // converged: a clean build from scratch gives the same digest
+    const fresh = await cli(["rebuild", "--from", src, "--to", join(dir, "fresh")]);
+    expect(digestOf(fresh.stdout)).toBe(digestOf(next.stdout));
+  }, 180_000);
+});
