@@ -1,10 +1,9 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
-import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll } from "vitest";
+import { tempDir as sharedTempDir } from "../support/tree.js";
 import { resolveVllmSettings, type VllmConfigInput } from "../../src/config/settings.js";
 import { generateLauncher } from "../../src/launcher/generate.js";
 import { resolveLauncherSettings, type LauncherOverrides, type LauncherSettings } from "../../src/launcher/settings.js";
@@ -19,17 +18,9 @@ export function has(tool: string): boolean {
   return spawnSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore" }).status === 0;
 }
 
-const created: string[] = [];
-// Registered on the root suite of each test file that imports this module.
-afterAll(() => {
-  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A fresh temp dir, removed when the test process exits. */
+/** A fresh temp dir, removed after the test file. */
 export function tempDir(prefix = "clawpatch-launcher-"): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  created.push(dir);
-  return dir;
+  return sharedTempDir(prefix);
 }
 
 export const GPU_24G_FREE = "0, GPU-11111111-aaaa-bbbb-cccc-000000000000, 24564, 24000";
