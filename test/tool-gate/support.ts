@@ -1,0 +1,189 @@
+/**
+ * Support for the tool-gate real-package tests: a private build of the CLI (so a concurrent
+ * `npm run build` elsewhere cannot pull dist/ from under a running test), cached installs of
+ * pi-ai / @openclaw/ai with their runtime dependencies, and a child-process probe that imports
+ * a package's stream function and sends one agent turn with a tool to a vLLM-like server.
+ */
+import { existsSync } from "node:fs";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { cacheRoot, extractPackage, REPO_ROOT, run, runOk, withCacheEntry, type RunResult } from "../support/real-packages.js";
+
+let built: Promise<string> | undefined;
+
+/** Compiles src/ once per test process into a private dir; returns the path of its cli.js runner. */
+export function privateCli(): Promise<string> {
+  built ??= (async () => {
+    const dir = path.join(cacheRoot(), "tool-gate-cli", `${process.pid}-${Date.now().toString(36)}`);
+    await fs.mkdir(dir, { recursive: true });
+    await fs.copyFile(path.join(REPO_ROOT, "package.json"), path.join(dir, "package.json"));
+    const tsc = path.join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc");
+    // Other engineers' work in progress may not typecheck: tsc still emits, and cli.js is what we need.
+    await run(process.execPath, [tsc, "-p", path.join(REPO_ROOT, "tsconfig.json"), "--outDir", path.join(dir, "dist")], { timeoutMs: 300_000 });
+    const cli = path.join(dir, "dist", "cli.js");
+    if (!existsSync(cli)) throw new Error(`private build of clawpatch failed: ${cli} missing`);
+    const runner = path.join(dir, "clawpatch.mjs");
+    await fs.writeFile(runner, `import { main } from "./dist/cli.js";\nprocess.exitCode = await main(process.argv.slice(2));\n`);
+    return runner;
+  })();
+  return built;
+}
+
+/**
+ * `clawpatch ARGS` with the private build (Node running the tests), from the OS temp dir so
+ * no patches.config.ts is found: the built-in default applies.
+ */
+export async function clawpatch(args: readonly string[]): Promise<RunResult> {
+  const runner = await privateCli();
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
+  delete env.NODE_OPTIONS;
+  return run(process.execPath, [runner, ...args], { cwd: os.tmpdir(), env, timeoutMs: 300_000 });
+}
+
+/** Status of one patch per package copy, from a `--json` report: `{ "name@version": status }`. */
+export function statuses(jsonReport: string, patch = "vllm-tool-gate"): Record<string, string> {
+  const report = JSON.parse(jsonReport) as { copies: Array<{ package: string; version: string; patches: Array<{ patch: string; status: string; message?: string }> }> };
+  const out: Record<string, string> = {};
+  for (const copy of report.copies) {
+    const p = copy.patches.find((x) => x.patch === patch);
+    if (p) out[`${copy.package}@${copy.version}`] = p.status;
+  }
+  return out;
+}
+
+function safeName(name: string): string {
+  return name.replace(/^@/, "").replace(/\//g, "-");
+}
+
+/**
+ * A cached, PRISTINE install of NAME@VERSION with its runtime dependencies and no install
+ * scripts: the package extracted, then `npm install --omit=dev --ignore-scripts` in it, run
+ * with a package.json that leaves out devDependencies (some list private packages npm would
+ * still try to resolve) and the `unavailable` dependencies (absent from this registry; the
+ * module under test must not import them, or the test fails loudly). The package's own
+ * package.json is restored byte for byte afterwards. Returns the package directory. Never
+ * modify it: see {@link packageCopy}.
+ */
+export async function installedPackage(name: string, version: string, unavailable: readonly string[] = []): Promise<string> {
+  const entry = path.join(cacheRoot(), "tool-gate-pkgs", `${safeName(name)}-${version}`);
+  const marker = path.join(entry, ".clawpatch-test-complete");
+  // Layout of an earlier cache format (the package as the one dependency of a throwaway project).
+  const nested = path.join(entry, "node_modules", name);
+  const env: NodeJS.ProcessEnv = { ...process.env, npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false" };
+  delete env.NODE_OPTIONS;
+  return withCacheEntry(
+    entry,
+    async () => existsSync(marker),
+    async () => {
+      await fs.rm(entry, { recursive: true, force: true });
+      const tmp = `${entry}.tmp-${process.pid}`;
+      await fs.rm(tmp, { recursive: true, force: true });
+      try {
+        await extractPackage(name, version, tmp);
+        const manifestPath = path.join(tmp, "package.json");
+        const original = await fs.readFile(manifestPath);
+        const manifest = JSON.parse(original.toString("utf8")) as Record<string, Record<string, string> | undefined>;
+        delete manifest.devDependencies;
+        for (const dep of unavailable) delete manifest.dependencies?.[dep];
+        await fs.writeFile(manifestPath, JSON.stringify(manifest));
+        await runOk("npm", ["install", "--omit=dev", "--ignore-scripts", "--no-package-lock", "--no-audit", "--no-fund", "--engine-strict=false"], {
+          cwd: tmp,
+          env,
+          timeoutMs: 15 * 60_000,
+        });
+        await fs.writeFile(manifestPath, original);
+        await fs.writeFile(path.join(tmp, ".clawpatch-test-complete"), "");
+        await fs.rename(tmp, entry);
+      } catch (e) {
+        await fs.rm(tmp, { recursive: true, force: true });
+        throw e;
+      }
+    },
+    () => (existsSync(nested) ? nested : entry),
+  );
+}
+
+/**
+ * A private copy of an installed package outside the repo: its own files copied, its
+ * node_modules a symlink to the pristine cache (nothing under it is a patch target).
+ */
+export async function packageCopy(installed: string): Promise<string> {
+  const parent = await fs.mkdtemp(path.join(os.tmpdir(), "clawpatch-toolgate-"));
+  const dest = path.join(parent, "package");
+  await fs.mkdir(dest);
+  for (const ent of await fs.readdir(installed)) {
+    if (ent === "node_modules" || ent === ".clawpatch-test-complete") continue;
+    await fs.cp(path.join(installed, ent), path.join(dest, ent), { recursive: true, preserveTimestamps: true });
+  }
+  if (existsSync(path.join(installed, "node_modules"))) await fs.symlink(path.join(installed, "node_modules"), path.join(dest, "node_modules"), "dir");
+  return dest;
+}
+
+export async function removePackageCopy(copy: string): Promise<void> {
+  await fs.rm(path.dirname(copy), { recursive: true, force: true });
+}
+
+/** What one agent turn through a package's stream function ended with. */
+export interface TurnResult {
+  stopReason?: string;
+  errorMessage?: string;
+  text?: string;
+  threw?: string;
+  /** The probe's stderr (the gate's one JSON log line lands here). */
+  stderr: string;
+}
+
+const PROBE = String.raw`
+import { pathToFileURL } from "node:url";
+const [file, exportName, baseUrl, provider] = process.argv.slice(2);
+const mod = await import(pathToFileURL(file).href);
+const fn = exportName.split(".").reduce((o, k) => (o == null ? o : o[k]), mod);
+if (typeof fn !== "function") throw new Error("no export " + exportName + " in " + file + ": " + Object.keys(mod).join(","));
+const model = {
+  id: "fake-model", name: "Fake vLLM", api: "openai-completions", provider, baseUrl,
+  reasoning: false, input: ["text"], cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+  contextWindow: 32768, maxTokens: 256,
+};
+const context = {
+  systemPrompt: "You are terse.",
+  messages: [{ role: "user", content: "ping", timestamp: 1700000000000 }],
+  tools: [{ name: "read_file", description: "Read a file", parameters: { type: "object", properties: { path: { type: "string" } }, required: ["path"] } }],
+};
+let out;
+try {
+  const s = fn(model, context, { apiKey: "sk-clawpatch-test-dummy", maxRetries: 0 });
+  const msg = await s.result();
+  const text = (msg.content ?? []).filter((c) => c.type === "text").map((c) => c.text).join("");
+  out = { stopReason: msg.stopReason, errorMessage: msg.errorMessage, text };
+} catch (e) {
+  out = { threw: String(e && e.stack || e) };
+}
+process.stdout.write("\n@@RESULT@@" + JSON.stringify(out) + "\n");
+`;
+
+/**
+ * Imports `file` in a child Node, calls its `exportName(model, context, options)` with a
+ * `vllm`-style model at `baseUrl` and one tool, and returns how the turn ended.
+ */
+export async function probeTurn(opts: {
+  node: string;
+  file: string;
+  exportName: string;
+  baseUrl: string;
+  provider?: string;
+  env?: NodeJS.ProcessEnv;
+}): Promise<TurnResult> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "clawpatch-probe-"));
+  try {
+    const probe = path.join(dir, "probe.mjs");
+    await fs.writeFile(probe, PROBE);
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, NO_COLOR: "1", ...opts.env };
+    const r = await run(opts.node, [probe, opts.file, opts.exportName, opts.baseUrl, opts.provider ?? "vllm"], { env, timeoutMs: 60_000 });
+    const line = r.stdout.split("\n").find((l) => l.startsWith("@@RESULT@@"));
+    if (!line) throw new Error(`probe produced no result (exit ${r.code})\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-3000)}`);
+    return { ...(JSON.parse(line.slice("@@RESULT@@".length)) as Omit<TurnResult, "stderr">), stderr: r.stderr };
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
