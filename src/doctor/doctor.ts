@@ -125,7 +125,7 @@ export async function doctor(options: DoctorOptions): Promise<DoctorReport> {
       }
     }
     if (bad.length) {
-      const fixPatch = `run clawpatch patch --root ${runtime.dir}`;
+      const fixPatch = fixFor(runtime.dir);
       const other = patchedRuntime && patchedRuntime.dir !== runtime.dir ? patchedRuntime.dir : null;
       for (const source of runtime.sources) {
         if (source === "service") {
@@ -152,7 +152,7 @@ export async function doctor(options: DoctorOptions): Promise<DoctorReport> {
       const states = p.patches.filter((r) => r.status !== "not-applicable").map((r) => `${r.patch} ${r.status}`).join(", ");
       const root = p.relDir ? runtime.dir : p.dir;
       problem(
-        `${runtime.dir} resolves ${p.package}@${p.version ?? "?"} from ${p.dir}${p.relDir ? "" : " (outside the runtime)"}, which is not patched (${states}); run clawpatch patch --root ${root}`,
+        `${runtime.dir} resolves ${p.package}@${p.version ?? "?"} from ${p.dir}${p.relDir ? "" : " (outside the runtime)"}, which is not patched (${states}); ${fixFor(root)}`,
       );
     }
   }
@@ -192,4 +192,11 @@ export async function doctor(options: DoctorOptions): Promise<DoctorReport> {
   }
 
   return { path, service, runtimes, probe, findings, exitCode: findings.some((f) => f.severity === "problem") ? 1 : 0 };
+}
+
+/** The fix for an unpatched tree: patch it, or for a clawpatch rebuild (a content-addressed `DEST.clawpatch-<digest>`), rebuild DEST. */
+export function fixFor(dir: string): string {
+  const store = /^(.*)\.clawpatch-[0-9a-f]{16}$/.exec(dir);
+  if (store) return `it is a clawpatch rebuild of ${store[1]}: run clawpatch rebuild --from <the installed openclaw> --to ${store[1]} (with the config you want)`;
+  return `run clawpatch patch --root ${dir}`;
 }

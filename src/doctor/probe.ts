@@ -1,5 +1,5 @@
 /** The body vLLM answers with when it runs without `--enable-auto-tool-choice --tool-call-parser`. */
-export const AUTO_TOOL_CHOICE_SIGNATURE = /"auto" tool choice requires --enable-auto-tool-choice/;
+export const AUTO_TOOL_CHOICE_SIGNATURE = /"?auto"? tool choice requires --enable-auto-tool-choice/;
 
 export interface ProbeResult {
   /** The chat completions URL asked (query removed). */
@@ -74,13 +74,13 @@ export async function probeVllm(baseUrl: string, env: NodeJS.ProcessEnv, timeout
     if (r.status >= 200 && r.status < 300) {
       return { url, toolCalling: "enabled", model, status: r.status, detail: "the server accepted a tool with tool_choice \"auto\"" };
     }
-    if (r.status === 400 && AUTO_TOOL_CHOICE_SIGNATURE.test(r.text)) {
+    if (r.status === 400 && (AUTO_TOOL_CHOICE_SIGNATURE.test(message) || AUTO_TOOL_CHOICE_SIGNATURE.test(r.text))) {
       return { url, toolCalling: "disabled", model, status: r.status, detail: `HTTP 400: ${message}` };
     }
     return { url, toolCalling: "unknown", model, status: r.status, detail: `HTTP ${r.status}: ${message}` };
   } catch (error) {
-    const e = error as Error & { cause?: { code?: string } };
-    const reason = e.name === "TimeoutError" ? `no answer within ${timeoutMs / 1000}s` : (e.cause?.code ?? e.message);
+    const e = error as Error & { cause?: { code?: string; message?: string; errors?: Array<{ code?: string }> } };
+    const reason = e.name === "TimeoutError" ? `no answer within ${timeoutMs / 1000}s` : (e.cause?.code ?? e.cause?.errors?.[0]?.code ?? e.cause?.message ?? e.message);
     return { url, toolCalling: "unknown", model, status: null, detail: `cannot reach ${base}: ${reason}`, error: reason };
   }
 }

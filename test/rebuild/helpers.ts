@@ -50,7 +50,7 @@ export interface CliResult {
 }
 
 /** The CLI in this process (no TTY, no colour). */
-export async function cli(argv: string[], cwd: string = tmpdir()): Promise<CliResult> {
+export async function cli(argv: string[], cwd: string = tmpdir(), env: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
   let stdout = "";
   let stderr = "";
   const io: CommandIO = {
@@ -59,7 +59,7 @@ export async function cli(argv: string[], cwd: string = tmpdir()): Promise<CliRe
     errIsTTY: false,
     colors: pc.createColors(false),
     cwd,
-    env: process.env,
+    env,
   };
   const code = await main(argv, io);
   return { code, stdout, stderr };
