@@ -112,12 +112,20 @@ export async function planCopy(options: PlanCopyOptions): Promise<CopyPlan> {
     const bytes = readFileSync(path);
     const candidates = fileSpecs.filter((spec) => mayHoldSite(spec, bytes));
     if (candidates.length === 0) continue;
+    const sha = sha256(bytes);
+    let text: string | undefined;
+    let fileMode: number | undefined;
+    // Decoded and stat'ed only when the file is planned: the steady state needs the hash alone.
     const state: FileState = {
       file,
       bytes,
-      sha: sha256(bytes),
-      text: bytes.toString("utf8"),
-      mode: statSync(path).mode & 0o7777,
+      sha,
+      get text() {
+        return (text ??= bytes.toString("utf8"));
+      },
+      get mode() {
+        return (fileMode ??= statSync(path).mode & 0o7777);
+      },
     };
     const entry = current?.files[file];
     const report = (spec: PatchSpec, status: Status, sites: RecordedSite[], message?: string) =>
@@ -179,7 +187,7 @@ export async function planCopy(options: PlanCopyOptions): Promise<CopyPlan> {
       } else {
         report(spec, mode === "dry-run" ? "unpatched" : "applied", sites, refresh ? "re-applied from the original" : undefined);
       }
-      if (outcome && outcome.assets.length && sites.length) assetsBySpec.set(spec.id, outcome.assets);
+      if (outcome && outcome.assets.length && sites.length) assetsBySpec.set(spec.id, [...(assetsBySpec.get(spec.id) ?? []), ...outcome.assets]);
     }
 
     if (plan.parseError || failure) continue;
