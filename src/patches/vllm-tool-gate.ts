@@ -10,10 +10,14 @@ import { definePatch } from "./spec.js";
  *   `buildParams(model, context, options[, compat = getCompat(model), cacheRetention])` in
  *   `dist/providers/openai-completions.js`, moved to `dist/api/openai-completions.js` in the
  *   0.80 line. `convertMessages` in the same file also ends with `return params;` (decoy).
- * - openclaw up to 2026.3.x: nothing of its own; it calls pi-ai (a dependency, patched there).
- * - openclaw 2026.4.x–2026.6.x: a vendored pi-ai `buildParams` in `dist/openai-completions-*.js`
- *   AND its own transport `buildOpenAICompletionsParams(model, context, options)` in
- *   `dist/openai-transport-stream-*.js`: two sites, both live.
+ * - openclaw up to 2026.4.1 (sampled 2026.1.29, 2.26, 3.13, 3.22, 4.1): nothing of its own; it
+ *   calls pi-ai (a dependency, patched there). 2026.4.2–4.14 were not sampled: same files, `any`.
+ * - openclaw 2026.4.15–2026.5.26: its own transport `buildOpenAICompletionsParams(model, context,
+ *   options)`, in a chunk whose base name moved: `anthropic-vertex-stream-*.js` (4.15, 4.20),
+ *   `provider-stream-*.js` (4.22–4.26), `openai-transport-stream-*.js` (4.27+); pi-ai is still a
+ *   dependency (patched there).
+ * - openclaw 2026.5.28–2026.6.x: additionally a vendored pi-ai `buildParams` in
+ *   `dist/openai-completions-*.js` (pi-ai is no longer a dependency): two sites, both live.
  * - openclaw 2026.7.x: only `buildOpenAICompletionsParams` in `dist/openai-transport-stream-*.js`.
  * - openclaw 2026.8+: the builder lives in `@openclaw/ai`; openclaw keeps a thin wrapper that
  *   returns the imported builder's result (a pass-through, never wrapped again).
@@ -29,6 +33,13 @@ import { definePatch } from "./spec.js";
  * so a future release that moves it reports `missing-target` instead of passing silently.
  */
 const PI_AI_WHEN_ABSENT = "this version builds chat requests in pi-ai (patched there)";
+/** Chunks that hold openclaw's own builder in 2026.4.15–2026.7.x (hashed names, base name varies). */
+const OPENCLAW_BUILDER_FILES = [
+  "dist/openai-completions-*.js",
+  "dist/openai-transport-stream-*.js",
+  "dist/provider-stream-*.js",
+  "dist/anthropic-vertex-stream-*.js",
+];
 const OPENCLAW_AI_WHEN_ABSENT = "this version builds chat requests in @openclaw/ai (patched there)";
 
 export const vllmToolGate = definePatch({
@@ -46,8 +57,8 @@ export const vllmToolGate = definePatch({
     },
     {
       package: "openclaw",
-      range: ">=2026.4.0-0 <2026.7.0-0",
-      files: ["dist/openai-completions-*.js", "dist/openai-transport-stream-*.js"],
+      range: ">=2026.4.15-0 <2026.7.0-0",
+      files: OPENCLAW_BUILDER_FILES,
       expect: "at-least-one",
     },
     {
@@ -58,8 +69,8 @@ export const vllmToolGate = definePatch({
     },
     {
       package: "openclaw",
-      range: "<2026.4.0-0",
-      files: ["dist/openai-completions-*.js", "dist/openai-transport-stream-*.js"],
+      range: "<2026.4.15-0",
+      files: OPENCLAW_BUILDER_FILES,
       expect: "any",
       whenAbsent: PI_AI_WHEN_ABSENT,
     },
