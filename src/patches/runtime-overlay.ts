@@ -1,6 +1,36 @@
 import { insertImportAfterShebang } from "../transforms/insert-import.js";
+import type { ResolvedSettings } from "../transforms/types.js";
 import { overlayModuleSource } from "./runtime/sources.js";
-import { definePatch } from "./spec.js";
+import { definePatch, markerFor } from "./spec.js";
+
+/*
+ * Where a published OpenClaw starts a process (measured on 2026.1.29, 2026.2.26, 2026.3.13,
+ * 2026.5.28, 2026.7.33 and 2026.9.6; all ship ESM `.js` entries in a `"type": "module"`
+ * package, 2026.9.6 with `.mjs` chunks behind them):
+ * - `dist/index.js`: `main`, and what the gateway service executes (`node dist/index.js
+ *   gateway …`; 2026.9.x's daemon takes the first of `dist/index.js`, `dist/index.mjs`,
+ *   `dist/entry.js`, `dist/entry.mjs`).
+ * - `dist/entry.js`: the CLI entry the bin imports (every version; 2026.9.x's bin falls back to
+ *   `dist/entry.mjs`).
+ * - `openclaw.mjs`: the `bin` (`openclaw` on PATH). Before it reaches `dist/entry.js` it runs
+ *   code of its own (2026.9.x: Node/sqlite probes, `dist/warning-filter.js`, the node-host
+ *   launcher that respawns `openclaw.mjs` as a child, the browser native host
+ *   `dist/extensions/browser/native-host-entry.js`, `dist/infra/package-lifecycle.js`): it
+ *   imports the overlay itself (spec `runtime-overlay-bin`), so no path from the bin escapes.
+ *
+ * Every entry imports the ONE module `dist/clawpatch-overlay.mjs` (`.cjs` for a CJS entry);
+ * a process entering through the bin and then `dist/entry.js` evaluates it once, and any
+ * second copy (ESM + CJS) does nothing: the overlay installs once per process.
+ */
+
+/** The `dist/` entries; at least one must exist (a layout without them is a new one: stop). */
+export const RUNTIME_OVERLAY_ENTRIES: readonly string[] = ["dist/index.js", "dist/entry.js", "dist/index.mjs", "dist/entry.mjs"];
+
+/** The package's `bin`, which imports `./dist/clawpatch-overlay.mjs`. */
+export const RUNTIME_OVERLAY_BIN = "openclaw.mjs";
+
+const moduleSource = (settings: ResolvedSettings, format: "esm" | "cjs", marker: string) =>
+  overlayModuleSource(settings.vllm, format, marker);
 
 /**
  * The runtime overlay: a module imported first by every OpenClaw entry. It guards the fetch
@@ -14,12 +44,36 @@ export const runtimeOverlay = definePatch({
   targets: [
     {
       package: "openclaw",
-      files: ["dist/index.js", "dist/entry.js", "dist/index.mjs", "dist/entry.mjs"],
+      files: [...RUNTIME_OVERLAY_ENTRIES],
       expect: "at-least-one",
     },
   ],
+  transform: insertImportAfterShebang({ moduleName: "clawpatch-overlay", moduleSource }),
+});
+
+/**
+ * The same overlay imported first by the bin `openclaw.mjs` (from `./dist/`), so the bin's own
+ * modules and everything it loads before `dist/entry.js` run after the overlay. A separate
+ * spec so that `runtime-overlay` keeps failing (`missing-target`) when a release moves its
+ * `dist/` entries, instead of counting the bin as enough.
+ */
+export const runtimeOverlayBin = definePatch({
+  id: "runtime-overlay-bin",
+  version: 1,
+  description: "Import the clawpatch runtime overlay first in the OpenClaw bin (openclaw.mjs)",
+  required: true,
+  targets: [
+    {
+      package: "openclaw",
+      files: [RUNTIME_OVERLAY_BIN],
+      expect: "any",
+      whenAbsent: "this package has no openclaw.mjs bin (its dist entries carry the overlay)",
+    },
+  ],
+  // The module is the one `runtime-overlay` writes, byte for byte (its marker included), so the
+  // two specs never disagree about `dist/clawpatch-overlay.mjs`.
   transform: insertImportAfterShebang({
-    moduleName: "clawpatch-overlay",
-    moduleSource: (settings, format, marker) => overlayModuleSource(settings.vllm, format, marker),
+    moduleName: "dist/clawpatch-overlay",
+    moduleSource: (settings, format) => moduleSource(settings, format, markerFor(runtimeOverlay.id, runtimeOverlay.version)),
   }),
 });

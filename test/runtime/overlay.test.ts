@@ -181,34 +181,41 @@ await fetch(process.env.GATED + "/invariant/good", { method: "POST", body: good 
     expect(at("/invariant/good")[0]!.body.toString()).toBe(PAYLOAD_JSON);
   });
 
-  it("strict mode rejects with the structured error and the server gets nothing", async () => {
+  it("strict mode answers with a synthetic 400 (OpenAI error shape), sends nothing, logs once per request", async () => {
     const r = await run(
       "strict.mjs",
       `import "./overlay.mjs";
-try {
-  ${POST("/strict/v1/chat/completions", JSON.stringify(PAYLOAD_JSON), ', authorization: "Bearer sk-strict-secret"')};
-  console.log(JSON.stringify({ sent: true }));
-} catch (e) {
-  console.log(JSON.stringify({ name: e.name, code: e.code, origin: e.origin, model: e.model, callsite_tag: e.callsite_tag, remediation: e.remediation, message: e.message }));
+const out = [];
+for (let i = 0; i < 2; i++) {
+  const res = ${POST("/strict/v1/chat/completions", JSON.stringify(PAYLOAD_JSON), ', authorization: "Bearer sk-strict-secret"')};
+  out.push({ status: res.status, ok: res.ok, type: res.headers.get("content-type"), refused: res.headers.get("x-clawpatch-refused"), body: await res.json() });
 }
+console.log(JSON.stringify(out));
 `,
       { OPENCLAW_STRICT_TOOL_PAYLOAD: "1" },
     );
     expect(r.code, r.stderr).toBe(0);
-    const err = JSON.parse(r.stdout);
-    expect(err).toMatchObject({
-      name: "ToolPayloadBypassError",
+    const out = JSON.parse(r.stdout);
+    expect(out).toHaveLength(2);
+    const res = out[0];
+    expect(res).toMatchObject({ status: 400, ok: false, type: "application/json", refused: "TOOL_PAYLOAD_SANITIZER_BYPASSED" });
+    expect(res.body.error).toMatchObject({
+      type: "clawpatch_strict_tool_payload",
       code: "TOOL_PAYLOAD_SANITIZER_BYPASSED",
       origin: gated,
       model: "qwen-local",
       callsite_tag: "gateway.edge.final_dispatch",
+      removed: ["tools", "tool_choice"],
     });
-    expect(err.remediation).toMatch(/clawpatch doctor/);
-    expect(err.message).toMatch(/^TOOL_PAYLOAD_SANITIZER_BYPASSED/);
+    expect(res.body.error.remediation).toMatch(/clawpatch doctor/);
+    expect(res.body.error.message).toMatch(/^TOOL_PAYLOAD_SANITIZER_BYPASSED: /);
+    expect(res.body.error.message).toContain(res.body.error.remediation);
+    expect(out[1]).toEqual(res);
     expect(at("/strict/")).toHaveLength(0);
-    const line = jsonLines(r.stderr).find((l) => l.code === "TOOL_PAYLOAD_SANITIZER_BYPASSED");
-    expect(line).toMatchObject({ level: "error", origin: gated, model: "qwen-local", callsite_tag: "gateway.edge.final_dispatch" });
-    expect(r.stderr).not.toMatch(/sk-strict-secret|authorization|top-secret/i);
+    const lines = jsonLines(r.stderr).filter((l) => l.code === "TOOL_PAYLOAD_SANITIZER_BYPASSED");
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({ level: "error", origin: gated, model: "qwen-local", callsite_tag: "gateway.edge.final_dispatch", via: "globalThis.fetch" });
+    expect(r.stderr + r.stdout).not.toMatch(/sk-strict-secret|authorization|top-secret/i);
   });
 
   it("trace: one line per gated request, no headers, keys, query values or message bodies", async () => {
@@ -383,7 +390,7 @@ console.log(JSON.stringify({ same: ufetch === undici.fetch, calls, kept: calls[0
     expect(warn).toMatchObject({ via: "undici.fetch", callsite_tag: "gateway.edge.final_dispatch" });
   });
 
-  it("also hooks the undici copy nested under @openclaw/ai, and strict mode rejects there", async () => {
+  it("also hooks the undici copy nested under @openclaw/ai, and strict mode refuses there", async () => {
     const r = await run(
       "undici-nested.mjs",
       `import "./overlay.mjs";
@@ -391,14 +398,13 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 const req = createRequire(fileURLToPath(new URL("./node_modules/@openclaw/ai/index.js", import.meta.url)));
 const nested = req("undici");
-let code = null;
-try { await nested.fetch(process.env.GATED + "/nested", { method: "POST", body: ${JSON.stringify(PAYLOAD_JSON)} }); } catch (e) { code = e.code; }
-console.log(JSON.stringify({ id: nested.id, code, calls: nested.calls.length }));
+const res = await nested.fetch(process.env.GATED + "/nested", { method: "POST", body: ${JSON.stringify(PAYLOAD_JSON)} });
+console.log(JSON.stringify({ id: nested.id, status: res.status, code: (await res.json()).error.code, calls: nested.calls.length }));
 `,
       { OPENCLAW_STRICT_TOOL_PAYLOAD: "1" },
     );
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ id: "nested", code: "TOOL_PAYLOAD_SANITIZER_BYPASSED", calls: 0 });
+    expect(JSON.parse(r.stdout)).toEqual({ id: "nested", status: 400, code: "TOOL_PAYLOAD_SANITIZER_BYPASSED", calls: 0 });
   });
 
   it("without undici installed the overlay still installs (skips silently)", async () => {
@@ -447,21 +453,20 @@ describe.skipIf(!REAL_UNDICI)("runtime overlay and a real undici package", () =>
       writeFileSync(
         join(app, "main.mjs"),
         `import "./overlay.mjs";
-import { fetch, Agent } from "undici";
+import { fetch, Agent, Response as UndiciResponse } from "undici";
 const dispatcher = new Agent({ keepAliveTimeout: 10 });
 const body = ${JSON.stringify(PAYLOAD_JSON)};
 const a = await fetch(process.env.GATED + "/real-undici/v1/chat/completions", { method: "POST", body, dispatcher, headers: { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) } });
 const b = await fetch(process.env.PLAIN + "/real-undici/plain", { method: "POST", body, dispatcher });
-let code = null;
 process.env.OPENCLAW_STRICT_TOOL_PAYLOAD = "1";
-try { await fetch(process.env.GATED + "/real-undici/strict", { method: "POST", body, dispatcher }); } catch (e) { code = e.code; }
-console.log(JSON.stringify([a.status, b.status, code]));
+const c = await fetch(process.env.GATED + "/real-undici/strict", { method: "POST", body, dispatcher });
+console.log(JSON.stringify([a.status, b.status, c.status, c instanceof UndiciResponse, (await c.json()).error.code]));
 await dispatcher.close();
 `,
       );
       const r = await run(join(app, "main.mjs"), "");
       expect(r.code, r.stderr).toBe(0);
-      expect(JSON.parse(r.stdout)).toEqual([200, 200, "TOOL_PAYLOAD_SANITIZER_BYPASSED"]);
+      expect(JSON.parse(r.stdout)).toEqual([200, 200, 400, true, "TOOL_PAYLOAD_SANITIZER_BYPASSED"]);
       expect(JSON.parse(at("/real-undici/v1/")[0]!.body.toString())).toEqual({ model: "qwen-local", messages: PAYLOAD.messages, stream: false });
       expect(at("/real-undici/plain")[0]!.body.toString()).toBe(PAYLOAD_JSON);
       expect(at("/real-undici/strict")).toHaveLength(0);

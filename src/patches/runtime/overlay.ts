@@ -173,20 +173,51 @@ ${indent(networkGuardFunction())}
     return "The vLLM tool gate in the payload builder did not run for this request (an unpatched or stale runtime, or a code path it does not cover). Run 'clawpatch doctor' to see which runtime really executes and 'clawpatch patch --root <that runtime>'. If this vLLM server runs with --enable-auto-tool-choice --tool-call-parser, set vllm.toolCalling.enabled (or OPENCLAW_VLLM_TOOLCALL=1). Unset OPENCLAW_STRICT_TOOL_PAYLOAD to sanitise at the edge instead of refusing.";
   }
 
-  function bypassError(x, model, decision, via) {
+  // Strict mode: the request is never sent; the caller gets a synthetic HTTP 400 whose JSON
+  // body has the OpenAI error shape, so an OpenAI-style client shows the code to the user
+  // and does not retry (a rejected fetch reads as a network failure: retried, then
+  // "Connection error."). One structured log line per refused request.
+  function bypassRefusal(x, model, decision, via) {
     var remediation = remediationFor(decision);
-    var err = new Error(CODE + ": a request to the vLLM endpoint " + x.origin + " (model " + (model === null ? "unknown" : model) + ") still carried " + decision.removed.join(" and ") + " at " + TAG + ". " + remediation);
-    err.name = "ToolPayloadBypassError";
-    err.code = CODE;
-    err.origin = x.origin;
-    err.provider_id = null;
-    err.model = model;
-    err.callsite_tag = TAG;
-    err.removed = decision.removed.slice();
-    err.reason = decision.reason;
-    err.remediation = remediation;
+    var message = CODE + ": a request to the vLLM endpoint " + x.origin + " (model " + (model === null ? "unknown" : model) + ") still carried " + decision.removed.join(" and ") + " at " + TAG + "; clawpatch refused to send it. " + remediation;
     __cp_emit({ level: "error", msg: "tool_payload_sanitizer_bypassed", code: CODE, origin: x.origin, model: model, callsite_tag: TAG, removed: decision.removed, reason: decision.reason, via: via, remediation: remediation, source: "clawpatch" });
-    return err;
+    return {
+      error: {
+        message: message,
+        type: "clawpatch_strict_tool_payload",
+        code: CODE,
+        param: null,
+        origin: x.origin,
+        provider_id: null,
+        model: model,
+        callsite_tag: TAG,
+        removed: decision.removed.slice(),
+        reason: decision.reason,
+        remediation: remediation
+      }
+    };
+  }
+
+  function refusalResponse(body, ResponseCtor) {
+    var text = JSON.stringify(body);
+    var init = {
+      status: 400,
+      statusText: "Bad Request",
+      headers: { "content-type": "application/json", "x-clawpatch-refused": CODE }
+    };
+    var Ctor = typeof ResponseCtor === "function" ? ResponseCtor : typeof G.Response === "function" ? G.Response : null;
+    if (Ctor === null) {
+      var err = new Error(body.error.message);
+      err.name = "ToolPayloadBypassError";
+      err.code = CODE;
+      err.body = body;
+      return Promise.reject(err);
+    }
+    try {
+      return Promise.resolve(new Ctor(text, init));
+    } catch (e) {
+      return Promise.resolve(new G.Response(text, init));
+    }
   }
 
   function warnShape(x, model, decision, calling, via) {
@@ -204,7 +235,7 @@ ${indent(networkGuardFunction())}
   }
 
   // Returns null (pass the call through untouched), { init } (call with this init) or
-  // { refuse } (reject with this error).
+  // { refuse } (answer with a synthetic 400 carrying this OpenAI-shaped error body).
   function inspect(input, init, via) {
     var x = null;
     var isRequest = false;
@@ -239,7 +270,7 @@ ${indent(networkGuardFunction())}
     if (decision !== null) {
       if (__cp_envFlag("OPENCLAW_STRICT_TOOL_PAYLOAD") === true) {
         action = "refused";
-        plan = { refuse: bypassError(x, model, decision, via) };
+        plan = { refuse: bypassRefusal(x, model, decision, via) };
       } else {
         wire = __cp_without(payload, decision.removed);
         var text = JSON.stringify(wire);
@@ -283,7 +314,7 @@ ${indent(networkGuardFunction())}
   // another guarded fetch, e.g. an app's own globalThis.fetch wrapper around ours, is
   // inspected once, by the outermost one.
   var active = 0;
-  function wrapFetch(orig, via) {
+  function wrapFetch(orig, via, ResponseCtor) {
     if (typeof orig !== "function" || orig[WRAPPED]) return orig;
     var wrapped = function fetch(input, init) {
       if (active > 0) return orig.apply(this, arguments);
@@ -293,7 +324,7 @@ ${indent(networkGuardFunction())}
       } catch (e) {
         plan = null;
       }
-      if (plan !== null && plan.refuse) return Promise.reject(plan.refuse);
+      if (plan !== null && plan.refuse) return refusalResponse(plan.refuse, ResponseCtor);
       var args = arguments;
       if (plan !== null) {
         args = Array.prototype.slice.call(arguments);
@@ -402,7 +433,7 @@ ${indent(networkGuardFunction())}
     try {
       var u = require(found[k]);
       if (u && typeof u.fetch === "function") {
-        var uf = wrapFetch(u.fetch, "undici.fetch");
+        var uf = wrapFetch(u.fetch, "undici.fetch", u.Response);
         if (replaceProperty(u, "fetch", uf)) state.hooks.push("undici.fetch:" + found[k]);
       }
     } catch (e) {}
