@@ -1,0 +1,308 @@
+#!/usr/bin/env node
+// `npm run bench`: clawpatch on real OpenClaw trees, side by side with its baselines.
+//
+//   node bench/run.mjs [--quick] [--runs N] [--trees 2026.2.26,2026.9.6] [--no-heavy] [--json FILE]
+//
+// Every number is the wall time of a whole spawned process (median of N runs, cases
+// interleaved round-robin so that load drifts hit every case alike) and its peak RSS
+// (`/usr/bin/time -f %M`). Trees come from the test helpers' cache (test/support/real-packages.ts,
+// loaded through jiti, a runtime dependency already): a global-style npm install of
+// openclaw@2026.2.26 and one of openclaw@2026.9.6 (installed with the Node 26 binary the tests
+// use, since its preinstall refuses Node < 24.16; when that install is not possible, the published
+// tarballs of openclaw and @openclaw/ai 2026.9.6 nested the same way).
+//
+// clawpatch runs from a private snapshot of the built dist/ (other builds in this checkout
+// cannot swap it mid-run). See docs/performance.md for the method and the latest table.
+import { execFileSync, spawn } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { loadavg, totalmem, tmpdir, cpus } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(name);
+const option = (name, fallback) => {
+  const at = args.indexOf(name);
+  return at !== -1 && args[at + 1] ? args[at + 1] : fallback;
+};
+const quick = flag("--quick");
+const runs = Number(option("--runs", quick ? "3" : "5"));
+const heavyRuns = Number(option("--heavy-runs", "1"));
+const trees = option("--trees", quick ? "2026.2.26" : "2026.2.26,2026.9.6").split(",");
+const noHeavy = flag("--no-heavy");
+const jsonOut = option("--json", join(REPO, ".cache", "bench", "last.json"));
+const TIMEOUT_MS = Number(option("--timeout", "600")) * 1000;
+
+// ---------------------------------------------------------------------------------------------
+// Process measurement
+
+/** Runs one process; resolves to { ms, rssMB, code, stdout, stderr }. */
+function measure(cmd, argv, { cwd = REPO, timeoutMs = TIMEOUT_MS } = {}) {
+  return new Promise((resolvePromise) => {
+    const timeFile = join(scratch, `time-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    const started = process.hrtime.bigint();
+    const child = spawn("/usr/bin/time", ["-f", "%M", "-o", timeFile, cmd, ...argv], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (b) => (stdout += b));
+    child.stderr.on("data", (b) => (stderr += b));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, timeoutMs);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      let rssMB = NaN;
+      try {
+        const lines = readFileSync(timeFile, "utf8").trim().split("\n");
+        rssMB = Number(lines[lines.length - 1]) / 1024;
+        rmSync(timeFile, { force: true });
+      } catch {
+        /* killed before time wrote it */
+      }
+      resolvePromise({ ms, rssMB, code: timedOut ? "timeout" : code, stdout, stderr });
+    });
+  });
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Machine
+
+const machine = () => ({
+  nproc: Number(execFileSync("nproc").toString().trim()),
+  cpu: cpus()[0]?.model ?? "?",
+  memGB: +(totalmem() / 2 ** 30).toFixed(1),
+  node: process.version,
+  load: loadavg().map((x) => +x.toFixed(2)),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Setup: snapshot of clawpatch, trees
+
+const benchRoot = join(REPO, ".cache", "bench");
+mkdirSync(benchRoot, { recursive: true });
+const scratch = mkdtempSync(join(tmpdir(), "clawpatch-bench-"));
+process.on("exit", () => rmSync(scratch, { recursive: true, force: true }));
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exit(130));
+
+/** A private copy of the built CLI (bin, dist, package.json; node_modules linked). */
+function snapshotClawpatch() {
+  if (!existsSync(join(REPO, "dist", "cli.js"))) throw new Error("dist/ is not built: run `npm run build` (npm run bench does)");
+  const dir = join(scratch, "clawpatch");
+  mkdirSync(dir);
+  for (const entry of ["bin", "dist", "package.json"]) cpSync(join(REPO, entry), join(dir, entry), { recursive: true });
+  symlinkSync(join(REPO, "node_modules"), join(dir, "node_modules"));
+  return join(dir, "bin", "clawpatch.js");
+}
+
+async function loadHelpers() {
+  const { createJiti } = await import("jiti");
+  const jiti = createJiti(import.meta.url);
+  return {
+    packages: await jiti.import(join(REPO, "test/support/real-packages.ts")),
+    runtime: await jiti.import(join(REPO, "test/support/node-runtime.ts")),
+  };
+}
+
+/** The pristine tree of one openclaw version: { dir, kind }. */
+async function treeFor(version, helpers) {
+  const { packages, runtime } = helpers;
+  if (version !== "2026.9.6") return { dir: await packages.globalStyleInstall(`openclaw@${version}`), kind: "global-style npm install" };
+  // 2026.9.6's preinstall refuses Node < 24.16: install it with the Node 26 the tests use.
+  const entry = packages.installEntryDir(`openclaw@${version}`);
+  if (existsSync(join(entry, ".clawpatch-test-complete"))) return { dir: join(entry, "node_modules", "openclaw"), kind: "global-style npm install" };
+  try {
+    const node26 = await runtime.nodeBinary(26);
+    const path = process.env.PATH;
+    process.env.PATH = `${dirname(node26)}:${path}`;
+    try {
+      return { dir: await packages.globalStyleInstall(`openclaw@${version}`), kind: "global-style npm install (Node 26)" };
+    } finally {
+      process.env.PATH = path;
+    }
+  } catch (error) {
+    console.error(`bench: global-style install of openclaw@${version} failed (${String(error.message).split("\n")[0]}); using the tarballs`);
+  }
+  const dir = join(benchRoot, `openclaw-${version}-tarballs`);
+  if (!existsSync(join(dir, ".complete"))) {
+    rmSync(dir, { recursive: true, force: true });
+    const tmp = `${dir}.tmp-${process.pid}`;
+    cpSync(await packages.extractedPackage("openclaw", version), tmp, { recursive: true });
+    mkdirSync(join(tmp, "node_modules", "@openclaw"), { recursive: true });
+    cpSync(await packages.extractedPackage("@openclaw/ai", version), join(tmp, "node_modules", "@openclaw", "ai"), { recursive: true });
+    rmSync(join(tmp, ".clawpatch-test-complete"), { force: true });
+    execFileSync("mv", [tmp, dir]);
+    writeFileSync(join(dir, ".complete"), "");
+  }
+  return { dir, kind: "published tarballs (openclaw + @openclaw/ai nested)" };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cases
+
+const cli = snapshotClawpatch();
+const node = process.execPath;
+
+function checkExit(name, r, expected = 0) {
+  if (r.code !== expected) {
+    throw new Error(`${name} exited ${r.code} (expected ${expected})\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-2000)}`);
+  }
+}
+
+async function benchTree(version, helpers, results) {
+  const { dir: pristine, kind } = await treeFor(version, helpers);
+  const heavy = version === "2026.9.6";
+  const n = heavy ? heavyRuns : runs;
+  const base = join(scratch, version);
+  mkdirSync(base);
+  const rows = new Map();
+  const add = (name, r, group) => {
+    const row = rows.get(name) ?? { name, group, ms: [], rss: [], codes: [] };
+    row.ms.push(r.ms);
+    row.rss.push(r.rssMB);
+    row.codes.push(r.code);
+    rows.set(name, row);
+  };
+  const needles = await prefilterNeedles();
+  const dist = join(pristine, "dist");
+
+  // Steady-state cases run on one patched copy; first-patch and rebuild get a fresh tree each run.
+  const steady = join(base, "steady", "openclaw");
+  mkdirSync(dirname(steady));
+  execFileSync("cp", ["-a", pristine, steady]);
+  // The steady copy's own first patch is measured too (on the heavy tree it is the only one).
+  const first = await measure(node, [cli, "patch", "--root", steady, "--quiet"]);
+  if (first.code !== 0) {
+    console.error(`bench ${version}: first patch exited ${first.code}: ${first.stderr.slice(-500)}`);
+    add("clawpatch patch (first, fresh copy)", first, "patch");
+    rmSync(base, { recursive: true, force: true });
+    results.push({ version, kind, dist: await treeStats(dist), runs: 1, rows: [...rows.values()].map(summarise) });
+    return;
+  }
+  if (heavy) add("clawpatch patch (first, fresh copy)", first, "patch");
+
+  for (let i = 0; i < n; i += 1) {
+    process.stderr.write(`bench ${version}: run ${i + 1}/${n}\r`);
+    add("floor: node -e 0 + grep -rl networkInterfaces dist", await measure("sh", ["-c", `${node} -e 0 && grep -rl networkInterfaces "$0" >/dev/null`, dist]), "floor");
+
+    if (!heavy) {
+      const fresh = join(base, `fresh-${i}`, "openclaw");
+      mkdirSync(dirname(fresh));
+      const copy = await measure("cp", ["-a", pristine, fresh]);
+      checkExit("cp -a", copy);
+      add("cp -a of the tree", copy, "copy");
+      const patched = await measure(node, [cli, "patch", "--root", fresh, "--quiet"]);
+      checkExit(`${version} patch`, patched);
+      add("clawpatch patch (first, fresh copy)", patched, "patch");
+      rmSync(dirname(fresh), { recursive: true, force: true });
+    }
+
+    const noop = await measure(node, [cli, "patch", "--root", steady, "--quiet"]);
+    checkExit(`${version} no-op patch`, noop);
+    add("clawpatch patch (no-op re-run)", noop, "steady");
+    const verify = await measure(node, [cli, "patch", "--verify", "--root", steady, "--quiet"]);
+    checkExit(`${version} verify`, verify);
+    add("clawpatch patch --verify", verify, "steady");
+
+    if (!heavy && (await hasRebuild())) {
+      const to = join(base, `rt-${i}`, "openclaw");
+      mkdirSync(dirname(to));
+      const rebuilt = await measure(node, [cli, "rebuild", "--from", pristine, "--to", to]);
+      checkExit(`${version} rebuild`, rebuilt);
+      add("clawpatch rebuild --from --to", rebuilt, "copy");
+      rmSync(dirname(to), { recursive: true, force: true });
+    }
+
+    if (!noHeavy && (!heavy || i === 0)) {
+      add("baseline: prefilter + Babel on the hits", await measure(node, ["--max-old-space-size=16384", join(REPO, "bench/parse-baseline.mjs"), "prefilter", dist, needles.join(",")]), "baseline");
+      add("baseline: naive Babel parse of every file", await measure(node, ["--max-old-space-size=16384", join(REPO, "bench/parse-baseline.mjs"), "all", dist]), "baseline");
+    }
+  }
+  process.stderr.write("\n");
+  rmSync(base, { recursive: true, force: true });
+  const stats = await treeStats(dist);
+  results.push({ version, kind, dist: stats, runs: n, rows: [...rows.values()].map(summarise) });
+}
+
+function summarise(row) {
+  const ok = row.ms.filter((_, i) => row.codes[i] !== "timeout");
+  return {
+    name: row.name,
+    group: row.group,
+    n: row.ms.length,
+    medianMs: median(ok.length ? ok : row.ms),
+    minMs: Math.min(...row.ms),
+    maxMs: Math.max(...row.ms),
+    rssMB: median(row.rss.filter((x) => !Number.isNaN(x))),
+    timeouts: row.codes.filter((c) => c === "timeout").length,
+  };
+}
+
+let rebuildKnown;
+async function hasRebuild() {
+  if (rebuildKnown === undefined) {
+    const r = await measure(node, [cli, "--help"]);
+    rebuildKnown = /\brebuild\b/.test(r.stdout);
+  }
+  return rebuildKnown;
+}
+
+/** Every prefilter string of the built-in patches (what clawpatch itself filters on). */
+async function prefilterNeedles() {
+  const { builtinPatches } = await import(join(dirname(dirname(cli)), "dist", "patches", "builtins.js"));
+  return [...new Set(builtinPatches().flatMap((spec) => spec.transform.prefilter ?? []))];
+}
+
+async function treeStats(dist) {
+  const out = execFileSync("sh", ["-c", `find "$0" -type f \\( -name '*.js' -o -name '*.mjs' -o -name '*.cjs' \\) -printf '%s\\n'`, dist]).toString();
+  const sizes = out.trim().split("\n").filter(Boolean).map(Number);
+  return { files: sizes.length, MB: +(sizes.reduce((a, b) => a + b, 0) / 2 ** 20).toFixed(0) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+const fmtS = (ms) => (Number.isNaN(ms) ? "-" : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`);
+const fmtMB = (mb) => (Number.isNaN(mb) ? "-" : `${mb.toFixed(0)} MB`);
+
+function table(result) {
+  const floor = result.rows.find((r) => r.group === "floor");
+  const copy = result.rows.find((r) => r.name.startsWith("cp -a"));
+  const lines = [
+    `openclaw ${result.version}: ${result.kind}; dist ${result.dist.files} JS files, ${result.dist.MB} MB; ${result.runs} run(s) each`,
+    "",
+    "| case | median | min–max | peak RSS | vs floor | vs cp -a |",
+    "| --- | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  for (const row of result.rows) {
+    const vsFloor = floor && row !== floor && row.group !== "copy" ? `${(row.medianMs / floor.medianMs).toFixed(1)}×` : row === floor ? "1.0×" : "";
+    const vsCopy = copy && row.group === "copy" ? `${(row.medianMs / copy.medianMs).toFixed(2)}×` : "";
+    const timeouts = row.timeouts ? ` (${row.timeouts} timed out)` : "";
+    lines.push(`| ${row.name}${timeouts} | ${fmtS(row.medianMs)} | ${fmtS(row.minMs)}–${fmtS(row.maxMs)} | ${fmtMB(row.rssMB)} | ${vsFloor} | ${vsCopy} |`);
+  }
+  return lines.join("\n");
+}
+
+const started = machine();
+const helpers = await loadHelpers();
+const results = [];
+for (const version of trees) await benchTree(version, helpers, results);
+const ended = machine();
+
+const m = started;
+console.log(`machine: ${m.nproc} cores (${m.cpu}), ${m.memGB} GB RAM, Node ${m.node}; load average ${started.load.join(" ")} at start, ${ended.load.join(" ")} at end`);
+console.log(`clawpatch ${JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")).version} at ${execFileSync("git", ["-C", REPO, "rev-parse", "--short", "HEAD"]).toString().trim()}${execFileSync("git", ["-C", REPO, "status", "--porcelain", "--", "src"]).toString().trim() ? " (+ uncommitted src changes)" : ""}`);
+for (const result of results) console.log(`\n${table(result)}`);
+mkdirSync(dirname(jsonOut), { recursive: true });
+writeFileSync(jsonOut, `${JSON.stringify({ machine: { ...started, loadEnd: ended.load }, results }, null, 2)}\n`);
+console.log(`\n(raw numbers: ${jsonOut})`);
