@@ -3,20 +3,20 @@ import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { compareStrings } from "../discover/packages.js";
 import { canonicalJson, sha256 } from "../verify/hash.js";
-import type { TreeEntry } from "./mirror.js";
+import { FILE_HASH, type TreeEntry } from "./mirror.js";
 
-export const REBUILD_DIGEST_FORMAT = 1;
+export const REBUILD_DIGEST_FORMAT = 2;
 
 /**
  * sha256 over every entry of a tree, sorted by path: directories with their mode, files
- * with mode, size and content hash, links with their target text. Times and owners are
+ * with mode, size and content hash ({@link FILE_HASH}), links with their target text. Times and owners are
  * left out: the same bytes give the same digest whenever and by whomever they were installed.
  */
 export function treeDigest(entries: ReadonlyMap<string, TreeEntry>): string {
   const hash = createHash("sha256");
   for (const rel of [...entries.keys()].sort(compareStrings)) {
     const e = entries.get(rel)!;
-    const row = e.kind === "dir" ? [rel, "d", e.mode] : e.kind === "file" ? [rel, "f", e.mode, e.size, e.sha256] : [rel, "l", e.target];
+    const row = e.kind === "dir" ? [rel, "d", e.mode] : e.kind === "file" ? [rel, "f", e.mode, e.size, e.hash] : [rel, "l", e.target];
     hash.update(`${JSON.stringify(row)}\n`);
   }
   return hash.digest("hex");
@@ -56,7 +56,7 @@ export function hashExistingTree(root: string): Map<string, TreeEntry> {
         stack.push(rel);
       } else if (st.isFile()) {
         const data = readFileSync(abs);
-        entries.set(rel, { kind: "file", mode: st.mode & 0o7777, size: data.length, sha256: createHash("sha256").update(data).digest("hex") });
+        entries.set(rel, { kind: "file", mode: st.mode & 0o7777, size: data.length, hash: createHash(FILE_HASH).update(data).digest("hex") });
       } else if (st.isSymbolicLink()) {
         entries.set(rel, { kind: "link", target: readlinkSync(abs) });
       }
