@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, realpathSync, statSync, type Dirent } from "node:fs";
 import { join, relative, sep } from "node:path";
 
 /** One installed copy of a target package. */
@@ -40,19 +40,26 @@ function toCopy(root: string, dir: string, pkg: PackageJson): PackageCopy | null
   };
 }
 
-function listDir(dir: string): string[] {
+function listDir(dir: string): Dirent[] {
   try {
-    return readdirSync(dir);
+    return readdirSync(dir, { withFileTypes: true });
   } catch {
     return [];
   }
 }
 
-function isDirectory(path: string): boolean {
+/** Whether `entry` (in a listing) is a directory, following a symlink. No exception on a miss. */
+function isDirectoryEntry(dir: string, entry: Dirent): boolean {
+  if (entry.isDirectory()) return true;
+  if (!entry.isSymbolicLink()) return false;
+  return statSync(join(dir, entry.name), { throwIfNoEntry: false })?.isDirectory() ?? false;
+}
+
+function realpath(path: string): string | null {
   try {
-    return statSync(path).isDirectory();
+    return realpathSync.native(path);
   } catch {
-    return false;
+    return null;
   }
 }
 
@@ -60,23 +67,13 @@ function isDirectory(path: string): boolean {
  * Finds every copy of the named packages under `root`: the root package itself and each
  * `node_modules/<name>` at any depth (nested, scoped, pnpm's `.pnpm` store, symlinks resolved
  * once). Walks only `node_modules` folders and package folders, the way Node resolution sees
- * them: it never lists the files of a package.
+ * them: it never lists the files of a package. Per package folder it costs one `stat` (is there a
+ * nested `node_modules`?); only target packages and symlinks are resolved with `realpath`.
  */
 export function findPackageCopies(root: string, names: ReadonlySet<string>): PackageCopy[] {
   const realRoot = realpathSync(root);
   const found = new Map<string, PackageCopy>();
   const visitedModules = new Set<string>();
-
-  const consider = (dir: string) => {
-    let real: string;
-    try {
-      real = realpathSync(dir);
-    } catch {
-      return null;
-    }
-    if (found.has(real)) return null;
-    return real;
-  };
 
   const rootPkg = readPackageJson(realRoot);
   if (rootPkg && typeof rootPkg.name === "string" && names.has(rootPkg.name)) {
@@ -85,36 +82,37 @@ export function findPackageCopies(root: string, names: ReadonlySet<string>): Pac
   }
 
   const walkNodeModules = (modulesDir: string) => {
-    let real: string;
-    try {
-      real = realpathSync(modulesDir);
-    } catch {
-      return;
-    }
-    if (visitedModules.has(real)) return;
+    const real = realpath(modulesDir);
+    if (real === null || visitedModules.has(real)) return;
     visitedModules.add(real);
     for (const entry of listDir(real)) {
-      if (entry.startsWith("@")) {
-        for (const scoped of listDir(join(real, entry))) visitPackage(join(real, entry, scoped), `${entry}/${scoped}`);
-      } else if (entry === ".pnpm") {
-        for (const store of listDir(join(real, entry))) walkNodeModules(join(real, entry, store, "node_modules"));
-      } else if (!entry.startsWith(".")) {
-        visitPackage(join(real, entry), entry);
+      const name = entry.name;
+      if (name.startsWith("@")) {
+        if (!isDirectoryEntry(real, entry)) continue;
+        const scopeDir = join(real, name);
+        for (const scoped of listDir(scopeDir)) {
+          if (isDirectoryEntry(scopeDir, scoped)) visitPackage(join(scopeDir, scoped.name), `${name}/${scoped.name}`);
+        }
+      } else if (name === ".pnpm") {
+        const store = join(real, name);
+        for (const version of listDir(store)) walkNodeModules(join(store, version.name, "node_modules"));
+      } else if (!name.startsWith(".") && isDirectoryEntry(real, entry)) {
+        visitPackage(join(real, name), name);
       }
     }
   };
 
   const visitPackage = (dir: string, installedName: string) => {
-    if (!isDirectory(dir)) return;
     if (names.has(installedName)) {
-      const real = consider(dir);
-      if (real) {
+      const real = realpath(dir);
+      if (real !== null && !found.has(real)) {
         const pkg = readPackageJson(real);
         const copy = pkg && toCopy(realRoot, real, pkg);
         if (copy) found.set(real, copy);
       }
     }
-    walkNodeModules(join(dir, "node_modules"));
+    const nested = join(dir, "node_modules");
+    if (statSync(nested, { throwIfNoEntry: false })?.isDirectory()) walkNodeModules(nested);
   };
 
   walkNodeModules(join(realRoot, "node_modules"));

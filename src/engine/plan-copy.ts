@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
 import satisfies from "semver/functions/satisfies.js";
 import { moduleFormat, selectFiles } from "../discover/files.js";
@@ -109,9 +109,12 @@ export async function planCopy(options: PlanCopyOptions): Promise<CopyPlan> {
       lastYield = Date.now();
     }
     const path = join(copy.dir, file);
-    const bytes = readFileSync(path);
-    const candidates = fileSpecs.filter((spec) => mayHoldSite(spec, bytes));
+    // Most selected files fail the prefilter: read them into one reused buffer and copy out
+    // only the hits (no allocation, no garbage per file).
+    const scanned = readInto(path);
+    const candidates = fileSpecs.filter((spec) => mayHoldSite(spec, scanned));
     if (candidates.length === 0) continue;
+    const bytes = Buffer.from(scanned);
     const sha = sha256(bytes);
     let text: string | undefined;
     let fileMode: number | undefined;
@@ -238,6 +241,34 @@ export async function planCopy(options: PlanCopyOptions): Promise<CopyPlan> {
   const manifest = buildManifest(options, current, applicable, newEntries, assetHashes);
   const unchanged = current !== null && manifest !== null && sameBody(current, manifest);
   return { copy, results, writes, assets, manifest: unchanged ? null : manifest, current };
+}
+
+let scratch = Buffer.allocUnsafe(1 << 20);
+
+/**
+ * The bytes of a file in a buffer reused by the next call (copy them to keep them). One open, one
+ * fstat, reads until EOF (a file that grows while read is read whole).
+ */
+function readInto(path: string): Buffer {
+  const fd = openSync(path, "r");
+  try {
+    const size = fstatSync(fd).size;
+    if (scratch.length < size + 1) scratch = Buffer.allocUnsafe(Math.max(size + 1, scratch.length * 2));
+    let length = 0;
+    for (;;) {
+      if (length === scratch.length) {
+        const bigger = Buffer.allocUnsafe(scratch.length * 2);
+        scratch.copy(bigger, 0, 0, length);
+        scratch = bigger;
+      }
+      const n = readSync(fd, scratch, length, scratch.length - length, null);
+      if (n === 0) break;
+      length += n;
+    }
+    return scratch.subarray(0, length);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Exact byte-level prefilter: a file lacking every needle cannot hold a site and is never parsed. */
