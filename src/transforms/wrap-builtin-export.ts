@@ -73,19 +73,16 @@ export function wrapBuiltinExport(options: WrapBuiltinExportOptions): Transform 
       const exportOffsets = offsetsOf(code, [options.exportName]);
       if (exportOffsets.length === 0) return { sites: [] };
       const offsets = [...specifierOffsets, ...exportOffsets].sort((a, b) => a - b);
-      let ctx = resolve(input, options, specifiers, specifierOffsets, offsets);
-      if (options.prune !== false) {
-        // A top-level binding of the export under another local name (`import { x as ni }`,
-        // `const { x: ni } = os`) is used where the export's name is not written: keep the
-        // statements that mention that name too, and resolve again.
-        const aliases = [...ctx.bindings]
-          .filter(([b, holds]) => holds === "export" && b.identifier.name !== options.exportName && b.scope.path.isProgram())
-          .map(([b]) => b.identifier.name);
-        if (aliases.length > 0) {
-          const more = offsetsOf(input.code, aliases);
-          ctx = resolve(input, options, specifiers, specifierOffsets, [...offsets, ...more].sort((a, b) => a - b));
-        }
+      let ctx: Ctx;
+      try {
+        ctx = resolveAll(input, options, specifiers, specifierOffsets, offsets);
+      } catch (error) {
+        // Scope analysis refused the file (Babel reports e.g. duplicate declarations): say so
+        // rather than guess; the engine reports `ambiguous` and writes nothing for this file.
+        traverse.cache.clear();
+        return { sites: [], ambiguous: `could not resolve scopes: ${(error as Error).message}` };
       }
+
       for (const [at, text, side] of ctx.edits) {
         if (side === "left") input.edit.appendLeft(at, text);
         else input.edit.prependRight(at, text);
@@ -97,6 +94,26 @@ export function wrapBuiltinExport(options: WrapBuiltinExportOptions): Transform 
       return { sites: ctx.sites };
     },
   };
+}
+
+function resolveAll(
+  input: TransformInput,
+  options: WrapBuiltinExportOptions,
+  specifiers: ReadonlySet<string>,
+  specifierOffsets: readonly number[],
+  offsets: readonly number[],
+): Ctx {
+  const ctx = resolve(input, options, specifiers, specifierOffsets, offsets);
+  if (options.prune === false) return ctx;
+  // A top-level binding of the export under another local name (`import { x as ni }`,
+  // `const { x: ni } = os`) is used where the export's name is not written: keep the
+  // statements that mention that name too, and resolve again.
+  const aliases = [...ctx.bindings]
+    .filter(([b, holds]) => holds === "export" && b.identifier.name !== options.exportName && b.scope.path.isProgram())
+    .map(([b]) => b.identifier.name);
+  if (aliases.length === 0) return ctx;
+  const more = offsetsOf(input.code, aliases);
+  return resolve(input, options, specifiers, specifierOffsets, [...offsets, ...more].sort((a, b) => a - b));
 }
 
 function resolve(
