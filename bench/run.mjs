@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench`: clawpatch on real OpenClaw trees, side by side with its baselines.
 //
-//   node bench/run.mjs [--quick] [--runs N] [--trees 2026.2.26,2026.9.6] [--no-heavy] [--json FILE]
+//   node bench/run.mjs [--quick] [--runs N] [--heavy-runs N] [--trees 2026.2.26,2026.9.6]
+//                      [--no-heavy] [--no-rebuild] [--timeout S] [--json FILE] [--cli DIR]
 //
 // Every number is the wall time of a whole spawned process (median of N runs, cases
 // interleaved round-robin so that load drifts hit every case alike) and its peak RSS
@@ -97,6 +98,11 @@ for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exi
 
 /** A private copy of the built CLI (bin, dist, package.json; node_modules linked). */
 function snapshotClawpatch() {
+  const other = option("--cli", null);
+  if (other) {
+    // Another build to compare (a directory with bin/clawpatch.js and dist/), used in place.
+    return join(resolve(other), "bin", "clawpatch.js");
+  }
   if (!existsSync(join(REPO, "dist", "cli.js"))) throw new Error("dist/ is not built: run `npm run build` (npm run bench does)");
   const dir = join(scratch, "clawpatch");
   mkdirSync(dir);
@@ -214,7 +220,7 @@ async function benchTree(version, helpers, results) {
     checkExit(`${version} verify`, verify);
     add("clawpatch patch --verify", verify, "steady");
 
-    if (!heavy && (await hasRebuild())) {
+    if (!heavy && !flag("--no-rebuild") && (await hasRebuild())) {
       const to = join(base, `rt-${i}`, "openclaw");
       mkdirSync(dirname(to));
       const rebuilt = await measure(node, [cli, "rebuild", "--from", pristine, "--to", to]);
@@ -302,6 +308,7 @@ const ended = machine();
 const m = started;
 console.log(`machine: ${m.nproc} cores (${m.cpu}), ${m.memGB} GB RAM, Node ${m.node}; load average ${started.load.join(" ")} at start, ${ended.load.join(" ")} at end`);
 console.log(`clawpatch ${JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")).version} at ${execFileSync("git", ["-C", REPO, "rev-parse", "--short", "HEAD"]).toString().trim()}${execFileSync("git", ["-C", REPO, "status", "--porcelain", "--", "src"]).toString().trim() ? " (+ uncommitted src changes)" : ""}`);
+if (option("--cli", null)) console.log(`clawpatch build under test: ${cli}`);
 for (const result of results) console.log(`\n${table(result)}`);
 mkdirSync(dirname(jsonOut), { recursive: true });
 writeFileSync(jsonOut, `${JSON.stringify({ machine: { ...started, loadEnd: ended.load }, results }, null, 2)}\n`);

@@ -1,4 +1,5 @@
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, statSync } from "node:fs";
+import { webcrypto } from "node:crypto";
 import { join } from "node:path";
 import satisfies from "semver/functions/satisfies.js";
 import { moduleFormat, selectFiles } from "../discover/files.js";
@@ -101,21 +102,40 @@ export async function planCopy(options: PlanCopyOptions): Promise<CopyPlan> {
     current.settings === options.settingsDigest &&
     specs.every((s) => current.specs[s.id] === s.version && entry.checked.includes(s.id));
 
+  // Pass 1: read every selected file once and prefilter it; hash each hit on the thread pool
+  // (webcrypto), so hashing the big hits overlaps reading the rest.
+  interface Hit {
+    file: string;
+    fileSpecs: PatchSpec[];
+    candidates: PatchSpec[];
+    bytes: Buffer;
+    sha: Promise<string>;
+  }
+  const hits: Hit[] = [];
   let lastYield = Date.now();
-  for (const [file, fileSpecs] of [...specsByFile].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  const yieldNow = async () => {
     if (Date.now() - lastYield > 50) {
       // Let timers run (the tree lock refreshes itself) during long planning.
       await new Promise((resolve) => setImmediate(resolve));
       lastYield = Date.now();
     }
-    const path = join(copy.dir, file);
+  };
+  for (const [file, fileSpecs] of [...specsByFile].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    await yieldNow();
     // Most selected files fail the prefilter: read them into one reused buffer and copy out
     // only the hits (no allocation, no garbage per file).
-    const scanned = readInto(path);
+    const scanned = readInto(join(copy.dir, file));
     const candidates = fileSpecs.filter((spec) => mayHoldSite(spec, scanned));
     if (candidates.length === 0) continue;
     const bytes = Buffer.from(scanned);
-    const sha = sha256(bytes);
+    hits.push({ file, fileSpecs, candidates, bytes, sha: sha256Async(bytes) });
+  }
+
+  // Pass 2: plan the hits in path order.
+  for (const { file, fileSpecs, candidates, bytes, sha: pendingSha } of hits) {
+    await yieldNow();
+    const path = join(copy.dir, file);
+    const sha = await pendingSha;
     let text: string | undefined;
     let fileMode: number | undefined;
     // Decoded and stat'ed only when the file is planned: the steady state needs the hash alone.
@@ -241,6 +261,12 @@ export async function planCopy(options: PlanCopyOptions): Promise<CopyPlan> {
   const manifest = buildManifest(options, current, applicable, newEntries, assetHashes);
   const unchanged = current !== null && manifest !== null && sameBody(current, manifest);
   return { copy, results, writes, assets, manifest: unchanged ? null : manifest, current };
+}
+
+/** sha256 hex of `bytes`, computed off the main thread (the same digest as `sha256`). */
+async function sha256Async(bytes: Buffer): Promise<string> {
+  if (bytes.length < 1 << 16) return sha256(bytes);
+  return Buffer.from(await webcrypto.subtle.digest("SHA-256", bytes)).toString("hex");
 }
 
 let scratch = Buffer.allocUnsafe(1 << 20);
