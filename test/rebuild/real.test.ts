@@ -1,0 +1,199 @@
+/**
+ * `clawpatch rebuild` and `clawpatch doctor` on a real global-style install of
+ * openclaw@2026.2.26 (~400 MB, ~42k files, nested @mariozechner/pi-ai@0.55.1).
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readlinkSync, realpathSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { nodeBinary, runNode } from "../support/node-runtime.js";
+import { copyTree, globalStyleInstall, removeAllCopies } from "../support/real-packages.js";
+import { cli, exited, snapshot, spawnCli, waitFor, type Snapshot } from "./helpers.js";
+
+const SPEC = "openclaw@2026.2.26";
+
+let work: string;
+let src: string;
+let pristine: Snapshot;
+let patched: string; // full rebuild
+let partial: string; // rebuilt with --skip vllm-tool-gate: nested pi-ai unpatched
+let plain: string; // rebuilt, then reverted: pristine bytes
+let digest: string;
+let timing: { rebuildMs: number; cpMs: number };
+
+function digestOf(stdout: string): string {
+  const match = /^digest ([0-9a-f]{64})$/m.exec(stdout);
+  if (!match) throw new Error(`no digest in:\n${stdout}`);
+  return match[1]!;
+}
+
+function onlyPath(dir: string): NodeJS.ProcessEnv {
+  return { PATH: dir, HOME: join(work, "home") };
+}
+
+beforeAll(async () => {
+  const cached = await globalStyleInstall(SPEC);
+  src = await copyTree(cached); // our own SRC: this test renames it away
+  work = join(src, "..", "work");
+  mkdirSync(work);
+  pristine = snapshot(src, { times: true });
+
+  let t = Date.now();
+  execFileSync("cp", ["-a", src, join(work, "cp-a-reference")]);
+  const cpMs = Date.now() - t;
+  execFileSync("rm", ["-rf", join(work, "cp-a-reference")]);
+
+  patched = join(work, "patched", "openclaw");
+  t = Date.now();
+  const r = await cli(["rebuild", "--from", src, "--to", patched, "--json"], work);
+  const rebuildMs = Date.now() - t;
+  expect(r.code, r.stderr).toBe(0);
+  digest = JSON.parse(r.stdout).digest;
+  timing = { rebuildMs, cpMs };
+  // eslint-disable-next-line no-console
+  console.log(`rebuild ${SPEC}: ${rebuildMs} ms (${JSON.stringify(JSON.parse(r.stdout).ms)}); cp -a of the same tree: ${cpMs} ms; ratio ${(rebuildMs / cpMs).toFixed(2)}`);
+
+  partial = join(work, "partial", "openclaw");
+  expect((await cli(["rebuild", "--from", src, "--to", partial, "--skip", "vllm-tool-gate"], work)).code).toBe(0);
+  plain = join(work, "plain", "openclaw");
+  expect((await cli(["rebuild", "--from", src, "--to", plain], work)).code).toBe(0);
+  const reverted = await cli(["revert", "--root", plain], work);
+  expect(reverted.code, reverted.stderr).toBe(0);
+}, 1_800_000);
+
+afterAll(async () => {
+  if (work) execFileSync("chmod", ["-R", "u+w", join(work, "..")]);
+  await removeAllCopies();
+});
+
+describe(`rebuild on real ${SPEC}`, () => {
+  it("patches both the openclaw entries and the nested pi-ai, and never touches SRC", () => {
+    expect(timing.rebuildMs).toBeGreaterThan(0);
+    expect(readlinkSync(patched)).toBe(`openclaw.clawpatch-${digest.slice(0, 16)}`);
+    expect(existsSync(join(patched, ".clawpatch/manifest.json"))).toBe(true);
+    expect(existsSync(join(patched, "node_modules/@mariozechner/pi-ai/.clawpatch/manifest.json"))).toBe(true);
+    expect(snapshot(src, { times: true })).toEqual(pristine);
+  });
+
+  it("rebuild twice: the same digest, nothing swapped; a fresh DEST gets an identical tree", async () => {
+    const again = await cli(["rebuild", "--from", src, "--to", patched, "--json"], work);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ digest, unchanged: true });
+    const other = join(work, "other", "openclaw");
+    const fresh = await cli(["rebuild", "--from", src, "--to", other], work);
+    expect(digestOf(fresh.stdout)).toBe(digest);
+    expect(snapshot(realpathSync(other), { times: true })).toEqual(snapshot(realpathSync(patched), { times: true }));
+  }, 1_200_000);
+
+  it("revert --root DEST restores SRC's bytes exactly", () => {
+    expect(snapshot(realpathSync(plain))).toEqual(snapshot(src));
+  }, 600_000);
+
+  it("DEST runs standalone under Node 22 with SRC moved away", async () => {
+    const node = await nodeBinary(22);
+    const away = `${src}-moved-away`;
+    renameSync(src, away);
+    try {
+      const r = await runNode(node, [join(patched, "openclaw.mjs"), "--version"], { cwd: work, env: { HOME: join(work, "home") } });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain("2026.2.26");
+    } finally {
+      renameSync(away, src);
+    }
+  }, 600_000);
+
+  it("SIGKILL mid-copy and mid-patch leaves DEST intact and working; the next run converges", async () => {
+    const node = await nodeBinary(22);
+    const parent = join(work, "patched");
+    const tmpOf = () => readdirSync(parent).find((n) => n.startsWith("openclaw.clawpatch-tmp-"));
+    const points: Array<[string, () => boolean]> = [
+      ["mid-copy", () => {
+        const tmp = tmpOf();
+        return Boolean(tmp && existsSync(join(parent, tmp, "node_modules")));
+      }],
+      ["mid-patch", () => {
+        const tmp = tmpOf();
+        return Boolean(tmp && existsSync(join(parent, tmp, ".clawpatch.lock")));
+      }],
+    ];
+    for (const [label, when] of points) {
+      const child = spawnCli(["rebuild", "--from", src, "--to", patched], work);
+      const hit = await waitFor(when, child, 600_000);
+      child.kill("SIGKILL");
+      await exited(child);
+      expect(hit, `${label} reached`).toBe(true);
+      expect(readlinkSync(patched), label).toBe(`openclaw.clawpatch-${digest.slice(0, 16)}`);
+      const r = await runNode(node, [join(patched, "openclaw.mjs"), "--version"], { cwd: work, env: { HOME: join(work, "home") } });
+      expect(r.stdout, `${label}: ${r.stderr}`).toContain("2026.2.26");
+      expect(readdirSync(parent).some((n) => n.startsWith("openclaw.clawpatch-tmp-")), `${label}: leftover to clean`).toBe(true);
+    }
+    // The next run removes the leftovers and finds the existing build intact (it re-hashes it).
+    const next = await cli(["rebuild", "--from", src, "--to", patched, "--json"], work);
+    expect(next.code, next.stderr).toBe(0);
+    const report = JSON.parse(next.stdout);
+    expect(report).toMatchObject({ digest, unchanged: true });
+    expect(report.removed.some((p: string) => p.includes("openclaw.clawpatch-tmp-"))).toBe(true);
+    expect(readdirSync(parent).sort()).toEqual(["openclaw", `openclaw.clawpatch-${digest.slice(0, 16)}`]);
+  }, 1_200_000);
+});
+
+describe(`doctor on real ${SPEC}`, () => {
+  function binWith(target: string | null): string {
+    const bin = join(work, `bin-${Math.random().toString(36).slice(2)}`);
+    mkdirSync(bin);
+    if (target) symlinkSync(join(target, "openclaw.mjs"), join(bin, "openclaw"));
+    return bin;
+  }
+  function unitDir(execStartTarget: string): string {
+    const dir = join(work, `units-${Math.random().toString(36).slice(2)}`);
+    mkdirSync(join(dir, "openclaw-gateway.service.d"), { recursive: true });
+    // the packaged unit runs the global install; an operator's drop-in overrides ExecStart
+    writeFileSync(join(dir, "openclaw-gateway.service"), `[Unit]\nDescription=OpenClaw gateway\n[Service]\nExecStart=/usr/bin/node ${patched}/dist/index.js gateway\nRestart=on-failure\n`);
+    writeFileSync(join(dir, "openclaw-gateway.service.d", "override.conf"), `[Service]\nExecStart=\nExecStart=/usr/bin/node ${execStartTarget}/dist/index.js gateway --port 18789\n`);
+    return dir;
+  }
+  const problems = (stdout: string) => stdout.split("\n").filter((l) => l.startsWith("problem:"));
+
+  it("flags the unpatched runtime on PATH", async () => {
+    const bin = binWith(plain);
+    const r = await cli(["doctor", "--unit-dir", join(work, "no-units"), "--root", patched], work, onlyPath(bin));
+    expect(r.code, r.stdout).toBe(1);
+    // the runtime itself, and the pi-ai copy it resolves (one line each)
+    expect(problems(r.stdout)).toHaveLength(2);
+    expect(problems(r.stdout)[1]).toMatch(/resolves @mariozechner\/pi-ai@0\.55\.1 .* which is not patched/);
+    expect(problems(r.stdout)[0]).toMatch(/^problem: openclaw on PATH \(.* -> .*plain\/openclaw\.clawpatch-[0-9a-f]{16}\/openclaw\.mjs\) is not patched \(runtime-overlay unpatched/);
+    expect(problems(r.stdout)[0]).toContain(`the patched runtime is ${realpathSync(patched)}`);
+  });
+
+  it("flags a runtime whose nested pi-ai is unpatched", async () => {
+    const r = await cli(["doctor", "--root", partial, "--unit-dir", join(work, "no-units"), "--json"], work, onlyPath(binWith(null)));
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    const pi = report.runtimes[0].providers.find((p: { package: string }) => p.package === "@mariozechner/pi-ai");
+    expect(pi).toMatchObject({ version: "0.55.1", relDir: "node_modules/@mariozechner/pi-ai", patched: false });
+    const lines = report.findings.filter((f: { severity: string }) => f.severity === "problem").map((f: { message: string }) => f.message);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/resolves @mariozechner\/pi-ai@0\.55\.1 from .*node_modules\/@mariozechner\/pi-ai, which is not patched \(vllm-tool-gate unpatched\)/);
+  });
+
+  it("flags a unit whose ExecStart (after a drop-in reset) points at an unpatched tree", async () => {
+    const units = unitDir(plain);
+    const r = await cli(["doctor", "--unit-dir", units, "--root", patched], work, onlyPath(binWith(null)));
+    expect(r.code, r.stdout).toBe(1);
+    const lines = problems(r.stdout);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/resolves @mariozechner\/pi-ai@0\.55\.1 .* which is not patched/);
+    expect(lines[0]).toContain(`the service executes ${realpathSync(plain)}/dist/index.js, which is not patched`);
+    expect(lines[0]).toContain(`the patched runtime is ${realpathSync(patched)}; point ExecStart at ${realpathSync(patched)}/dist/index.js`);
+  });
+
+  it("passes a clean patched runtime (PATH, service and --root all on it)", async () => {
+    const r = await cli(["doctor", "--unit-dir", unitDir(patched), "--root", patched, "--json"], work, onlyPath(binWith(patched)));
+    const report = JSON.parse(r.stdout);
+    expect(report.findings.filter((f: { severity: string }) => f.severity === "problem")).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(report.runtimes).toHaveLength(1);
+    expect(report.runtimes[0].sources.sort()).toEqual(["path", "root", "service"]);
+    expect(report.runtimes[0].providers.find((p: { package: string }) => p.package === "@mariozechner/pi-ai")).toMatchObject({ patched: true });
+  });
+});
