@@ -136,7 +136,8 @@ describe.each(Object.keys(KNOWN))("openclaw %s", (version) => {
 
       // Only the files holding sites changed (plus clawpatch's own .clawpatch/ bookkeeping).
       const after = await snapshotTree(copy);
-      const changed = diffSnapshots(filterSnapshot(before, (r) => !expected.has(r)), filterSnapshot(after, (r) => !expected.has(r) && !r.startsWith(".clawpatch")));
+      const ours = (r: string) => r === ".clawpatch" || r.startsWith(".clawpatch/");
+      const changed = diffSnapshots(filterSnapshot(before, (r) => !expected.has(r)), filterSnapshot(after, (r) => !expected.has(r) && !ours(r)));
       expect(isEmptyDiff(changed), formatDiff(changed)).toBe(true);
 
       const node = NEEDS_NODE_26.has(version) ? await nodeBinary(26) : process.execPath;
