@@ -82,6 +82,19 @@ describe("mini openclaw dist", () => {
     expect((await runMain(args(patched, "--verify"), dir)).code).toBe(0);
   });
 
+  it("a version without any use reports not-applicable with the reason and exits 0", async () => {
+    const bare = join(dir, "bare");
+    cpSync(join(PKG, "package.json"), join(bare, "package.json"));
+    cpSync(join(PKG, "dist", "qr-decoy.js"), join(bare, "dist", "qr-decoy.js"));
+    const result = await runMain(args(bare, "--json"), dir);
+    expect(result.code, result.stderr).toBe(0);
+    const guard = JSON.parse(result.stdout).copies[0].patches.find((p: { patch: string }) => p.patch === "network-interfaces-guard");
+    expect(guard.status).toBe("not-applicable");
+    expect(JSON.stringify(guard)).toContain("no use of node:os networkInterfaces");
+    expect(readFileSync(join(bare, "dist", "qr-decoy.js"), "utf8")).toBe(readFileSync(join(PKG, "dist", "qr-decoy.js"), "utf8"));
+    expect((await runMain(args(bare, "--verify"), dir)).code).toBe(0);
+  });
+
   it("keeps results on success: the patched graphs print what the pristine ones print", () => {
     for (const entry of ["dist/entry.js", "dist/index.js"]) {
       const before = node([join(pristine, entry)]);
