@@ -2,7 +2,7 @@
 // `npm run bench`: clawpatch on real OpenClaw trees, side by side with its baselines.
 //
 //   node bench/run.mjs [--quick] [--runs N] [--heavy-runs N] [--trees 2026.2.26,2026.9.6]
-//                      [--no-heavy] [--no-rebuild] [--timeout S] [--json FILE] [--cli DIR]
+//                      [--no-heavy] [--no-rebuild] [--steady-only] [--timeout S] [--json FILE] [--cli DIR]
 //
 // Every number is the wall time of a whole spawned process (median of N runs, cases
 // interleaved round-robin so that load drifts hit every case alike) and its peak RSS
@@ -211,7 +211,7 @@ async function benchTree(version, helpers, results) {
     checkExit(`${version} verify`, verify);
     add("clawpatch patch --verify", verify, "steady");
 
-    if (!heavy) {
+    if (!heavy && !flag("--steady-only")) {
       const fresh = join(base, `fresh-${i}`, "openclaw");
       mkdirSync(dirname(fresh));
       const copy = await measure("cp", ["-a", pristine, fresh]);
@@ -225,7 +225,7 @@ async function benchTree(version, helpers, results) {
       execFileSync("sync");
     }
 
-    if (!heavy && !flag("--no-rebuild") && (await hasRebuild())) {
+    if (!heavy && !flag("--no-rebuild") && !flag("--steady-only") && (await hasRebuild())) {
       const to = join(base, `rt-${i}`, "openclaw");
       mkdirSync(dirname(to));
       const rebuilt = await measure(node, [cli, "rebuild", "--from", pristine, "--to", to]);
