@@ -1,0 +1,163 @@
+/**
+ * The runtime overlay on a copy of the real openclaw 2026.9.6 (global-style install, Node 26),
+ * patched with `--skip vllm-tool-gate` (+ the bin spec): the real `openclaw agent --local`
+ * against a vLLM-like server without tool calling gets its reply through the overlay alone.
+ * 2026.9.6 sends model requests through the `undici` package's own fetch with a dispatcher:
+ * the overlay's trace and warning say which hook caught the request (`via: "undici.fetch"`).
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { nodeBinary, runNode } from "../support/node-runtime.js";
+import { makeOpenclawHome, openclawEnv, type OpenclawHome } from "../support/openclaw-home.js";
+import { copyTree, globalStyleInstall, removeCopy, type RunResult } from "../support/real-packages.js";
+import { startVllmLikeServer, VLLM_AUTO_TOOL_CHOICE_ERROR, type VllmLikeServer } from "../support/vllm-server.js";
+import { clawpatch, jsonLines, writeOverlayConfig } from "./support.js";
+
+const SECRET = "sk-CLAWPATCH-DUMMY-KEY-7f3a9c";
+const MIN = 60_000;
+
+let node = "";
+let copy = "";
+let work = "";
+let server: VllmLikeServer;
+let home: OpenclawHome;
+
+async function agent(extra: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+  server.requests.length = 0;
+  return runNode(node, [path.join(copy, "openclaw.mjs"), "agent", "--local", "--message", "ping"], {
+    env: openclawEnv(process.env, home, extra),
+    timeoutMs: 8 * MIN,
+  });
+}
+
+const all = (r: RunResult) => `${r.stdout}\n${r.stderr}`;
+
+beforeAll(async () => {
+  // npm runs openclaw's preinstall (a Node >= 24.16 check) with the `node` on PATH.
+  node = await nodeBinary(26);
+  const savedPath = process.env.PATH;
+  process.env.PATH = `${path.dirname(node)}${path.delimiter}${savedPath}`;
+  try {
+    copy = await copyTree(await globalStyleInstall("openclaw@2026.9.6"));
+  } finally {
+    process.env.PATH = savedPath;
+  }
+  work = await mkdtemp(path.join(os.tmpdir(), "clawpatch-overlay-real-"));
+  server = await startVllmLikeServer({ toolCalling: false });
+  home = await makeOpenclawHome({
+    baseUrl: server.baseUrl,
+    model: "fake-model",
+    extraConfig: { models: { providers: { vllm: { apiKey: SECRET } } } },
+  });
+}, 60 * MIN);
+
+afterAll(async () => {
+  await server?.close();
+  await home?.cleanup();
+  if (copy) await removeCopy(copy);
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe("runtime overlay on real openclaw 2026.9.6 (Node 26, undici fetch)", () => {
+  it("the pristine copy gets vLLM's 400 (so the next tests can fail)", async () => {
+    const r = await agent();
+    expect(r.code, all(r)).not.toBe(0);
+    expect(all(r)).toContain(VLLM_AUTO_TOOL_CHOICE_ERROR);
+    const chats = server.chatRequests();
+    expect(chats).toHaveLength(1);
+    expect(chats[0]!.status).toBe(400);
+    expect(chats[0]!.body).toHaveProperty("tools");
+  }, 10 * MIN);
+
+  it("patch --skip vllm-tool-gate (+ runtime-overlay-bin) applies the overlay to dist/index.js, dist/entry.js and openclaw.mjs", async () => {
+    const config = writeOverlayConfig(work, [server.url]);
+    const r = await clawpatch(["patch", "--root", copy, "--skip", "vllm-tool-gate", "--config", config]);
+    expect(r.code, all(r)).toBe(0);
+    expect(r.stdout).toMatch(/runtime-overlay\s+applied\s+dist\/entry\.js:2, dist\/index\.js:2/);
+    expect(r.stdout).toMatch(/runtime-overlay-bin\s+applied\s+openclaw\.mjs:2/);
+    expect(r.stdout).not.toMatch(/vllm-tool-gate/);
+  }, 40 * MIN);
+
+  it("gets its reply through the overlay alone: tools stripped at the undici fetch", async () => {
+    const r = await agent();
+    expect(r.code, all(r)).toBe(0);
+    expect(r.stdout).toContain("pong from fake vllm");
+    const chats = server.chatRequests();
+    expect(chats.length).toBeGreaterThanOrEqual(1);
+    for (const c of chats) {
+      expect(c.status).toBe(200);
+      expect(c.body).not.toHaveProperty("tools");
+      expect(c.body).not.toHaveProperty("tool_choice");
+    }
+    const warn = jsonLines(r.stderr).filter((l) => l.msg === "tool_payload_sanitized");
+    expect(warn).toHaveLength(1);
+    expect(warn[0]).toMatchObject({ callsite_tag: "gateway.edge.final_dispatch", via: "undici.fetch", removed: ["tools", "tool_choice"], endpoint: server.url });
+    expect(all(r)).not.toContain(SECRET);
+  }, 10 * MIN);
+
+  it("OPENCLAW_STRICT_TOOL_PAYLOAD=1: the structured error instead, the server receives no tool payload", async () => {
+    const r = await agent({ OPENCLAW_STRICT_TOOL_PAYLOAD: "1" });
+    expect(r.code, all(r)).not.toBe(0);
+    expect(r.stdout).not.toContain("pong from fake vllm");
+    expect(server.chatRequests().filter((c) => c.body && ("tools" in c.body || "tool_choice" in c.body))).toHaveLength(0);
+    const lines = jsonLines(r.stderr).filter((l) => l.code === "TOOL_PAYLOAD_SANITIZER_BYPASSED");
+    expect(lines).toHaveLength(1); // a 400 is not retried by the SDK: one request, one line
+    expect(lines[0]).toMatchObject({
+      level: "error",
+      origin: server.url,
+      model: "fake-model",
+      callsite_tag: "gateway.edge.final_dispatch",
+      via: "undici.fetch",
+    });
+    expect(lines[0]!.remediation).toMatch(/clawpatch doctor/);
+    // What the user sees: OpenClaw's own error line carries the code (not "Connection error.").
+    expect(all(r)).toMatch(/400 TOOL_PAYLOAD_SANITIZER_BYPASSED/);
+    expect(all(r)).not.toMatch(/Connection error/);
+    expect(all(r)).not.toContain(SECRET);
+  }, 10 * MIN);
+
+  it("OPENCLAW_TRACE_VLLM_OUTBOUND=1: trace lines with the issue's fields, caught by the undici hook, no API key; bin + entry load one overlay", async () => {
+    const r = await agent({ OPENCLAW_TRACE_VLLM_OUTBOUND: "1" });
+    expect(r.code, all(r)).toBe(0);
+    expect(r.stdout).toContain("pong from fake vllm");
+    const lines = jsonLines(r.stderr);
+    const traces = lines.filter((l) => l.event === "vllm_outbound_trace");
+    const chats = server.chatRequests();
+    expect(traces.length).toBeGreaterThanOrEqual(chats.length);
+    const chatTraces = traces.filter((t) => String(t.target_url).endsWith("/v1/chat/completions"));
+    expect(chatTraces).toHaveLength(chats.length);
+    const t = chatTraces[0]!;
+    expect(Object.keys(t)).toEqual(
+      expect.arrayContaining([
+        "subsystem", "event", "ts", "target_url", "method", "content_length", "payload_top_keys",
+        "has_tools", "has_tool_choice", "callsite_tag", "stack_fingerprint",
+      ]),
+    );
+    expect(t).toMatchObject({
+      subsystem: "tool_payload_trace",
+      event: "vllm_outbound_trace",
+      target_url: `${server.url}/v1/chat/completions`,
+      method: "POST",
+      has_tools: false,
+      has_tool_choice: false,
+      callsite_tag: "gateway.edge.final_dispatch",
+      action: "sanitized",
+      via: "undici.fetch",
+    });
+    expect(t.payload_top_keys).toEqual(expect.arrayContaining(["model", "messages"]));
+    expect(t.content_length).toBe(Buffer.byteLength(chats[0]!.rawBody));
+    expect(String(t.stack_fingerprint)).toMatch(/openclaw\/dist\/.+\.mjs:\d+/);
+    // The key was really sent (so its absence from the output means something) …
+    expect(chats[0]!.headers.authorization).toBe(`Bearer ${SECRET}`);
+    // … and never reaches a log line.
+    expect(all(r)).not.toContain(SECRET);
+    expect(JSON.stringify(traces)).not.toMatch(/authorization|bearer|sk-/i);
+    // One overlay for the whole process, although the bin and dist/entry.js both import it,
+    // with the undici hook on the copy 2026.9.6 really uses.
+    const installed = lines.filter((l) => l.msg === "clawpatch_overlay_installed");
+    expect(installed).toHaveLength(1);
+    expect(installed[0]!.fetch_hooks).toEqual(["globalThis.fetch", `undici.fetch:${path.join(copy, "node_modules", "undici", "index.js")}`]);
+  }, 10 * MIN);
+});
