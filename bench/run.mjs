@@ -38,8 +38,12 @@ const TIMEOUT_MS = Number(option("--timeout", "600")) * 1000;
 // ---------------------------------------------------------------------------------------------
 // Process measurement
 
-/** Runs one process; resolves to { ms, rssMB, code, stdout, stderr }. */
-function measure(cmd, argv, { cwd = REPO, timeoutMs = TIMEOUT_MS } = {}) {
+/**
+ * Runs one process; resolves to { ms, rssMB, code, stdout, stderr }. The working directory is an
+ * empty temp dir: clawpatch runs with its built-in patches, as in a project without
+ * patches.config.ts (in this repo the config would be loaded through jiti on every run).
+ */
+function measure(cmd, argv, { cwd = scratch, timeoutMs = TIMEOUT_MS } = {}) {
   return new Promise((resolvePromise) => {
     const timeFile = join(scratch, `time-${process.pid}-${Math.random().toString(36).slice(2)}`);
     const started = process.hrtime.bigint();
