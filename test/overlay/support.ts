@@ -17,22 +17,12 @@ export function clawpatch(args: readonly string[], timeoutMs = 30 * 60_000): Pro
 }
 
 /**
- * A clawpatch config (written into `dir`) with the built-in patches plus the bin spec
- * `runtime-overlay-bin`, and `vllm.endpoints` when given (the fake vLLM listens on a random
- * port, not the default 8000/8001).
+ * A clawpatch config (written into `dir`) with the built-in patches and `vllm.endpoints` when
+ * given (the fake vLLM listens on a random port, not the default 8000/8001).
  */
 export function writeOverlayConfig(dir: string, endpoints?: string[]): string {
   const file = path.join(dir, "overlay-test.config.ts");
-  const spec = path.join(REPO_ROOT, "src", "patches", "runtime-overlay.ts");
-  writeFileSync(
-    file,
-    `import { runtimeOverlayBin } from ${JSON.stringify(spec)};
-export default {
-  ${endpoints ? `vllm: { endpoints: ${JSON.stringify(endpoints)} },` : ""}
-  patches: (builtins: any[]) => [...builtins, runtimeOverlayBin],
-};
-`,
-  );
+  writeFileSync(file, `export default { ${endpoints ? `vllm: { endpoints: ${JSON.stringify(endpoints)} }` : ""} };\n`);
   return file;
 }
 
