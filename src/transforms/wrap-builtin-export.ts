@@ -1,11 +1,7 @@
-import traverseModule, { type Binding, type NodePath, type Scope } from "@babel/traverse";
-import { VISITOR_KEYS, type File, type Node, type Program, type Statement, type VariableDeclaration } from "@babel/types";
+import type { Binding, NodePath, Scope } from "@babel/traverse";
+import type { File, Node, Program, Statement, VariableDeclaration } from "@babel/types";
+import { traverse, VISITOR_KEYS } from "./parse.js";
 import type { Site, Transform, TransformInput, TransformResult } from "./types.js";
-
-// @babel/traverse is CommonJS: under NodeNext its default export arrives as `{ default }`.
-type TraverseFn = typeof traverseModule.default;
-const traverse: TraverseFn =
-  (traverseModule as unknown as { default?: TraverseFn }).default ?? (traverseModule as unknown as TraverseFn);
 
 export interface WrapBuiltinExportOptions {
   /** Node builtin module name without the `node:` scheme, e.g. `os`. */

@@ -1,11 +1,7 @@
-import traverseModule, { type Binding, type NodePath } from "@babel/traverse";
+import type { Binding, NodePath } from "@babel/traverse";
 import type { Expression, Function as BabelFunction, Node } from "@babel/types";
+import { traverse } from "./parse.js";
 import type { ResolvedSettings, Site, Transform, TransformInput, TransformResult } from "./types.js";
-
-// @babel/traverse is CommonJS: under NodeNext its default export arrives as `{ default }`.
-type TraverseFn = typeof traverseModule.default;
-const traverse: TraverseFn =
-  (traverseModule as unknown as { default?: TraverseFn }).default ?? (traverseModule as unknown as TraverseFn);
 
 export interface WrapReturnValuesOptions {
   /** Names a target function is bound to (declaration, `const name = function/arrow`, `name = function`). */
