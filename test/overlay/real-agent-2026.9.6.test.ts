@@ -9,9 +9,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { nodeBinary, runNode } from "../support/node-runtime.js";
-import { makeOpenclawHome, openclawEnv, type OpenclawHome } from "../support/openclaw-home.js";
-import { copyTree, globalStyleInstall, removeCopy, type RunResult } from "../support/real-packages.js";
+import { agentTurn, openclawCopy } from "../support/openclaw-agent.js";
+import { makeOpenclawHome, type OpenclawHome } from "../support/openclaw-home.js";
+import { removeCopy, type RunResult } from "../support/real-packages.js";
 import { startVllmLikeServer, VLLM_AUTO_TOOL_CHOICE_ERROR, type VllmLikeServer } from "../support/vllm-server.js";
 import { clawpatch, jsonLines, writeOverlayConfig } from "./support.js";
 
@@ -26,24 +26,13 @@ let home: OpenclawHome;
 
 async function agent(extra: NodeJS.ProcessEnv = {}): Promise<RunResult> {
   server.requests.length = 0;
-  return runNode(node, [path.join(copy, "openclaw.mjs"), "agent", "--local", "--message", "ping"], {
-    env: openclawEnv(process.env, home, extra),
-    timeoutMs: 8 * MIN,
-  });
+  return agentTurn(node, copy, home, extra, 8 * MIN);
 }
 
 const all = (r: RunResult) => `${r.stdout}\n${r.stderr}`;
 
 beforeAll(async () => {
-  // npm runs openclaw's preinstall (a Node >= 24.16 check) with the `node` on PATH.
-  node = await nodeBinary(26);
-  const savedPath = process.env.PATH;
-  process.env.PATH = `${path.dirname(node)}${path.delimiter}${savedPath}`;
-  try {
-    copy = await copyTree(await globalStyleInstall("openclaw@2026.9.6"));
-  } finally {
-    process.env.PATH = savedPath;
-  }
+  ({ node, copy } = await openclawCopy("2026.9.6", 26));
   work = await mkdtemp(path.join(os.tmpdir(), "clawpatch-overlay-real-"));
   server = await startVllmLikeServer({ toolCalling: false });
   home = await makeOpenclawHome({
