@@ -113,7 +113,7 @@ describe("clawpatch doctor (fixture)", () => {
     expect(r.code, r.stdout).toBe(1);
     const problems = r.stdout.split("\n").filter((l) => l.startsWith("problem:"));
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toContain(`openclaw on PATH (${join(bin, "openclaw")} -> ${join(plain, "openclaw.mjs")}) is not patched (runtime-overlay unpatched)`);
+    expect(problems[0]).toContain(`openclaw on PATH (${join(bin, "openclaw")} -> ${join(plain, "openclaw.mjs")}) is not patched (runtime-overlay unpatched; runtime-overlay-bin unpatched)`);
     expect(problems[0]).toContain(`the patched runtime is`);
     expect(problems[0]).toContain(`run clawpatch patch --root ${plain}`);
     expect(r.stdout).toContain("note: systemd: no user unit openclaw-gateway.service");
