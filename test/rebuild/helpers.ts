@@ -3,9 +3,7 @@ import { createHash } from "node:crypto";
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pc from "picocolors";
-import { main } from "../../src/cli.js";
-import type { CommandIO } from "../../src/commands/io.js";
+import { runMainExactEnv, type CliResult } from "../support/cli.js";
 
 export const REPO = join(import.meta.dirname, "..", "..");
 const JITI = join(REPO, "node_modules", "jiti", "lib", "jiti-cli.mjs");
@@ -43,26 +41,9 @@ export function snapshot(dir: string, options: { times?: boolean; skip?: (rel: s
   return out;
 }
 
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** The CLI in this process (no TTY, no colour). */
-export async function cli(argv: string[], cwd: string = tmpdir(), env: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
-  let stdout = "";
-  let stderr = "";
-  const io: CommandIO = {
-    out: (t) => void (stdout += t.endsWith("\n") ? t : `${t}\n`),
-    err: (t) => void (stderr += t.endsWith("\n") ? t : `${t}\n`),
-    errIsTTY: false,
-    colors: pc.createColors(false),
-    cwd,
-    env,
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
+/** The CLI in this process (no TTY, no colour) with exactly `env`. */
+export function cli(argv: string[], cwd: string = tmpdir(), env: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
+  return runMainExactEnv(argv, cwd, env);
 }
 
 /** The CLI from source in its own process (for kill tests): `node jiti cli-entry.ts …`. */

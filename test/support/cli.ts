@@ -13,8 +13,13 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the CLI in this process (fast; no colour, no TTY). */
-export async function runMain(argv: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+/** Runs the CLI in this process (fast; no colour, no TTY) with the test's environment plus `env`. */
+export function runMain(argv: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return runMainExactEnv(argv, cwd, { ...process.env, ...env });
+}
+
+/** Runs the CLI in this process with exactly `env` (e.g. a PATH and HOME and nothing else). */
+export async function runMainExactEnv(argv: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<CliResult> {
   let stdout = "";
   let stderr = "";
   const io: CommandIO = {
@@ -23,7 +28,7 @@ export async function runMain(argv: string[], cwd: string, env: NodeJS.ProcessEn
     errIsTTY: false,
     colors: pc.createColors(false),
     cwd,
-    env: { ...process.env, ...env },
+    env,
   };
   const code = await main(argv, io);
   return { code, stdout, stderr };
