@@ -315,7 +315,14 @@ function checkPlan(
   settings: ResolvedSettings,
 ): string | null {
   if (plan.output === null) return null;
-  const again = planFile({ code: plan.output, file, format, specs, settings });
+  const again = planFile({
+    code: plan.output,
+    file,
+    format,
+    specs,
+    settings,
+    ...(plan.partialOutput !== undefined ? { partialText: plan.partialOutput } : {}),
+  });
   if (again.parseError) {
     return `the patched text does not parse (${again.parseError.line}:${again.parseError.column}: ${again.parseError.message}); nothing was written`;
   }

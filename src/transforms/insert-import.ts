@@ -18,6 +18,8 @@ export interface InsertImportOptions {
 export function insertImportAfterShebang(options: InsertImportOptions): Transform {
   return {
     kind: "insert-import-after-shebang",
+    // The top level only.
+    reads: [],
     apply(input: TransformInput): TransformResult {
       const extension = input.format === "esm" ? "mjs" : "cjs";
       const modulePath = posix.join(posix.dirname(input.file), `${options.moduleName}.${extension}`);

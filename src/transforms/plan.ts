@@ -1,8 +1,10 @@
 import MagicString from "magic-string";
 import type { PatchSpec } from "../patches/spec.js";
 import { markerFor, markerPrefixFor } from "../patches/spec.js";
+import type { File } from "@babel/types";
+import { blankBodies, hiddenNames, locateFunctionBodies, type FollowedName } from "./locate.js";
 import { isParseFailure, parseProgram, type ParseFailure } from "./parse.js";
-import type { Asset, ResolvedSettings, Site } from "./types.js";
+import type { Asset, Insertions, ResolvedSettings, Site } from "./types.js";
 
 /** The outcome of one spec on one file. */
 export interface SpecOutcome {
@@ -20,6 +22,10 @@ export interface FilePlan {
   /** The edited text, or null when no transform changed anything. */
   output: string | null;
   parseError?: ParseFailure;
+  /** How the file was parsed, when it was. */
+  parsed?: "whole" | "partial";
+  /** When the file was parsed partially: the output with the same bodies blanked (see `partialText`). */
+  partialOutput?: string;
 }
 
 export interface PlanFileInput {
@@ -28,7 +34,20 @@ export interface PlanFileInput {
   format: "esm" | "cjs";
   specs: readonly PatchSpec[];
   settings: ResolvedSettings;
+  /**
+   * `auto` (default) parses a file of `PARTIAL_PARSE_MIN_CHARS` or more partially when every
+   * transform run on it declares what it `reads`; `whole` never does, `partial` always tries.
+   */
+  parse?: "auto" | "whole" | "partial";
+  /** `code` with function bodies blanked by an earlier plan (re-planning that plan's output). */
+  partialText?: string;
 }
+
+/**
+ * Below this size Babel parses a whole file faster than acorn can locate its function bodies;
+ * above it, a partial parse wins by a growing margin (see docs/performance.md).
+ */
+export const PARTIAL_PARSE_MIN_CHARS = 1_000_000;
 
 /** Whether a file can hold a site of this spec (exact prefilter, no parse). */
 export function mayHoldSite(spec: PatchSpec, code: string): boolean {
@@ -37,34 +56,77 @@ export function mayHoldSite(spec: PatchSpec, code: string): boolean {
 }
 
 /**
- * Runs every applicable spec on one file: one parse, one MagicString. Pure: reads and
+ * Runs every applicable spec on one file: one parse, one set of insertions. Pure: reads and
  * writes nothing.
+ *
+ * A large file is parsed partially when it can be: acorn locates the function bodies, those
+ * that hold nothing a transform reads are blanked, Babel parses the rest with every offset and
+ * line where it was. A name a transform reports having followed (an alias of `os`, say) that is
+ * referenced in a blanked body brings that body back, until nothing new turns up.
  */
 export function planFile(input: PlanFileInput): FilePlan {
   const applicable = input.specs.filter((spec) => mayHoldSite(spec, input.code));
   if (applicable.length === 0) return { outcomes: [], output: null };
+  if (input.partialText !== undefined) {
+    const ast = parseProgram(input.partialText, input.format);
+    if (!isParseFailure(ast)) return finish(runSpecs(input, applicable, ast), input, input.partialText);
+    // A partial text that does not parse is checked whole below, for an exact error position.
+  } else if (wantsPartial(input, applicable)) {
+    const plan = planPartially(input, applicable);
+    if (plan) return plan;
+  }
   const ast = parseProgram(input.code, input.format);
   if (isParseFailure(ast)) {
-    return {
-      outcomes: applicable.map((spec) => emptyOutcome(spec.id)),
-      output: null,
-      parseError: ast,
-    };
+    return { outcomes: applicable.map((spec) => emptyOutcome(spec.id)), output: null, parseError: ast };
   }
-  const edit = new MagicString(input.code);
-  const outcomes = applicable.map((spec): SpecOutcome => {
+  return finish(runSpecs(input, applicable, ast), input, undefined);
+}
+
+function wantsPartial(input: PlanFileInput, specs: readonly PatchSpec[]): boolean {
+  const mode = input.parse ?? "auto";
+  if (mode === "whole" || !specs.every((spec) => spec.transform.reads !== undefined)) return false;
+  return mode === "partial" || input.code.length >= PARTIAL_PARSE_MIN_CHARS;
+}
+
+function planPartially(input: PlanFileInput, specs: readonly PatchSpec[]): FilePlan | null {
+  const bodies = locateFunctionBodies(input.code, input.format);
+  if (!bodies) return null;
+  const reads = specs.flatMap((spec) => spec.transform.reads ?? []);
+  const followed: FollowedName[] = [];
+  for (;;) {
+    const partial = blankBodies(input.code, bodies, reads, followed);
+    const ast = parseProgram(partial.text, input.format);
+    if (isParseFailure(ast)) return null;
+    const run = runSpecs(input, specs, ast);
+    const hidden = hiddenNames(input.code, partial.hidden, run.followed);
+    if (hidden.length === 0) return finish(run, input, partial.text);
+    followed.push(...hidden);
+  }
+}
+
+interface SpecsRun {
+  outcomes: SpecOutcome[];
+  insertions: InsertionLog;
+  followed: FollowedName[];
+}
+
+function runSpecs(input: PlanFileInput, specs: readonly PatchSpec[], ast: File): SpecsRun {
+  const insertions = new InsertionLog();
+  const followed: FollowedName[] = [];
+  const outcomes = specs.map((spec): SpecOutcome => {
     const marker = markerFor(spec.id, spec.version);
     const markerPrefix = markerPrefixFor(spec.id);
     const result = spec.transform.apply({
       code: input.code,
       ast,
-      edit,
+      edit: insertions,
       marker,
       markerPrefix,
       file: input.file,
       format: input.format,
       settings: input.settings,
     });
+    followed.push(...(result.followed ?? []));
     return {
       specId: spec.id,
       sites: result.sites,
@@ -73,7 +135,38 @@ export function planFile(input: PlanFileInput): FilePlan {
       staleMarker: hasStaleMarker(input.code, markerPrefix, marker),
     };
   });
-  return { outcomes, output: edit.hasChanged() ? edit.toString() : null };
+  return { outcomes, insertions, followed };
+}
+
+function finish(run: SpecsRun, input: PlanFileInput, partialText: string | undefined): FilePlan {
+  const output = run.insertions.applyTo(input.code);
+  return {
+    outcomes: run.outcomes,
+    output,
+    parsed: partialText === undefined ? "whole" : "partial",
+    ...(partialText !== undefined && output !== null ? { partialOutput: run.insertions.applyTo(partialText)! } : {}),
+  };
+}
+
+/** Insertions recorded once and replayed on the text and on its partial twin, which share offsets. */
+class InsertionLog implements Insertions {
+  private readonly ops: Array<(edit: MagicString) => void> = [];
+  appendLeft(offset: number, text: string): void {
+    this.ops.push((edit) => edit.appendLeft(offset, text));
+  }
+  prependRight(offset: number, text: string): void {
+    this.ops.push((edit) => edit.prependRight(offset, text));
+  }
+  append(text: string): void {
+    this.ops.push((edit) => edit.append(text));
+  }
+  /** The text with every insertion, or null when there is none. */
+  applyTo(text: string): string | null {
+    if (this.ops.length === 0) return null;
+    const edit = new MagicString(text);
+    for (const op of this.ops) op(edit);
+    return edit.toString();
+  }
 }
 
 function emptyOutcome(specId: string): SpecOutcome {

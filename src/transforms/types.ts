@@ -1,6 +1,6 @@
 import type { File } from "@babel/types";
-import type MagicString from "magic-string";
 import type { VllmSettings } from "../config/settings.js";
+import type { FollowedName } from "./locate.js";
 
 /** Where a transform found something to patch (1-based line, 0-based column, like Babel). */
 export interface Site {
@@ -17,11 +17,10 @@ export interface TransformInput {
   code: string;
   ast: File;
   /**
-   * The one MagicString every transform of this file edits. Transforms only insert
-   * (appendLeft/appendRight/prependLeft/prependRight): they never remove or overwrite original
-   * text, so they compose and every other byte stays as it was.
+   * The one edit every transform of this file adds to. Transforms only insert: they never
+   * remove or overwrite original text, so they compose and every other byte stays as it was.
    */
-  edit: MagicString;
+  edit: Insertions;
   /** `/*@clawpatch <id>@<version>*\/`: carried by every snippet this transform inserts. */
   marker: string;
   /** Marker prefix without the version, `/*@clawpatch <id>@`, to recognise older versions. */
@@ -32,6 +31,16 @@ export interface TransformInput {
   format: "esm" | "cjs";
   /** Settings resolved from the config (baked into inserted code where a patch needs them). */
   settings: ResolvedSettings;
+}
+
+/** Insert-only edits, with MagicString's semantics for text inserted at the same offset. */
+export interface Insertions {
+  /** Inserts before `offset`, after anything inserted there by `appendLeft` before. */
+  appendLeft(offset: number, text: string): void;
+  /** Inserts before `offset`, before anything inserted there by `prependRight` before. */
+  prependRight(offset: number, text: string): void;
+  /** Inserts at the end of the file. */
+  append(text: string): void;
 }
 
 export interface ResolvedSettings {
@@ -54,6 +63,12 @@ export interface TransformResult {
   ambiguous?: string;
   /** Files this transform needs in the package for its inserted code to work. */
   assets?: Asset[];
+  /**
+   * Local names through which this transform followed values to its sites (e.g. every binding
+   * holding `os` or its export), with the range of the scope declaring each. A partial parse
+   * keeps every function that refers to one of them.
+   */
+  followed?: FollowedName[];
 }
 
 /**
@@ -69,5 +84,13 @@ export interface Transform {
    * parsed. Omit to parse every selected file.
    */
   readonly prefilter?: readonly string[];
+  /**
+   * Strings whose enclosing functions this transform reads; every other function body it
+   * ignores (and the top level it always reads). Declared by a transform, it lets a large
+   * file be parsed partially: function bodies holding none of these strings, and none of the
+   * names the transform reports having `followed`, are blanked before Babel parses the file. Omit to read the
+   * whole program.
+   */
+  readonly reads?: readonly string[];
   apply(input: TransformInput): TransformResult;
 }

@@ -1,5 +1,6 @@
 import type { Binding, NodePath, Scope } from "@babel/traverse";
 import type { File, Node, Program, Statement, VariableDeclaration } from "@babel/types";
+import type { FollowedName } from "./locate.js";
 import { traverse, VISITOR_KEYS } from "./parse.js";
 import type { Site, Transform, TransformInput, TransformResult } from "./types.js";
 
@@ -62,6 +63,7 @@ export function wrapBuiltinExport(options: WrapBuiltinExportOptions): Transform 
   return {
     kind: "wrap-builtin-export",
     prefilter: [options.exportName],
+    reads: [options.exportName, ...needles],
     apply(input: TransformInput): TransformResult {
       const { code } = input;
       const specifierOffsets = offsetsOf(code, needles);
@@ -87,9 +89,14 @@ export function wrapBuiltinExport(options: WrapBuiltinExportOptions): Transform 
       if (ctx.sites.length > 0 && !declaresTopLevelFunction(input.ast.program, options.helperName)) {
         appendHelper(input, options.helperSource(input.marker));
       }
-      return { sites: ctx.sites };
+      return { sites: ctx.sites, followed: [...ctx.bindings.keys()].map(followedName) };
     },
   };
+}
+
+function followedName(binding: Binding): FollowedName {
+  const scope = binding.scope.block;
+  return { name: binding.identifier.name, start: scope.start!, end: scope.end! };
 }
 
 function resolveAll(

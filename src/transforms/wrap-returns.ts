@@ -43,6 +43,7 @@ export function wrapReturnValues(options: WrapReturnValuesOptions): Transform {
   return {
     kind: "wrap-return-values",
     prefilter: [...options.functionNames],
+    reads: [...options.functionNames],
     apply(input: TransformInput): TransformResult {
       const candidates = findCandidates(input, names);
       const sites: Site[] = [];
