@@ -1,5 +1,6 @@
 export { defineConfig, type UserConfig } from "./config/schema.js";
-export { loadConfig, resolveConfig, type ResolvedConfig } from "./config/load.js";
+export { loadConfig, type ResolvedConfig } from "./config/load.js";
+export { resolveConfig } from "./config/resolve.js";
 export type { VllmConfigInput, VllmSettings } from "./config/settings.js";
 export { definePatch, markerFor, type PatchSpec, type PatchTarget, type Expectation } from "./patches/spec.js";
 export { builtinPatches } from "./patches/builtins.js";

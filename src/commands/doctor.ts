@@ -1,6 +1,5 @@
 import type { CommandRegistrar } from "../cli.js";
-import { loadConfig } from "../config/load.js";
-import { doctor, type DoctorReport } from "../doctor/doctor.js";
+import type { DoctorReport } from "../doctor/doctor.js";
 import type { CommandIO } from "./io.js";
 
 export interface DoctorFlags {
@@ -25,6 +24,7 @@ export const registerDoctor: CommandRegistrar = (cli, io, done) => {
 };
 
 export async function doctorCommand(flags: DoctorFlags, io: CommandIO): Promise<number> {
+  const [{ loadConfig }, { doctor }] = await Promise.all([import("../config/load.js"), import("../doctor/doctor.js")]);
   const config = await loadConfig({ cwd: io.cwd, ...(flags.config ? { file: flags.config } : {}) });
   const unitDirs = (Array.isArray(flags.unitDir) ? flags.unitDir : flags.unitDir ? [flags.unitDir] : []).map(String);
   const report = await doctor({

@@ -3,13 +3,8 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { CAC } from "cac";
 import type { CommandRegistrar } from "../cli.js";
-import { loadConfig } from "../config/load.js";
 import { UsageError } from "../errors.js";
-import { generateLauncher } from "../launcher/generate.js";
-import { resolveLauncherSettings, type LauncherOverrides } from "../launcher/settings.js";
-import { SCRIPT_NAME, INSTALL_NAME } from "../launcher/units.js";
-import { vllmArgs } from "../launcher/script.js";
-import { writeLauncherFiles } from "../launcher/write.js";
+import type { LauncherOverrides } from "../launcher/settings.js";
 import type { CommandIO } from "./io.js";
 
 /** clawpatch's own bin script: `bin/clawpatch.js` next to `src/` and `dist/`. */
@@ -67,6 +62,15 @@ async function runLauncher(cli: CAC, io: CommandIO, options: Record<string, unkn
   const last = (name: ValueOption) => raw.get(name)?.at(-1);
   const out = last("out");
   if (out === undefined) throw new UsageError("launcher: --out DIR is required");
+  const [{ loadConfig }, { generateLauncher }, { resolveLauncherSettings }, { SCRIPT_NAME, INSTALL_NAME }, { vllmArgs }, { writeLauncherFiles }] =
+    await Promise.all([
+      import("../config/load.js"),
+      import("../launcher/generate.js"),
+      import("../launcher/settings.js"),
+      import("../launcher/units.js"),
+      import("../launcher/script.js"),
+      import("../launcher/write.js"),
+    ]);
   const config = await loadConfig({ cwd: io.cwd, file: last("config") });
 
   const overrides: LauncherOverrides = {};

@@ -1,10 +1,7 @@
 import { resolve } from "node:path";
-import { createTwoFilesPatch } from "diff";
 import type { CommandRegistrar } from "../cli.js";
-import { loadConfig } from "../config/load.js";
-import { runPatches, type RunReport } from "../engine/run.js";
+import type { RunReport } from "../engine/run.js";
 import { UsageError } from "../errors.js";
-import { renderReport } from "../verify/report.js";
 import { idList, type CommandIO } from "./io.js";
 
 export interface PatchFlags {
@@ -36,6 +33,11 @@ export const registerPatch: CommandRegistrar = (cli, io, done) => {
 
 export async function patchCommand(flags: PatchFlags, io: CommandIO): Promise<number> {
   if (flags.verify && flags.dryRun) throw new UsageError("--verify and --dry-run cannot be combined");
+  const [{ loadConfig }, { runPatches }, { renderReport }] = await Promise.all([
+    import("../config/load.js"),
+    import("../engine/run.js"),
+    import("../verify/report.js"),
+  ]);
   const config = await loadConfig({ cwd: io.cwd, ...(flags.config ? { file: flags.config } : {}) });
   const root = resolve(io.cwd, flags.root ?? ".");
   const mode = flags.verify ? "verify" : flags.dryRun ? "dry-run" : "patch";
@@ -52,7 +54,7 @@ export async function patchCommand(flags: PatchFlags, io: CommandIO): Promise<nu
   if (flags.json) {
     io.out(JSON.stringify(toJson(report), null, 2));
   } else {
-    if (mode === "dry-run") printDiff(report, io);
+    if (mode === "dry-run") await printDiff(report, io);
     io.out(renderReport(report, io.colors, { quiet: Boolean(flags.quiet) }));
   }
   if (report.refused && !flags.json) io.err(`clawpatch: ${report.refused}`);
@@ -64,7 +66,8 @@ function toJson(report: RunReport): Omit<RunReport, "changes"> & { changed: stri
   return { ...rest, changed: changes.map((c) => c.path) };
 }
 
-function printDiff(report: RunReport, io: CommandIO): void {
+async function printDiff(report: RunReport, io: CommandIO): Promise<void> {
+  const { createTwoFilesPatch } = await import("diff");
   for (const change of report.changes) {
     const patch = createTwoFilesPatch(
       change.before === null ? "/dev/null" : `a/${change.path}`,

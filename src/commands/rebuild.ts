@@ -1,9 +1,7 @@
 import { resolve } from "node:path";
 import type { CommandRegistrar } from "../cli.js";
-import { loadConfig } from "../config/load.js";
 import { UsageError } from "../errors.js";
-import { checkPaths, rebuild, type RebuildPhase, type RebuildReport } from "../rebuild/rebuild.js";
-import { renderReport } from "../verify/report.js";
+import type { RebuildPhase, RebuildReport } from "../rebuild/rebuild.js";
 import { idList, type CommandIO } from "./io.js";
 
 export interface RebuildFlags {
@@ -33,6 +31,7 @@ export async function rebuildCommand(flags: RebuildFlags, io: CommandIO): Promis
   if (!flags.to || typeof flags.to !== "string") throw new UsageError("rebuild needs --to DIR (the runtime to build)");
   const src = resolve(io.cwd, flags.from);
   const dest = resolve(io.cwd, flags.to);
+  const [{ loadConfig }, { checkPaths, rebuild }] = await Promise.all([import("../config/load.js"), import("../rebuild/rebuild.js")]);
   checkPaths(src, dest); // refuse before anything else happens
   const config = await loadConfig({ cwd: io.cwd, ...(flags.config ? { file: flags.config } : {}) });
   const report = await rebuild({
@@ -47,7 +46,7 @@ export async function rebuildCommand(flags: RebuildFlags, io: CommandIO): Promis
     io.out(JSON.stringify(report, null, 2));
     return report.exitCode;
   }
-  printHuman(report, io);
+  await printHuman(report, io);
   return report.exitCode;
 }
 
@@ -74,9 +73,10 @@ function progress(io: CommandIO): (phase: RebuildPhase, done: number, total: num
   };
 }
 
-function printHuman(report: RebuildReport, io: CommandIO): void {
+async function printHuman(report: RebuildReport, io: CommandIO): Promise<void> {
   const c = io.colors;
   if (report.exitCode !== 0) {
+    const { renderReport } = await import("../verify/report.js");
     io.out(renderReport({ ...report.patch, changes: [] }, c, { quiet: true }));
     io.err(`clawpatch: ${report.refused}`);
     return;

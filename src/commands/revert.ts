@@ -1,7 +1,5 @@
 import { resolve } from "node:path";
 import type { CommandRegistrar } from "../cli.js";
-import { loadConfig } from "../config/load.js";
-import { revertTree } from "../engine/revert.js";
 
 export const registerRevert: CommandRegistrar = (cli, io, done) => {
   cli
@@ -12,6 +10,7 @@ export const registerRevert: CommandRegistrar = (cli, io, done) => {
     .action((flags: { root?: string; config?: string; json?: boolean }) =>
       done(
         (async () => {
+          const [{ loadConfig }, { revertTree }] = await Promise.all([import("../config/load.js"), import("../engine/revert.js")]);
           const config = await loadConfig({ cwd: io.cwd, ...(flags.config ? { file: flags.config } : {}) });
           const report = await revertTree(resolve(io.cwd, flags.root ?? "."), config.patches);
           if (flags.json) {

@@ -1,10 +1,9 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import type { z } from "zod";
 import { ConfigError } from "../errors.js";
 import { builtinPatches } from "../patches/builtins.js";
 import type { PatchSpec } from "../patches/spec.js";
-import { configSchema, patchSpecSchema } from "./schema.js";
+import { defaultVllmSettings } from "./defaults.js";
 import type { VllmSettings } from "./settings.js";
 
 export const CONFIG_FILENAMES = ["patches.config.ts", "patches.config.mts", "patches.config.js", "patches.config.mjs"];
@@ -36,7 +35,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
   if (options.file && !existsSync(file!)) {
     throw new ConfigError(`config file not found: ${file} (check --config)`);
   }
-  if (!file) return resolveConfig(null, {});
+  if (!file) return { file: null, vllm: defaultVllmSettings(), patches: builtinPatches() };
   let raw: unknown;
   try {
     const { createJiti } = await import("jiti");
@@ -45,46 +44,9 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
   } catch (error) {
     throw new ConfigError(`${file}: cannot load config: ${firstLine(error)}`);
   }
+  // The schema (zod) is loaded only to check a config file: a run on the defaults never pays for it.
+  const { resolveConfig } = await import("./resolve.js");
   return resolveConfig(file, raw);
-}
-
-/** Validates a config object (as exported by a config file) and fills in defaults. */
-export function resolveConfig(file: string | null, raw: unknown): ResolvedConfig {
-  const where = file ?? "config";
-  if (typeof raw !== "object" || raw === null) {
-    throw new ConfigError(`${where}: the default export must be an object (use defineConfig({ ... }))`);
-  }
-  const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(`${where}: ${describeIssue(parsed.error.issues[0]!)}`);
-  const { vllm, patches } = parsed.data;
-  const builtins = builtinPatches();
-  let selected: PatchSpec[];
-  if (typeof patches === "function") {
-    const returned = patches(builtins);
-    const checked = patchSpecSchema.array().safeParse(returned);
-    if (!checked.success) {
-      throw new ConfigError(`${where}: patches(): ${describeIssue(checked.error.issues[0]!)}`);
-    }
-    selected = returned;
-  } else {
-    selected = (patches as PatchSpec[] | undefined) ?? builtins;
-  }
-  const seen = new Set<string>();
-  for (const spec of selected) {
-    if (seen.has(spec.id)) throw new ConfigError(`${where}: patches: two patches share the id "${spec.id}"`);
-    seen.add(spec.id);
-  }
-  return { file, vllm, patches: selected };
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const path = issue.path.length ? issue.path.map(String).join(".") : "(root)";
-  if (issue.code === "unrecognized_keys") {
-    const keys = issue.keys.join(", ");
-    const at = issue.path.length ? `${path}.` : "";
-    return `${at}${keys}: unknown key${issue.keys.length > 1 ? "s" : ""}`;
-  }
-  return `${path}: ${issue.message}`;
 }
 
 function firstLine(error: unknown): string {

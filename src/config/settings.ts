@@ -47,9 +47,6 @@ export const vllmSchema = z
 export type VllmConfigInput = z.input<typeof vllmSchema>;
 export type VllmSettings = z.output<typeof vllmSchema>;
 
-export const DEFAULT_VLLM_PORTS = [8000, 8001] as const;
-export const DEFAULT_VLLM_HOSTS = ["localhost", "127.0.0.0/8", "::1", "0.0.0.0"] as const;
-
 export function resolveVllmSettings(input: VllmConfigInput = {}): VllmSettings {
   return vllmSchema.parse(input);
 }

@@ -28,7 +28,7 @@ export interface FileWrite {
   /** Original bytes to keep under .clawpatch/originals (absent when already kept). */
   backup?: Buffer;
   mode: number;
-  /** Text before this run (for --dry-run diffs). */
+  /** Text before this run, for --dry-run diffs (empty in other modes: a 50 MB bundle is not kept twice). */
   previous: string;
 }
 
@@ -227,7 +227,7 @@ export async function planCopy(options: PlanCopyOptions): Promise<CopyPlan> {
     };
     if (!upToDate) {
       const needsBackup = !marked && !(backup && sha256(backup) === state.sha);
-      writes.push({ file, text: expected, mode: state.mode, previous: state.text, ...(needsBackup ? { backup: state.bytes } : {}) });
+      writes.push({ file, text: expected, mode: state.mode, previous: mode === "dry-run" ? state.text : "", ...(needsBackup ? { backup: state.bytes } : {}) });
     }
   }
 

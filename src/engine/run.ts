@@ -43,7 +43,7 @@ export interface RunReport {
   /** Why the run wrote nothing, when it refused to. */
   refused?: string;
   exitCode: 0 | 1 | 3;
-  /** Per changed file, for --dry-run diffs. */
+  /** Per changed file; `before` is the text before the run under --dry-run only (else empty). */
   changes: Array<{ path: string; before: string | null; after: string }>;
 }
 

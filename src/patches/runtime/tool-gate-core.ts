@@ -9,7 +9,8 @@
  * prefixed `__cp_` so it can be nested inside any function without shadowing surprises.
  * `process.env` is read at call time, never at definition time.
  */
-import { DEFAULT_VLLM_PORTS, type VllmSettings } from "../../config/settings.js";
+import { DEFAULT_VLLM_PORTS } from "../../config/defaults.js";
+import type { VllmSettings } from "../../config/settings.js";
 
 /** The settings as baked into injected code (a JSON literal). */
 export interface GateConfig {
