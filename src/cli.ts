@@ -20,11 +20,16 @@ export async function main(argv: string[], io: CommandIO = processIO()): Promise
     pending = code;
   };
   for (const register of registrars) register(cli, io, done);
-  cli.help();
-  cli.version(TOOL_VERSION);
+  cli.help((sections) => [{ body: `clawpatch ${TOOL_VERSION}` }, ...sections.slice(1)]);
+  // The bare version (cac's own prints `clawpatch/x.y.z linux-x64 node-v20…`): scripts compare it.
+  cli.option("-v, --version", "Display version number");
   try {
     cli.parse(["node", "clawpatch", ...argv], { run: false });
-    if (cli.options.help || cli.options.version) return EXIT.ok;
+    if (cli.options.help) return EXIT.ok;
+    if (cli.options.version) {
+      io.out(TOOL_VERSION);
+      return EXIT.ok;
+    }
     if (!cli.matchedCommand) {
       if (cli.args.length > 0) throw new UsageError(`unknown command: ${cli.args[0]} (see clawpatch --help)`);
       cli.outputHelp();

@@ -146,14 +146,20 @@ export function hiddenNames(code: string, hidden: PartialText["hidden"], followe
 }
 
 function insideHidden(hidden: PartialText["hidden"], at: number): boolean {
+  const i = firstIndex(hidden.length, (k) => hidden[k]![1] > at);
+  return i < hidden.length && hidden[i]![0] <= at;
+}
+
+/** The first index in [0, length) from which `reached` holds (it holds from some index on), else length. */
+function firstIndex(length: number, reached: (index: number) => boolean): number {
   let lo = 0;
-  let hi = hidden.length;
+  let hi = length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (hidden[mid]![1] <= at) lo = mid + 1;
-    else hi = mid;
+    if (reached(mid)) hi = mid;
+    else lo = mid + 1;
   }
-  return lo < hidden.length && hidden[lo]![0] <= at;
+  return lo;
 }
 
 function needleOffsets(code: string, needles: readonly string[]): number[] {
@@ -177,14 +183,8 @@ function nameOffsets(code: string, followed: readonly FollowedName[]): number[] 
 
 /** Whether a sorted offset lies in [from, to). */
 function holdsOffset(sorted: readonly number[], from: number, to: number): boolean {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid]! < from) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < sorted.length && sorted[lo]! < to;
+  const i = firstIndex(sorted.length, (k) => sorted[k]! >= from);
+  return i < sorted.length && sorted[i]! < to;
 }
 
 function lineBreakOffsets(code: string): number[] {
@@ -196,16 +196,9 @@ function lineBreakOffsets(code: string): number[] {
 
 /** Spaces for code[from, to), keeping its line breaks where they were. */
 function blank(code: string, breaks: readonly number[], from: number, to: number): string {
-  let lo = 0;
-  let hi = breaks.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (breaks[mid]! < from) lo = mid + 1;
-    else hi = mid;
-  }
   let out = "";
   let at = from;
-  for (let i = lo; i < breaks.length && breaks[i]! < to; i += 1) {
+  for (let i = firstIndex(breaks.length, (k) => breaks[k]! >= from); i < breaks.length && breaks[i]! < to; i += 1) {
     out += " ".repeat(breaks[i]! - at) + code[breaks[i]!];
     at = breaks[i]! + 1;
   }
