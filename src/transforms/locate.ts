@@ -6,12 +6,17 @@ import type { Node as AcornNode, Options as AcornOptions } from "acorn";
  * is dropped as soon as it is parsed, so a 50 MB bundle costs a few hundred MB, not several GB.
  */
 export interface FunctionBodies {
-  /** Per body: start of what owns it (the function, or the declarator/assignment/property naming it). */
+  /** Per body, sorted by `start`: start of what owns it (the function, or the declarator/assignment/property naming it). */
   owner: number[];
   /** Per body: offset of `{` and offset just past `}`. Block bodies only. */
   start: number[];
   end: number[];
+  /** Offsets of the file's line terminators (blanking keeps them). */
+  lineBreaks: number[];
 }
+
+/** Bodies in the order acorn finishes them (inner before outer). */
+type Recorded = Omit<FunctionBodies, "lineBreaks">;
 
 type AcornParser = typeof import("acorn").Parser;
 let bodyLocator: AcornParser | undefined;
@@ -29,7 +34,7 @@ function locator(): AcornParser {
     finishNode(node: AcornNode, type: string): AcornNode;
   }
   bodyLocator = Parser.extend((Base) => {
-    const base = Base as unknown as new (...args: unknown[]) => Internals & { bodies: FunctionBodies };
+    const base = Base as unknown as new (...args: unknown[]) => Internals & { bodies: Recorded };
     return class extends base {
       declareName(): void {}
       checkLocalExport(): void {}
@@ -77,16 +82,22 @@ export function locateFunctionBodies(code: string, format: "esm" | "cjs"): Funct
   };
   const attempts: AcornOptions[] = format === "cjs" ? [options, { ...options, sourceType: "module" }] : [options];
   for (const attempt of attempts) {
-    const bodies: FunctionBodies = { owner: [], start: [], end: [] };
-    const Locator = locator() as unknown as new (options: AcornOptions, input: string) => { bodies: FunctionBodies; parse(): unknown };
+    const recorded: Recorded = { owner: [], start: [], end: [] };
+    const Locator = locator() as unknown as new (options: AcornOptions, input: string) => { bodies: Recorded; parse(): unknown };
     const parser = new Locator(attempt, code);
-    parser.bodies = bodies;
+    parser.bodies = recorded;
     try {
       parser.parse();
-      return bodies;
     } catch {
-      /* try the next source type, then give up */
+      continue; // try the next source type, then give up
     }
+    const order = recorded.start.map((_, i) => i).sort((a, b) => recorded.start[a]! - recorded.start[b]!);
+    return {
+      owner: order.map((i) => recorded.owner[i]!),
+      start: order.map((i) => recorded.start[i]!),
+      end: order.map((i) => recorded.end[i]!),
+      lineBreaks: lineBreakOffsets(code),
+    };
   }
   return null;
 }
@@ -118,17 +129,15 @@ export function blankBodies(
   followed: readonly FollowedName[],
 ): PartialText {
   const kept = [...needleOffsets(code, needles), ...nameOffsets(code, followed)].sort((a, b) => a - b);
-  const order = bodies.start.map((_, i) => i).sort((a, b) => bodies.start[a]! - bodies.start[b]!);
-  const breaks = lineBreakOffsets(code);
   const parts: string[] = [];
   const hidden: Array<[number, number]> = [];
   let copied = 0;
-  for (const i of order) {
+  for (let i = 0; i < bodies.start.length; i += 1) {
     const from = bodies.start[i]! + 1;
     const to = bodies.end[i]! - 1;
     if (from <= copied || to - from < MIN_BLANK) continue; // inside a blanked body, or too small to matter
     if (holdsOffset(kept, bodies.owner[i]!, to + 1)) continue;
-    parts.push(code.slice(copied, from), blank(code, breaks, from, to));
+    parts.push(code.slice(copied, from), blank(code, bodies.lineBreaks, from, to));
     hidden.push([from, to]);
     copied = to;
   }
