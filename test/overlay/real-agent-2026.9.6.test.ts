@@ -5,64 +5,38 @@
  * 2026.9.6 sends model requests through the `undici` package's own fetch with a dispatcher:
  * the overlay's trace and warning say which hook caught the request (`via: "undici.fetch"`).
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { agentTurn, openclawCopy } from "../support/openclaw-agent.js";
-import { makeOpenclawHome, type OpenclawHome } from "../support/openclaw-home.js";
-import { removeCopy, type RunResult } from "../support/real-packages.js";
-import { startVllmLikeServer, VLLM_AUTO_TOOL_CHOICE_ERROR, type VllmLikeServer } from "../support/vllm-server.js";
+import { describe, expect, it } from "vitest";
+import { allOutput as all, useAgentRig } from "../support/openclaw-agent.js";
+import { expectReplyWithoutTools } from "../support/vllm-assertions.js";
+import { VLLM_AUTO_TOOL_CHOICE_ERROR } from "../support/vllm-server.js";
 import { clawpatch, jsonLines, writeOverlayConfig } from "./support.js";
 
 const SECRET = "sk-CLAWPATCH-DUMMY-KEY-7f3a9c";
 const MIN = 60_000;
 
-let node = "";
-let copy = "";
-let work = "";
-let server: VllmLikeServer;
-let home: OpenclawHome;
-
-async function agent(extra: NodeJS.ProcessEnv = {}): Promise<RunResult> {
-  server.requests.length = 0;
-  return agentTurn(node, copy, home, extra, 8 * MIN);
-}
-
-const all = (r: RunResult) => `${r.stdout}\n${r.stderr}`;
-
-beforeAll(async () => {
-  ({ node, copy } = await openclawCopy("2026.9.6", 26));
-  work = await mkdtemp(path.join(os.tmpdir(), "clawpatch-overlay-real-"));
-  server = await startVllmLikeServer({ toolCalling: false });
-  home = await makeOpenclawHome({
-    baseUrl: server.baseUrl,
-    model: "fake-model",
-    extraConfig: { models: { providers: { vllm: { apiKey: SECRET } } } },
-  });
-}, 60 * MIN);
-
-afterAll(async () => {
-  await server?.close();
-  await home?.cleanup();
-  if (copy) await removeCopy(copy);
-  if (work) await rm(work, { recursive: true, force: true });
+const rig = useAgentRig({
+  version: "2026.9.6",
+  major: 26,
+  workPrefix: "clawpatch-overlay-real-",
+  extraConfig: { models: { providers: { vllm: { apiKey: SECRET } } } },
+  turnTimeoutMs: 8 * MIN,
 });
 
 describe("runtime overlay on real openclaw 2026.9.6 (Node 26, undici fetch)", () => {
   it("the pristine copy gets vLLM's 400 (so the next tests can fail)", async () => {
-    const r = await agent();
+    const r = await rig.agent();
     expect(r.code, all(r)).not.toBe(0);
     expect(all(r)).toContain(VLLM_AUTO_TOOL_CHOICE_ERROR);
-    const chats = server.chatRequests();
+    const chats = rig.server.chatRequests();
     expect(chats).toHaveLength(1);
     expect(chats[0]!.status).toBe(400);
     expect(chats[0]!.body).toHaveProperty("tools");
   }, 10 * MIN);
 
   it("patch --skip vllm-tool-gate (+ runtime-overlay-bin) applies the overlay to dist/index.js, dist/entry.js and openclaw.mjs", async () => {
-    const config = writeOverlayConfig(work, [server.url]);
-    const r = await clawpatch(["patch", "--root", copy, "--skip", "vllm-tool-gate", "--config", config]);
+    const config = writeOverlayConfig(rig.work, [rig.server.url]);
+    const r = await clawpatch(["patch", "--root", rig.copy, "--skip", "vllm-tool-gate", "--config", config]);
     expect(r.code, all(r)).toBe(0);
     expect(r.stdout).toMatch(/runtime-overlay\s+applied\s+dist\/entry\.js:2, dist\/index\.js:2/);
     expect(r.stdout).toMatch(/runtime-overlay-bin\s+applied\s+openclaw\.mjs:2/);
@@ -70,32 +44,25 @@ describe("runtime overlay on real openclaw 2026.9.6 (Node 26, undici fetch)", ()
   }, 40 * MIN);
 
   it("gets its reply through the overlay alone: tools stripped at the undici fetch", async () => {
-    const r = await agent();
+    const r = await rig.agent();
     expect(r.code, all(r)).toBe(0);
-    expect(r.stdout).toContain("pong from fake vllm");
-    const chats = server.chatRequests();
-    expect(chats.length).toBeGreaterThanOrEqual(1);
-    for (const c of chats) {
-      expect(c.status).toBe(200);
-      expect(c.body).not.toHaveProperty("tools");
-      expect(c.body).not.toHaveProperty("tool_choice");
-    }
+    expectReplyWithoutTools(rig.server, r.stdout);
     const warn = jsonLines(r.stderr).filter((l) => l.msg === "tool_payload_sanitized");
     expect(warn).toHaveLength(1);
-    expect(warn[0]).toMatchObject({ callsite_tag: "gateway.edge.final_dispatch", via: "undici.fetch", removed: ["tools", "tool_choice"], endpoint: server.url });
+    expect(warn[0]).toMatchObject({ callsite_tag: "gateway.edge.final_dispatch", via: "undici.fetch", removed: ["tools", "tool_choice"], endpoint: rig.server.url });
     expect(all(r)).not.toContain(SECRET);
   }, 10 * MIN);
 
   it("OPENCLAW_STRICT_TOOL_PAYLOAD=1: the structured error instead, the server receives no tool payload", async () => {
-    const r = await agent({ OPENCLAW_STRICT_TOOL_PAYLOAD: "1" });
+    const r = await rig.agent({ OPENCLAW_STRICT_TOOL_PAYLOAD: "1" });
     expect(r.code, all(r)).not.toBe(0);
     expect(r.stdout).not.toContain("pong from fake vllm");
-    expect(server.chatRequests().filter((c) => c.body && ("tools" in c.body || "tool_choice" in c.body))).toHaveLength(0);
+    expect(rig.server.chatRequests().filter((c) => c.body && ("tools" in c.body || "tool_choice" in c.body))).toHaveLength(0);
     const lines = jsonLines(r.stderr).filter((l) => l.code === "TOOL_PAYLOAD_SANITIZER_BYPASSED");
     expect(lines).toHaveLength(1); // a 400 is not retried by the SDK: one request, one line
     expect(lines[0]).toMatchObject({
       level: "error",
-      origin: server.url,
+      origin: rig.server.url,
       model: "fake-model",
       callsite_tag: "gateway.edge.final_dispatch",
       via: "undici.fetch",
@@ -108,12 +75,12 @@ describe("runtime overlay on real openclaw 2026.9.6 (Node 26, undici fetch)", ()
   }, 10 * MIN);
 
   it("OPENCLAW_TRACE_VLLM_OUTBOUND=1: trace lines with the issue's fields, caught by the undici hook, no API key; bin + entry load one overlay", async () => {
-    const r = await agent({ OPENCLAW_TRACE_VLLM_OUTBOUND: "1" });
+    const r = await rig.agent({ OPENCLAW_TRACE_VLLM_OUTBOUND: "1" });
     expect(r.code, all(r)).toBe(0);
     expect(r.stdout).toContain("pong from fake vllm");
     const lines = jsonLines(r.stderr);
     const traces = lines.filter((l) => l.event === "vllm_outbound_trace");
-    const chats = server.chatRequests();
+    const chats = rig.server.chatRequests();
     expect(traces.length).toBeGreaterThanOrEqual(chats.length);
     const chatTraces = traces.filter((t) => String(t.target_url).endsWith("/v1/chat/completions"));
     expect(chatTraces).toHaveLength(chats.length);
@@ -127,7 +94,7 @@ describe("runtime overlay on real openclaw 2026.9.6 (Node 26, undici fetch)", ()
     expect(t).toMatchObject({
       subsystem: "tool_payload_trace",
       event: "vllm_outbound_trace",
-      target_url: `${server.url}/v1/chat/completions`,
+      target_url: `${rig.server.url}/v1/chat/completions`,
       method: "POST",
       has_tools: false,
       has_tool_choice: false,
@@ -147,6 +114,6 @@ describe("runtime overlay on real openclaw 2026.9.6 (Node 26, undici fetch)", ()
     // with the undici hook on the copy 2026.9.6 really uses.
     const installed = lines.filter((l) => l.msg === "clawpatch_overlay_installed");
     expect(installed).toHaveLength(1);
-    expect(installed[0]!.fetch_hooks).toEqual(["globalThis.fetch", `undici.fetch:${path.join(copy, "node_modules", "undici", "index.js")}`]);
+    expect(installed[0]!.fetch_hooks).toEqual(["globalThis.fetch", `undici.fetch:${path.join(rig.copy, "node_modules", "undici", "index.js")}`]);
   }, 10 * MIN);
 });

@@ -2,10 +2,14 @@
  * Running the real OpenClaw CLI in end-to-end tests: a fresh copy of a cached global-style
  * install with the Node that runs it, and one `openclaw agent --local --message ping` turn.
  */
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
+import { afterAll, beforeAll } from "vitest";
 import { nodeBinary, runNode, type NodeMajor } from "./node-runtime.js";
-import { openclawEnv, type OpenclawHome } from "./openclaw-home.js";
-import { copyTree, globalStyleInstall, type RunResult } from "./real-packages.js";
+import { makeOpenclawHome, openclawEnv, type OpenclawHome } from "./openclaw-home.js";
+import { copyTree, globalStyleInstall, removeCopy, type RunResult } from "./real-packages.js";
+import { startVllmLikeServer, type VllmLikeServer } from "./vllm-server.js";
 
 /**
  * A fresh copy of the global-style install of `openclaw@version` and the Node binary for it.
@@ -29,4 +33,60 @@ export function agentTurn(node: string, copy: string, home: OpenclawHome, extra:
     env: openclawEnv(process.env, home, extra),
     timeoutMs,
   });
+}
+
+/** stdout and stderr of a run, for messages and `toContain` on either. */
+export const allOutput = (r: RunResult): string => `${r.stdout}\n${r.stderr}`;
+
+export interface AgentRigOptions {
+  version: string;
+  major: NodeMajor;
+  /** Prefix of the scratch directory (`work`) in the OS temp dir. */
+  workPrefix: string;
+  /** Merged into the OpenClaw home's config (e.g. a provider API key). */
+  extraConfig?: Record<string, unknown>;
+  /** Timeout of one agent turn. */
+  turnTimeoutMs: number;
+}
+
+/** What the tests of one describe block share; filled in by `beforeAll`. */
+export interface AgentRig {
+  node: string;
+  copy: string;
+  work: string;
+  /** A vLLM-like server without tool calling, which the home's `vllm` provider points at. */
+  server: VllmLikeServer;
+  home: OpenclawHome;
+  /** One agent turn, after clearing the server's request log. */
+  agent(extra?: NodeJS.ProcessEnv): Promise<RunResult>;
+}
+
+/**
+ * Registers `beforeAll`/`afterAll` for a real OpenClaw copy, a scratch directory, a vLLM-like
+ * server and an OpenClaw home with model `fake-model` on it; everything is removed afterwards.
+ */
+export function useAgentRig(options: AgentRigOptions): AgentRig {
+  const rig = {
+    agent(extra: NodeJS.ProcessEnv = {}) {
+      rig.server.requests.length = 0;
+      return agentTurn(rig.node, rig.copy, rig.home, extra, options.turnTimeoutMs);
+    },
+  } as AgentRig;
+  beforeAll(async () => {
+    ({ node: rig.node, copy: rig.copy } = await openclawCopy(options.version, options.major));
+    rig.work = await mkdtemp(path.join(os.tmpdir(), options.workPrefix));
+    rig.server = await startVllmLikeServer({ toolCalling: false });
+    rig.home = await makeOpenclawHome({
+      baseUrl: rig.server.baseUrl,
+      model: "fake-model",
+      ...(options.extraConfig ? { extraConfig: options.extraConfig } : {}),
+    });
+  }, 60 * 60_000);
+  afterAll(async () => {
+    await rig.server?.close();
+    await rig.home?.cleanup();
+    if (rig.copy) await removeCopy(rig.copy);
+    if (rig.work) await rm(rig.work, { recursive: true, force: true });
+  });
+  return rig;
 }

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nodeBinary, runNode } from "../support/node-runtime.js";
 import { makeOpenclawHome, openclawEnv, type OpenclawHome } from "../support/openclaw-home.js";
 import { copyTree, globalStyleInstall, removeCopy } from "../support/real-packages.js";
+import { expectReplyWithoutTools } from "../support/vllm-assertions.js";
 import { startVllmLikeServer, VLLM_AUTO_TOOL_CHOICE_ERROR, type VllmLikeServer } from "../support/vllm-server.js";
 import { clawpatch, statuses } from "./support.js";
 
@@ -79,14 +80,7 @@ describe("openclaw 2026.2.26: agent --local against a vLLM without tool calling"
     async () => {
       server.requests.length = 0;
       const r = await agentTurn(patched);
-      expect(r.stdout).toContain("pong from fake vllm");
-      const sent = server.chatRequests();
-      expect(sent.length).toBeGreaterThan(0);
-      for (const q of sent) {
-        expect(q.status).toBe(200);
-        expect(q.body).not.toHaveProperty("tools");
-        expect(q.body).not.toHaveProperty("tool_choice");
-      }
+      expectReplyWithoutTools(server, r.stdout);
       const lines = r.stderr.split("\n").filter((l) => l.includes('"vllm_tool_payload_stripped"'));
       expect(lines).toHaveLength(1);
       expect(JSON.parse(lines[0]!)).toMatchObject({ tools: pristineTools, endpoint: server.url, provider: "vllm" });
