@@ -128,7 +128,7 @@ export function blankBodies(
   needles: readonly string[],
   followed: readonly FollowedName[],
 ): PartialText {
-  const kept = [...needleOffsets(code, needles), ...nameOffsets(code, followed)].sort((a, b) => a - b);
+  const kept = [...offsetsOf(code, needles), ...nameOffsets(code, followed)].sort((a, b) => a - b);
   const parts: string[] = [];
   const hidden: Array<[number, number]> = [];
   let copied = 0;
@@ -171,12 +171,13 @@ function firstIndex(length: number, reached: (index: number) => boolean): number
   return lo;
 }
 
-function needleOffsets(code: string, needles: readonly string[]): number[] {
+/** Every offset where one of `needles` starts, sorted. */
+export function offsetsOf(code: string, needles: readonly string[]): number[] {
   const out: number[] = [];
   for (const needle of needles) {
     for (let at = code.indexOf(needle); at !== -1; at = code.indexOf(needle, at + 1)) out.push(at);
   }
-  return out;
+  return out.sort((a, b) => a - b);
 }
 
 /** Offsets of each name written as a whole identifier inside its scope. */

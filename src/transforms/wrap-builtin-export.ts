@@ -1,6 +1,6 @@
 import type { Binding, NodePath, Scope } from "@babel/traverse";
 import type { File, Node, Program, Statement, VariableDeclaration } from "@babel/types";
-import type { FollowedName } from "./locate.js";
+import { offsetsOf, type FollowedName } from "./locate.js";
 import { traverse, VISITOR_KEYS } from "./parse.js";
 import type { Site, Transform, TransformInput, TransformResult } from "./types.js";
 
@@ -141,14 +141,6 @@ function resolve(
   });
   traverse.cache.clear();
   return ctx;
-}
-
-function offsetsOf(code: string, needles: readonly string[]): number[] {
-  const out: number[] = [];
-  for (const needle of needles) {
-    for (let at = code.indexOf(needle); at !== -1; at = code.indexOf(needle, at + 1)) out.push(at);
-  }
-  return out.sort((a, b) => a - b);
 }
 
 /**
