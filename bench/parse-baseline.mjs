@@ -49,7 +49,11 @@ for (const file of walk(dist)) {
     });
   } catch {
     try {
-      parse(code, { sourceType: "unambiguous", allowReturnOutsideFunction: true, plugins: [["importAttributes", { deprecatedAssertSyntax: true }]] });
+      parse(code, {
+        sourceType: "unambiguous",
+        allowReturnOutsideFunction: true,
+        plugins: [["importAttributes", { deprecatedAssertSyntax: true }]],
+      });
     } catch {
       errors += 1;
     }

@@ -130,7 +130,8 @@ async function treeFor(version, helpers) {
   if (version !== "2026.9.6") return { dir: await packages.globalStyleInstall(`openclaw@${version}`), kind: "global-style npm install" };
   // 2026.9.6's preinstall refuses Node < 24.16: install it with the Node 26 the tests use.
   const entry = packages.installEntryDir(`openclaw@${version}`);
-  if (existsSync(join(entry, ".clawpatch-test-complete"))) return { dir: join(entry, "node_modules", "openclaw"), kind: "global-style npm install" };
+  if (existsSync(join(entry, ".clawpatch-test-complete")))
+    return { dir: join(entry, "node_modules", "openclaw"), kind: "global-style npm install" };
   try {
     const node26 = await runtime.nodeBinary(26);
     const path = process.env.PATH;
@@ -141,7 +142,9 @@ async function treeFor(version, helpers) {
       process.env.PATH = path;
     }
   } catch (error) {
-    console.error(`bench: global-style install of openclaw@${version} failed (${String(error.message).split("\n")[0]}); using the tarballs`);
+    console.error(
+      `bench: global-style install of openclaw@${version} failed (${String(error.message).split("\n")[0]}); using the tarballs`,
+    );
   }
   const dir = join(benchRoot, `openclaw-${version}-tarballs`);
   if (!existsSync(join(dir, ".complete"))) {
@@ -206,7 +209,11 @@ async function benchTree(version, helpers, results) {
     // Copies and deletions of whole trees leave dirty pages behind: flush them (untimed) so the
     // next timed case does not pay for the previous one's writeback.
     execFileSync("sync");
-    add("floor: node -e 0 + grep -rl networkInterfaces dist", await measure("sh", ["-c", `${node} -e 0 && grep -rl networkInterfaces "$0" >/dev/null`, dist]), "floor");
+    add(
+      "floor: node -e 0 + grep -rl networkInterfaces dist",
+      await measure("sh", ["-c", `${node} -e 0 && grep -rl networkInterfaces "$0" >/dev/null`, dist]),
+      "floor",
+    );
 
     const noop = await measure(node, [cli, "patch", "--root", steady, "--quiet"]);
     checkExit(`${version} no-op patch`, noop);
@@ -240,8 +247,16 @@ async function benchTree(version, helpers, results) {
     }
 
     if (!noHeavy && (!heavy || i === 0)) {
-      add("baseline: prefilter + Babel on the hits", await measure(node, ["--max-old-space-size=16384", join(REPO, "bench/parse-baseline.mjs"), "prefilter", dist, needles.join(",")]), "baseline");
-      add("baseline: naive Babel parse of every file", await measure(node, ["--max-old-space-size=16384", join(REPO, "bench/parse-baseline.mjs"), "all", dist]), "baseline");
+      add(
+        "baseline: prefilter + Babel on the hits",
+        await measure(node, ["--max-old-space-size=16384", join(REPO, "bench/parse-baseline.mjs"), "prefilter", dist, needles.join(",")]),
+        "baseline",
+      );
+      add(
+        "baseline: naive Babel parse of every file",
+        await measure(node, ["--max-old-space-size=16384", join(REPO, "bench/parse-baseline.mjs"), "all", dist]),
+        "baseline",
+      );
     }
   }
   process.stderr.write("\n");
@@ -280,7 +295,11 @@ async function prefilterNeedles() {
 }
 
 async function treeStats(dist) {
-  const out = execFileSync("sh", ["-c", `find "$0" -type f \\( -name '*.js' -o -name '*.mjs' -o -name '*.cjs' \\) -printf '%s\\n'`, dist]).toString();
+  const out = execFileSync("sh", [
+    "-c",
+    `find "$0" -type f \\( -name '*.js' -o -name '*.mjs' -o -name '*.cjs' \\) -printf '%s\\n'`,
+    dist,
+  ]).toString();
   const sizes = out.trim().split("\n").filter(Boolean).map(Number);
   return { files: sizes.length, MB: +(sizes.reduce((a, b) => a + b, 0) / 2 ** 20).toFixed(0) };
 }
@@ -301,10 +320,13 @@ function table(result) {
     "| --- | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const row of result.rows) {
-    const vsFloor = floor && row !== floor && row.group !== "copy" ? `${(row.medianMs / floor.medianMs).toFixed(1)}×` : row === floor ? "1.0×" : "";
+    const vsFloor =
+      floor && row !== floor && row.group !== "copy" ? `${(row.medianMs / floor.medianMs).toFixed(1)}×` : row === floor ? "1.0×" : "";
     const vsCopy = copy && row.group === "copy" ? `${(row.medianMs / copy.medianMs).toFixed(2)}×` : "";
     const timeouts = row.timeouts ? ` (${row.timeouts} timed out)` : "";
-    lines.push(`| ${row.name}${timeouts} | ${fmtS(row.medianMs)} | ${fmtS(row.minMs)}–${fmtS(row.maxMs)} | ${fmtMB(row.rssMB)} | ${vsFloor} | ${vsCopy} |`);
+    lines.push(
+      `| ${row.name}${timeouts} | ${fmtS(row.medianMs)} | ${fmtS(row.minMs)}–${fmtS(row.maxMs)} | ${fmtMB(row.rssMB)} | ${vsFloor} | ${vsCopy} |`,
+    );
   }
   return lines.join("\n");
 }
@@ -316,8 +338,12 @@ for (const version of trees) await benchTree(version, helpers, results);
 const ended = machine();
 
 const m = started;
-console.log(`machine: ${m.nproc} cores (${m.cpu}), ${m.memGB} GB RAM, Node ${m.node}; load average ${started.load.join(" ")} at start, ${ended.load.join(" ")} at end`);
-console.log(`clawpatch ${JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")).version} at ${execFileSync("git", ["-C", REPO, "rev-parse", "--short", "HEAD"]).toString().trim()}${execFileSync("git", ["-C", REPO, "status", "--porcelain", "--", "src"]).toString().trim() ? " (+ uncommitted src changes)" : ""}`);
+console.log(
+  `machine: ${m.nproc} cores (${m.cpu}), ${m.memGB} GB RAM, Node ${m.node}; load average ${started.load.join(" ")} at start, ${ended.load.join(" ")} at end`,
+);
+console.log(
+  `clawpatch ${JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")).version} at ${execFileSync("git", ["-C", REPO, "rev-parse", "--short", "HEAD"]).toString().trim()}${execFileSync("git", ["-C", REPO, "status", "--porcelain", "--", "src"]).toString().trim() ? " (+ uncommitted src changes)" : ""}`,
+);
 if (option("--cli", null)) console.log(`clawpatch build under test: ${cli}`);
 for (const result of results) console.log(`\n${table(result)}`);
 mkdirSync(dirname(jsonOut), { recursive: true });

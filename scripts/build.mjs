@@ -15,6 +15,7 @@ try {
   // Installed as a dependency without devDependencies: dist/ ships prebuilt.
   process.exit(0);
 }
+execFileSync(process.execPath, [join(root, "scripts", "embed.mjs")], { stdio: "inherit" });
 const dist = join(root, "dist");
 const next = join(root, `dist.build-${process.pid}`);
 const old = join(root, `dist.old-${process.pid}`);

@@ -39,7 +39,10 @@ function fetchPackage({ name, version }) {
 
 function clawpatch(args) {
   process.stdout.write(`$ clawpatch ${args.join(" ")}\n`);
-  const result = spawnSync(process.execPath, [bin, ...args], { stdio: "inherit", env: { ...process.env, FORCE_COLOR: process.stdout.isTTY ? "1" : "0" } });
+  const result = spawnSync(process.execPath, [bin, ...args], {
+    stdio: "inherit",
+    env: { ...process.env, FORCE_COLOR: process.stdout.isTTY ? "1" : "0" },
+  });
   process.stdout.write(`(exit ${result.status})\n`);
   return result.status;
 }

@@ -11,21 +11,8 @@ import { diffSnapshots, formatDiff, isEmptyDiff, snapshotTree } from "./support/
 import { compileGetifaddrsShim } from "./support/getifaddrs-shim.js";
 import { nodeBinary, runNode } from "./support/node-runtime.js";
 import { makeOpenclawHome, openclawEnv, type OpenclawHome } from "./support/openclaw-home.js";
-import {
-  copyTree,
-  extractPackage,
-  globalStyleInstall,
-  packTarball,
-  removeAllCopies,
-  removeCopy,
-  run,
-} from "./support/real-packages.js";
-import {
-  startVllmLikeServer,
-  validateChatRequest,
-  VLLM_AUTO_TOOL_CHOICE_ERROR,
-  type VllmLikeServer,
-} from "./support/vllm-server.js";
+import { copyTree, extractPackage, globalStyleInstall, packTarball, removeAllCopies, removeCopy, run } from "./support/real-packages.js";
+import { startVllmLikeServer, validateChatRequest, VLLM_AUTO_TOOL_CHOICE_ERROR, type VllmLikeServer } from "./support/vllm-server.js";
 
 const OPENCLAW = "2026.2.26";
 
@@ -99,10 +86,7 @@ describe("vLLM-like server (unit)", () => {
 
 describe("cache helpers", () => {
   it("packs once, concurrently, and extracts package/ as the destination", { timeout: 300_000 }, async () => {
-    const [a, b] = await Promise.all([
-      packTarball("@mariozechner/pi-ai", "0.55.1"),
-      packTarball("@mariozechner/pi-ai", "0.55.1"),
-    ]);
+    const [a, b] = await Promise.all([packTarball("@mariozechner/pi-ai", "0.55.1"), packTarball("@mariozechner/pi-ai", "0.55.1")]);
     expect(a).toBe(b);
     expect((await fs.stat(a)).size).toBeGreaterThan(10_000);
     const dir = await fs.mkdtemp(path.join((await import("node:os")).tmpdir(), "clawpatch-extract-"));

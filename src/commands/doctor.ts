@@ -1,6 +1,6 @@
-import type { CommandRegistrar } from "../cli.js";
 import type { DoctorReport } from "../doctor/doctor.js";
-import type { CommandIO } from "./io.js";
+import { commandConfig } from "./config.js";
+import type { CommandIO, CommandRegistrar } from "./io.js";
 
 export interface DoctorFlags {
   root?: string;
@@ -16,7 +16,10 @@ export const registerDoctor: CommandRegistrar = (cli, io, done) => {
     .option("--root <dir>", "Also check this runtime (an installed openclaw package)")
     .option("--probe <url>", "Ask this vLLM server (base URL) whether auto tool choice is enabled")
     .option("--config <file>", "Config file (default: patches.config.ts in the current directory, else the built-in patches)")
-    .option("--unit-dir <dir>", "Read openclaw-gateway.service and its drop-ins from this directory instead of the systemd user unit path (repeatable)")
+    .option(
+      "--unit-dir <dir>",
+      "Read openclaw-gateway.service and its drop-ins from this directory instead of the systemd user unit path (repeatable)",
+    )
     .option("--json", "Print one JSON document")
     .example("clawpatch doctor")
     .example("clawpatch doctor --root ~/.openclaw-runtime/openclaw --probe http://127.0.0.1:8001")
@@ -24,8 +27,8 @@ export const registerDoctor: CommandRegistrar = (cli, io, done) => {
 };
 
 export async function doctorCommand(flags: DoctorFlags, io: CommandIO): Promise<number> {
-  const [{ loadConfig }, { doctor }] = await Promise.all([import("../config/load.js"), import("../doctor/doctor.js")]);
-  const config = await loadConfig({ cwd: io.cwd, ...(flags.config ? { file: flags.config } : {}) });
+  const { doctor } = await import("../doctor/doctor.js");
+  const config = await commandConfig(io, flags.config);
   const unitDirs = (Array.isArray(flags.unitDir) ? flags.unitDir : flags.unitDir ? [flags.unitDir] : []).map(String);
   const report = await doctor({
     ...(flags.root ? { root: String(flags.root) } : {}),
@@ -46,7 +49,9 @@ function render(report: DoctorReport, io: CommandIO): string {
   lines.push(c.bold("What runs"));
   if (report.path.found) {
     const p = report.path;
-    lines.push(`  PATH     ${p.path}${p.real && p.real !== p.path ? ` -> ${p.real}` : ""}${p.packageDir ? `  (package ${p.packageDir})` : ""}`);
+    lines.push(
+      `  PATH     ${p.path}${p.real && p.real !== p.path ? ` -> ${p.real}` : ""}${p.packageDir ? `  (package ${p.packageDir})` : ""}`,
+    );
   } else lines.push("  PATH     no openclaw");
   const s = report.service;
   if (!s.systemdPresent) lines.push("  service  systemd not present");
@@ -58,24 +63,33 @@ function render(report: DoctorReport, io: CommandIO): string {
   }
   for (const r of report.runtimes) {
     lines.push("");
-    lines.push(`${c.bold(`openclaw@${r.version ?? "?"}`)} ${r.dir} ${c.dim(`[${r.sources.join(", ")}]`)} ${r.clean ? c.green("patched") : c.yellow("NOT patched")}`);
+    lines.push(
+      `${c.bold(`openclaw@${r.version ?? "?"}`)} ${r.dir} ${c.dim(`[${r.sources.join(", ")}]`)} ${r.clean ? c.green("patched") : c.yellow("NOT patched")}`,
+    );
     for (const copy of r.verify?.copies ?? []) {
       for (const p of copy.patches) {
         if (p.status === "not-applicable") continue;
-        lines.push(`  ${p.patch.padEnd(18)} ${p.status.padEnd(16)} ${copy.package}@${copy.version}${copy.dir === "." ? "" : ` ${c.dim(copy.dir)}`}`);
+        lines.push(
+          `  ${p.patch.padEnd(18)} ${p.status.padEnd(16)} ${copy.package}@${copy.version}${copy.dir === "." ? "" : ` ${c.dim(copy.dir)}`}`,
+        );
       }
     }
     for (const p of r.providers) {
-      lines.push(`  resolves ${p.package}@${p.version ?? "?"} -> ${p.relDir && p.relDir !== "." ? p.relDir : p.dir} ${p.patched ? c.green("patched") : p.patches.every((x) => x.status === "not-applicable") ? c.dim("nothing to patch") : c.yellow("NOT patched")}`);
+      lines.push(
+        `  resolves ${p.package}@${p.version ?? "?"} -> ${p.relDir && p.relDir !== "." ? p.relDir : p.dir} ${p.patched ? c.green("patched") : p.patches.every((x) => x.status === "not-applicable") ? c.dim("nothing to patch") : c.yellow("NOT patched")}`,
+      );
     }
   }
   if (report.probe) {
     const p = report.probe;
     lines.push("");
-    lines.push(`${c.bold("vLLM")} ${p.url}${p.model ? ` (model ${p.model})` : ""}: auto tool choice ${p.toolCalling}; config ${p.configToolCalling ? "enables" : "disables"} tool calling (${p.configSource})${p.gated ? "" : "; endpoint not gated"}`);
+    lines.push(
+      `${c.bold("vLLM")} ${p.url}${p.model ? ` (model ${p.model})` : ""}: auto tool choice ${p.toolCalling}; config ${p.configToolCalling ? "enables" : "disables"} tool calling (${p.configSource})${p.gated ? "" : "; endpoint not gated"}`,
+    );
   }
   lines.push("");
-  for (const f of report.findings) lines.push(f.severity === "problem" ? `${c.red("problem")}: ${f.message}` : `${c.dim("note")}: ${f.message}`);
+  for (const f of report.findings)
+    lines.push(f.severity === "problem" ? `${c.red("problem")}: ${f.message}` : `${c.dim("note")}: ${f.message}`);
   const problems = report.findings.filter((f) => f.severity === "problem").length;
   lines.push(problems ? c.red(`${problems} problem${problems === 1 ? "" : "s"} found`) : c.green("all well"));
   return lines.join("\n");

@@ -1,3 +1,4 @@
+import type { CAC } from "cac";
 import pc from "picocolors";
 
 /** Where a command writes, and whether it may colour its output. */
@@ -26,5 +27,11 @@ export function processIO(): CommandIO {
 /** Splits `--only a,b --only c` into ids. */
 export function idList(value: unknown): string[] {
   const values = Array.isArray(value) ? value : value === undefined ? [] : [value];
-  return values.flatMap((v) => String(v).split(",")).map((v) => v.trim()).filter(Boolean);
+  return values
+    .flatMap((v) => String(v).split(","))
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
+
+/** Adds one command to the CLI; its action hands its exit code (or the promise of one) to `done`. */
+export type CommandRegistrar = (cli: CAC, io: CommandIO, done: (code: number | Promise<number>) => void) => void;

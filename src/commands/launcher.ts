@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { CAC } from "cac";
-import type { CommandRegistrar } from "../cli.js";
-import { UsageError } from "../errors.js";
+import { ClawpatchError } from "../core/errors.js";
+import { TOOL_VERSION } from "../core/version.js";
 import type { LauncherOverrides } from "../launcher/settings.js";
-import type { CommandIO } from "./io.js";
+import { commandConfig } from "./config.js";
+import type { CommandIO, CommandRegistrar } from "./io.js";
 
 /** clawpatch's own bin script: `bin/clawpatch.js` next to `src/` and `dist/`. */
 export const DEFAULT_CLAWPATCH_BIN = fileURLToPath(new URL("../../bin/clawpatch.js", import.meta.url));
@@ -61,17 +61,16 @@ async function runLauncher(cli: CAC, io: CommandIO, options: Record<string, unkn
   const raw = rawValues(cli.rawArgs.slice(2));
   const last = (name: ValueOption) => raw.get(name)?.at(-1);
   const out = last("out");
-  if (out === undefined) throw new UsageError("launcher: --out DIR is required");
-  const [{ loadConfig }, { generateLauncher }, { resolveLauncherSettings }, { SCRIPT_NAME, INSTALL_NAME }, { vllmArgs }, { writeLauncherFiles }] =
+  if (out === undefined) throw ClawpatchError.usage("launcher: --out DIR is required");
+  const [{ generateLauncher }, { resolveLauncherSettings }, { SCRIPT_NAME, INSTALL_NAME }, { vllmArgs }, { writeLauncherFiles }] =
     await Promise.all([
-      import("../config/load.js"),
       import("../launcher/generate.js"),
       import("../launcher/settings.js"),
       import("../launcher/units.js"),
       import("../launcher/script.js"),
       import("../launcher/write.js"),
     ]);
-  const config = await loadConfig({ cwd: io.cwd, file: last("config") });
+  const config = await commandConfig(io, last("config"));
 
   const overrides: LauncherOverrides = {};
   const set = <K extends keyof LauncherOverrides>(key: K, value: LauncherOverrides[K] | undefined) => {
@@ -91,13 +90,13 @@ async function runLauncher(cli: CAC, io: CommandIO, options: Record<string, unkn
   set("extraArgs", raw.get("extra-arg"));
   set("runtimeDir", last("runtime"));
 
-  const settings = resolveLauncherSettings(config.vllm, overrides, {
+  const settings = resolveLauncherSettings(config.settings.vllm, overrides, {
     cwd: io.cwd,
     outDir: out,
     node: last("node") ?? process.execPath,
     clawpatchBin: last("clawpatch-bin") ?? DEFAULT_CLAWPATCH_BIN,
     configFile: config.file,
-    generator: `clawpatch ${VERSION}`,
+    generator: `clawpatch ${TOOL_VERSION}`,
   });
   const { files } = generateLauncher(settings);
   const written = writeLauncherFiles(settings.outDir, files);
@@ -148,8 +147,6 @@ async function runLauncher(cli: CAC, io: CommandIO, options: Record<string, unkn
   return 0;
 }
 
-const VERSION: string = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version;
-
 /**
  * The raw text of each value option, in order. cac (mri) turns numeric-looking values into
  * numbers (`1e3` → 1000, `0x10` → 16); values must reach vLLM verbatim, so read them here.
@@ -165,7 +162,7 @@ export function rawValues(argv: readonly string[]): Map<ValueOption, string[]> {
       if (arg === flag) {
         const next = argv[i + 1];
         if (next === undefined || next.startsWith("-")) {
-          throw new UsageError(`${flag} needs a value (write ${flag}=VALUE for a value that starts with "-")`);
+          throw ClawpatchError.usage(`${flag} needs a value (write ${flag}=VALUE for a value that starts with "-")`);
         }
         value = next;
         i++;
@@ -183,7 +180,7 @@ export function rawValues(argv: readonly string[]): Map<ValueOption, string[]> {
 
 function integer(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
-  if (!/^[0-9]+$/.test(text)) throw new UsageError(`${flag} must be a whole number, got ${JSON.stringify(text)}`);
+  if (!/^[0-9]+$/.test(text)) throw ClawpatchError.usage(`${flag} must be a whole number, got ${JSON.stringify(text)}`);
   return Number(text);
 }
 
@@ -191,7 +188,7 @@ function fraction(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
   if (!/^(?:0|1)?(?:\.[0-9]+)?$/.test(text) || text === "" || text === "." || !(n > 0 && n <= 1)) {
-    throw new UsageError(`${flag} must be a number in (0, 1], got ${JSON.stringify(text)}`);
+    throw ClawpatchError.usage(`${flag} must be a number in (0, 1], got ${JSON.stringify(text)}`);
   }
   return n;
 }

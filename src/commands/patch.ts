@@ -1,8 +1,8 @@
 import { resolve } from "node:path";
-import type { CommandRegistrar } from "../cli.js";
-import type { RunReport } from "../engine/run.js";
-import { UsageError } from "../errors.js";
-import { idList, type CommandIO } from "./io.js";
+import { ClawpatchError } from "../core/errors.js";
+import type { RunReport } from "../verify/report.js";
+import { commandConfig } from "./config.js";
+import { idList, type CommandIO, type CommandRegistrar } from "./io.js";
 
 export interface PatchFlags {
   root?: string;
@@ -32,13 +32,9 @@ export const registerPatch: CommandRegistrar = (cli, io, done) => {
 };
 
 export async function patchCommand(flags: PatchFlags, io: CommandIO): Promise<number> {
-  if (flags.verify && flags.dryRun) throw new UsageError("--verify and --dry-run cannot be combined");
-  const [{ loadConfig }, { runPatches }, { renderReport }] = await Promise.all([
-    import("../config/load.js"),
-    import("../engine/run.js"),
-    import("../verify/report.js"),
-  ]);
-  const config = await loadConfig({ cwd: io.cwd, ...(flags.config ? { file: flags.config } : {}) });
+  if (flags.verify && flags.dryRun) throw ClawpatchError.usage("--verify and --dry-run cannot be combined");
+  const [{ runPatches }, { renderReport }] = await Promise.all([import("../engine/run.js"), import("../verify/report.js")]);
+  const config = await commandConfig(io, flags.config);
   const root = resolve(io.cwd, flags.root ?? ".");
   const mode = flags.verify ? "verify" : flags.dryRun ? "dry-run" : "patch";
   const report = await runPatches({
@@ -48,7 +44,10 @@ export async function patchCommand(flags: PatchFlags, io: CommandIO): Promise<nu
     only: idList(flags.only),
     skip: idList(flags.skip),
     ...(io.errIsTTY && !flags.json && !flags.quiet
-      ? { onProgress: (n: number, total: number, copy: string) => io.err(`\r\x1b[2K[${n}/${total}] ${copy}`.slice(0, 200) + (n === total ? "\r\x1b[2K" : "")) }
+      ? {
+          onProgress: (n: number, total: number, copy: string) =>
+            io.err(`\r\x1b[2K[${n}/${total}] ${copy}`.slice(0, 200) + (n === total ? "\r\x1b[2K" : "")),
+        }
       : {}),
   });
   if (flags.json) {

@@ -1,8 +1,8 @@
 import { resolve } from "node:path";
-import type { CommandRegistrar } from "../cli.js";
-import { UsageError } from "../errors.js";
+import { ClawpatchError } from "../core/errors.js";
 import type { RebuildPhase, RebuildReport } from "../rebuild/rebuild.js";
-import { idList, type CommandIO } from "./io.js";
+import { commandConfig } from "./config.js";
+import { idList, type CommandIO, type CommandRegistrar } from "./io.js";
 
 export interface RebuildFlags {
   from?: string;
@@ -27,13 +27,14 @@ export const registerRebuild: CommandRegistrar = (cli, io, done) => {
 };
 
 export async function rebuildCommand(flags: RebuildFlags, io: CommandIO): Promise<number> {
-  if (!flags.from || typeof flags.from !== "string") throw new UsageError("rebuild needs --from DIR (the installed openclaw package)");
-  if (!flags.to || typeof flags.to !== "string") throw new UsageError("rebuild needs --to DIR (the runtime to build)");
+  if (!flags.from || typeof flags.from !== "string")
+    throw ClawpatchError.usage("rebuild needs --from DIR (the installed openclaw package)");
+  if (!flags.to || typeof flags.to !== "string") throw ClawpatchError.usage("rebuild needs --to DIR (the runtime to build)");
   const src = resolve(io.cwd, flags.from);
   const dest = resolve(io.cwd, flags.to);
-  const [{ loadConfig }, { checkPaths, rebuild }] = await Promise.all([import("../config/load.js"), import("../rebuild/rebuild.js")]);
+  const { checkPaths, rebuild } = await import("../rebuild/rebuild.js");
   checkPaths(src, dest); // refuse before anything else happens
-  const config = await loadConfig({ cwd: io.cwd, ...(flags.config ? { file: flags.config } : {}) });
+  const config = await commandConfig(io, flags.config);
   const report = await rebuild({
     src,
     dest,
@@ -93,10 +94,12 @@ async function printHuman(report: RebuildReport, io: CommandIO): Promise<void> {
     io.out(`  ${copy.package}@${copy.version} ${copy.dir === "." ? "(root)" : copy.dir}: ${statuses}`);
   }
   if (report.previous && !report.unchanged) io.out(`  previous build kept: ${report.previous}`);
-  if (report.replaced) io.out(`  the directory that was at ${report.dest} was moved to ${report.replaced} (kept; delete it when no longer needed)`);
+  if (report.replaced)
+    io.out(`  the directory that was at ${report.dest} was moved to ${report.replaced} (kept; delete it when no longer needed)`);
   if (report.restored) io.out(`  repaired: ${report.dest} was missing after a killed run; restored from ${report.restored}`);
   for (const removed of report.removed) io.out(`  removed ${removed}`);
-  for (const link of report.links.external) io.err(`  warning: ${link.path} links outside the source (${link.target}): the runtime depends on it`);
+  for (const link of report.links.external)
+    io.err(`  warning: ${link.path} links outside the source (${link.target}): the runtime depends on it`);
   if (report.skippedSpecial.length) io.err(`  warning: not copied (not regular files): ${report.skippedSpecial.slice(0, 5).join(", ")}`);
   io.out(`digest ${report.digest}`);
 }

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
-import type { CommandRegistrar } from "../cli.js";
+import { commandConfig } from "./config.js";
+import type { CommandRegistrar } from "./io.js";
 
 export const registerRevert: CommandRegistrar = (cli, io, done) => {
   cli
@@ -10,8 +11,8 @@ export const registerRevert: CommandRegistrar = (cli, io, done) => {
     .action((flags: { root?: string; config?: string; json?: boolean }) =>
       done(
         (async () => {
-          const [{ loadConfig }, { revertTree }] = await Promise.all([import("../config/load.js"), import("../engine/revert.js")]);
-          const config = await loadConfig({ cwd: io.cwd, ...(flags.config ? { file: flags.config } : {}) });
+          const { revertTree } = await import("../engine/revert.js");
+          const config = await commandConfig(io, flags.config);
           const report = await revertTree(resolve(io.cwd, flags.root ?? "."), config.patches);
           if (flags.json) {
             io.out(JSON.stringify(report, null, 2));

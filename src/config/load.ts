@@ -1,25 +1,32 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { ConfigError } from "../errors.js";
-import { builtinPatches } from "../patches/builtins.js";
-import type { PatchSpec } from "../patches/spec.js";
-import { defaultVllmSettings } from "./defaults.js";
-import type { VllmSettings } from "./settings.js";
+import { fileURLToPath } from "node:url";
+import { ClawpatchError } from "../core/errors.js";
+import { sha256 } from "../core/hash.js";
+import type { PatchSpec } from "../core/spec.js";
+import { defaultSettings, type Settings } from "./settings.js";
 
 export const CONFIG_FILENAMES = ["patches.config.ts", "patches.config.mts", "patches.config.js", "patches.config.mjs"];
 
-export interface ResolvedConfig {
+/** A run's configuration, resolved. */
+export interface Config {
   /** Absolute path of the file it came from, or null for the built-in default. */
   file: string | null;
-  vllm: VllmSettings;
+  /** sha256 of that file's bytes (null for the built-in default). */
+  digest: string | null;
+  settings: Settings;
   patches: PatchSpec[];
 }
+
+/** The built-in patches for some settings: given by the caller, so the config layer knows no patch. */
+export type BuiltinPatches = (settings: Settings) => PatchSpec[];
 
 export interface LoadConfigOptions {
   /** Directory searched for patches.config.* when `file` is not given. */
   cwd: string;
   /** Explicit config file (`--config`). */
   file?: string;
+  builtins: BuiltinPatches;
 }
 
 export function findConfigFile(cwd: string): string | null {
@@ -30,23 +37,29 @@ export function findConfigFile(cwd: string): string | null {
   return null;
 }
 
-export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedConfig> {
+/** The package a config file imports as `clawpatch`: this one, wherever the config lives. */
+const SELF = fileURLToPath(new URL("../index.js", import.meta.url));
+
+export async function loadConfig(options: LoadConfigOptions): Promise<Config> {
   const file = options.file ? resolve(options.cwd, options.file) : findConfigFile(options.cwd);
-  if (options.file && !existsSync(file!)) {
-    throw new ConfigError(`config file not found: ${file} (check --config)`);
+  if (options.file && !existsSync(file!)) throw ClawpatchError.usage(`config file not found: ${file} (check --config)`);
+  if (!file) {
+    const settings = defaultSettings();
+    return { file: null, digest: null, settings, patches: options.builtins(settings) };
   }
-  if (!file) return { file: null, vllm: defaultVllmSettings(), patches: builtinPatches() };
+  const bytes = readFileSync(file);
   let raw: unknown;
   try {
     const { createJiti } = await import("jiti");
-    const jiti = createJiti(import.meta.url, { moduleCache: false, interopDefault: true });
+    const jiti = createJiti(import.meta.url, { moduleCache: false, interopDefault: true, alias: { clawpatch: SELF } });
     raw = await jiti.import(file, { default: true });
   } catch (error) {
-    throw new ConfigError(`${file}: cannot load config: ${firstLine(error)}`);
+    const { syntaxError } = await import("./syntax.js");
+    throw syntaxError(file, bytes.toString("utf8")) ?? ClawpatchError.usage(`${file}: cannot load config: ${firstLine(error)}`);
   }
   // The schema (zod) is loaded only to check a config file: a run on the defaults never pays for it.
   const { resolveConfig } = await import("./resolve.js");
-  return resolveConfig(file, raw);
+  return { file, digest: sha256(bytes), ...resolveConfig(file, raw, options.builtins) };
 }
 
 function firstLine(error: unknown): string {

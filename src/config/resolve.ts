@@ -1,46 +1,36 @@
-import type { z } from "zod";
-import { ConfigError } from "../errors.js";
-import { builtinPatches } from "../patches/builtins.js";
-import type { PatchSpec } from "../patches/spec.js";
-import type { ResolvedConfig } from "./load.js";
-import { configSchema, patchSpecSchema } from "./schema.js";
+import { ClawpatchError } from "../core/errors.js";
+import type { PatchSpec } from "../core/spec.js";
+import type { BuiltinPatches } from "./load.js";
+import { configSchema, describeIssue, patchSpecSchema } from "./schema.js";
+import type { Settings } from "./settings.js";
 
-/** Validates a config object (as exported by a config file) and fills in defaults. */
-export function resolveConfig(file: string | null, raw: unknown): ResolvedConfig {
-  const where = file ?? "config";
+/** Validates a config object (as a config file exports it) and resolves its settings and patches. */
+export function resolveConfig(file: string, raw: unknown, builtins: BuiltinPatches): { settings: Settings; patches: PatchSpec[] } {
   if (typeof raw !== "object" || raw === null) {
-    throw new ConfigError(`${where}: the default export must be an object (use defineConfig({ ... }))`);
+    throw ClawpatchError.usage(`${file}: the default export must be an object (use defineConfig({ ... }))`);
   }
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(`${where}: ${describeIssue(parsed.error.issues[0]!)}`);
-  const { vllm, patches } = parsed.data;
-  const builtins = builtinPatches();
+  if (!parsed.success) throw ClawpatchError.usage(`${file}: ${describeIssue(parsed.error.issues[0]!)}`);
+  const settings: Settings = { vllm: parsed.data.vllm };
+  const { patches } = parsed.data;
   let selected: PatchSpec[];
   if (typeof patches === "function") {
-    const returned = patches(builtins);
-    const checked = patchSpecSchema.array().safeParse(returned);
-    if (!checked.success) {
-      throw new ConfigError(`${where}: patches(): ${describeIssue(checked.error.issues[0]!)}`);
+    let returned: unknown;
+    try {
+      returned = patches(builtins(settings));
+    } catch (error) {
+      throw ClawpatchError.usage(`${file}: patches() threw: ${error instanceof Error ? error.message : String(error)}`);
     }
-    selected = returned;
+    const checked = patchSpecSchema.array().safeParse(returned);
+    if (!checked.success) throw ClawpatchError.usage(`${file}: patches(): ${describeIssue(checked.error.issues[0]!)}`);
+    selected = returned as PatchSpec[];
   } else {
-    selected = (patches as PatchSpec[] | undefined) ?? builtins;
+    selected = (patches as PatchSpec[] | undefined) ?? builtins(settings);
   }
   const seen = new Set<string>();
   for (const spec of selected) {
-    if (seen.has(spec.id)) throw new ConfigError(`${where}: patches: two patches share the id "${spec.id}"`);
+    if (seen.has(spec.id)) throw ClawpatchError.usage(`${file}: patches: two patches share the id "${spec.id}"`);
     seen.add(spec.id);
   }
-  return { file, vllm, patches: selected };
+  return { settings, patches: selected };
 }
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const path = issue.path.length ? issue.path.map(String).join(".") : "(root)";
-  if (issue.code === "unrecognized_keys") {
-    const keys = issue.keys.join(", ");
-    const at = issue.path.length ? `${path}.` : "";
-    return `${at}${keys}: unknown key${issue.keys.length > 1 ? "s" : ""}`;
-  }
-  return `${path}: ${issue.message}`;
-}
-

@@ -1,10 +1,7 @@
 import fg from "fast-glob";
-import type { PackageCopy } from "./packages.js";
-import type { PatchTarget } from "../patches/spec.js";
-import { compareStrings } from "./packages.js";
-
-/** What clawpatch keeps inside a package copy: never a patch target. */
-export const STATE_DIR = ".clawpatch";
+import { STATE_DIR } from "../core/paths.js";
+import type { PatchTarget } from "../core/spec.js";
+import { compareStrings, type PackageCopy } from "./packages.js";
 
 /** Files of a package copy matched by a target's globs, relative, sorted. */
 export function selectFiles(copy: PackageCopy, target: PatchTarget): string[] {

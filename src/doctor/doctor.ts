@@ -1,11 +1,20 @@
 import { existsSync, realpathSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { ResolvedConfig } from "../config/load.js";
-import { UsageError } from "../errors.js";
-import { bakeGateConfig, loadToolGateCore } from "../patches/runtime/tool-gate-core.js";
+import type { Config } from "../config/load.js";
+import { ClawpatchError } from "../core/errors.js";
+import { gateConfigOf } from "../patches/gate.js";
+import { isGatedUrl, toolCalling } from "../patches/runtime/gate-core.js";
 import { CANNOT_APPLY, NOT_VERIFIED } from "../verify/status.js";
 import { probeVllm, type ProbeResult } from "./probe.js";
-import { inspectRuntime, openclawPackageOf, resolveExecStart, resolveExecutable, whichOnPath, type ResolvedEntry, type RuntimeInspection } from "./runtime.js";
+import {
+  inspectRuntime,
+  openclawPackageOf,
+  resolveExecStart,
+  resolveExecutable,
+  whichOnPath,
+  type ResolvedEntry,
+  type RuntimeInspection,
+} from "./runtime.js";
 import { effectiveExecStart, expandSpecifiers, findUnit, GATEWAY_UNIT } from "./systemd.js";
 
 export interface DoctorOptions {
@@ -13,7 +22,7 @@ export interface DoctorOptions {
   probe?: string;
   /** Read the unit from these directories only (tests, or a config dir elsewhere). */
   unitDirs?: string[];
-  config: ResolvedConfig;
+  config: Config;
   env: NodeJS.ProcessEnv;
   cwd: string;
   probeTimeoutMs?: number;
@@ -56,7 +65,7 @@ export async function doctor(options: DoctorOptions): Promise<DoctorReport> {
   let rootDir: string | null = null;
   if (options.root) {
     const abs = resolve(options.cwd, options.root);
-    if (!existsSync(abs)) throw new UsageError(`--root ${abs}: not found`);
+    if (!existsSync(abs)) throw ClawpatchError.usage(`--root ${abs}: not found`);
     rootDir = openclawPackageOf(abs) ?? realpathSync(abs);
   }
 
@@ -98,17 +107,24 @@ export async function doctor(options: DoctorOptions): Promise<DoctorReport> {
 
   // 3. One line per problem, with its fix.
   if (!path.found) note("no openclaw on PATH");
-  else if (!path.packageDir) problem(`openclaw on PATH (${path.path}${path.real && path.real !== path.path ? ` -> ${path.real}` : ""}) is not inside an openclaw package: cannot tell what it runs`);
+  else if (!path.packageDir)
+    problem(
+      `openclaw on PATH (${path.path}${path.real && path.real !== path.path ? ` -> ${path.real}` : ""}) is not inside an openclaw package: cannot tell what it runs`,
+    );
 
   if (!unit.systemdPresent) {
     note(`systemd: not present on this machine; no service checked`);
   } else if (unit.source === "none") {
-    note(`systemd: no user unit ${GATEWAY_UNIT} (searched ${unit.searched.length} unit directories${unit.systemctlError ? `; systemctl --user: ${unit.systemctlError}` : ""})`);
+    note(
+      `systemd: no user unit ${GATEWAY_UNIT} (searched ${unit.searched.length} unit directories${unit.systemctlError ? `; systemctl --user: ${unit.systemctlError}` : ""})`,
+    );
   } else if (!execStart) {
     problem(`${GATEWAY_UNIT} has no ExecStart (${service.files.join(", ")}): the service cannot start`);
   } else if (!executes?.packageDir) {
     const what = executes?.path ?? execStart;
-    problem(`cannot tell which openclaw ${GATEWAY_UNIT} runs: ExecStart=${execStart} (${executes && !existsSync(executes.path) ? `${executes.path} does not exist` : `${what} is not in an openclaw package`}); point ExecStart at <runtime>/dist/index.js`);
+    problem(
+      `cannot tell which openclaw ${GATEWAY_UNIT} runs: ExecStart=${execStart} (${executes && !existsSync(executes.path) ? `${executes.path} does not exist` : `${what} is not in an openclaw package`}); point ExecStart at <runtime>/dist/index.js`,
+    );
   }
 
   for (const runtime of runtimes) {
@@ -121,7 +137,8 @@ export async function doctor(options: DoctorOptions): Promise<DoctorReport> {
     for (const copy of runtime.verify?.copies ?? []) {
       if (resolvedDirs.has(copy.dir)) continue; // reported below, as what the runtime resolves
       for (const p of copy.patches) {
-        if (NOT_VERIFIED.has(p.status) || CANNOT_APPLY.has(p.status)) bad.push(`${p.patch} ${p.status}${copy.dir === "." ? "" : ` in ${copy.dir}`}`);
+        if (NOT_VERIFIED.has(p.status) || CANNOT_APPLY.has(p.status))
+          bad.push(`${p.patch} ${p.status}${copy.dir === "." ? "" : ` in ${copy.dir}`}`);
       }
     }
     if (bad.length) {
@@ -132,7 +149,9 @@ export async function doctor(options: DoctorOptions): Promise<DoctorReport> {
           const file = executes?.real ?? executes?.path ?? runtime.dir;
           problem(
             `the service executes ${file}, which is not patched (${bad.join("; ")}); ` +
-              (other ? `the patched runtime is ${other}; point ExecStart at ${join(other, "dist", "index.js")} or ${fixPatch}` : `${fixPatch} (or clawpatch rebuild --from ${runtime.dir} --to DIR and point ExecStart at DIR/dist/index.js)`),
+              (other
+                ? `the patched runtime is ${other}; point ExecStart at ${join(other, "dist", "index.js")} or ${fixPatch}`
+                : `${fixPatch} (or clawpatch rebuild --from ${runtime.dir} --to DIR and point ExecStart at DIR/dist/index.js)`),
           );
         } else if (source === "path") {
           problem(
@@ -149,7 +168,10 @@ export async function doctor(options: DoctorOptions): Promise<DoctorReport> {
     }
     for (const p of runtime.providers) {
       if (p.patched || p.patches.length === 0 || p.patches.every((r) => r.status === "not-applicable")) continue;
-      const states = p.patches.filter((r) => r.status !== "not-applicable").map((r) => `${r.patch} ${r.status}`).join(", ");
+      const states = p.patches
+        .filter((r) => r.status !== "not-applicable")
+        .map((r) => `${r.patch} ${r.status}`)
+        .join(", ");
       const root = p.relDir ? runtime.dir : p.dir;
       problem(
         `${runtime.dir} resolves ${p.package}@${p.version ?? "?"} from ${p.dir}${p.relDir ? "" : " (outside the runtime)"}, which is not patched (${states}); ${fixFor(root)}`,
@@ -164,28 +186,35 @@ export async function doctor(options: DoctorOptions): Promise<DoctorReport> {
   let probe: DoctorReport["probe"] = null;
   if (options.probe) {
     const result = await probeVllm(options.probe, env, options.probeTimeoutMs);
-    const core = loadToolGateCore();
-    const cfg = bakeGateConfig(config.vllm);
-    const tc = core.toolCalling(cfg);
-    const gated = core.isGatedUrl(result.url, cfg);
+    const cfg = gateConfigOf(config.settings.vllm);
+    const tc = toolCalling(cfg);
+    const gated = isGatedUrl(result.url, cfg);
     const agrees = result.toolCalling === "unknown" ? null : (result.toolCalling === "enabled") === tc.enabled;
     probe = { ...result, configToolCalling: tc.enabled, configSource: tc.source, gated, agrees };
-    const parser = config.vllm.toolCalling.parser;
+    const parser = config.settings.vllm.toolCalling.parser;
     const launcherFlags = `--enable-auto-tool-choice --tool-call-parser ${parser}`;
     if (result.toolCalling === "unknown") {
-      problem(`vLLM probe ${result.url}: ${result.detail}; check the server is running (clawpatch launcher generates one that refuses to start into a crash loop)`);
+      problem(
+        `vLLM probe ${result.url}: ${result.detail}; check the server is running (clawpatch launcher generates one that refuses to start into a crash loop)`,
+      );
     } else if (result.toolCalling === "disabled") {
       if (tc.enabled) {
         problem(
           `vLLM at ${result.url} runs without auto tool choice (${result.detail}) but tool calling is enabled (${tc.source}): every request with tools fails with that 400; start vLLM with ${launcherFlags} or set vllm.toolCalling.enabled: false`,
         );
       } else if (!gated) {
-        problem(`vLLM at ${result.url} runs without auto tool choice, and that endpoint is not gated by the config, so tools reach it and fail with HTTP 400; add ${new URL(result.url).origin} to vllm.endpoints (or start vLLM with ${launcherFlags})`);
+        problem(
+          `vLLM at ${result.url} runs without auto tool choice, and that endpoint is not gated by the config, so tools reach it and fail with HTTP 400; add ${new URL(result.url).origin} to vllm.endpoints (or start vLLM with ${launcherFlags})`,
+        );
       } else {
-        note(`vLLM at ${result.url}: auto tool choice disabled; the gate strips tools (vllm.toolCalling.enabled: false agrees). To use tools: start vLLM with ${launcherFlags} and set vllm.toolCalling.enabled: true`);
+        note(
+          `vLLM at ${result.url}: auto tool choice disabled; the gate strips tools (vllm.toolCalling.enabled: false agrees). To use tools: start vLLM with ${launcherFlags} and set vllm.toolCalling.enabled: true`,
+        );
       }
     } else if (!tc.enabled) {
-      note(`vLLM at ${result.url}: auto tool choice enabled, but tool calling is disabled (${tc.source}): tools are stripped; set vllm.toolCalling.enabled: true to use them`);
+      note(
+        `vLLM at ${result.url}: auto tool choice enabled, but tool calling is disabled (${tc.source}): tools are stripped; set vllm.toolCalling.enabled: true to use them`,
+      );
     } else {
       note(`vLLM at ${result.url}: auto tool choice enabled; agrees with ${tc.source}`);
     }
@@ -197,6 +226,7 @@ export async function doctor(options: DoctorOptions): Promise<DoctorReport> {
 /** The fix for an unpatched tree: patch it, or for a clawpatch rebuild (a content-addressed `DEST.clawpatch-<digest>`), rebuild DEST. */
 export function fixFor(dir: string): string {
   const store = /^(.*)\.clawpatch-[0-9a-f]{16}$/.exec(dir);
-  if (store) return `it is a clawpatch rebuild of ${store[1]}: run clawpatch rebuild --from <the installed openclaw> --to ${store[1]} (with the config you want)`;
+  if (store)
+    return `it is a clawpatch rebuild of ${store[1]}: run clawpatch rebuild --from <the installed openclaw> --to ${store[1]} (with the config you want)`;
   return `run clawpatch patch --root ${dir}`;
 }

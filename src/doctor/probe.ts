@@ -56,23 +56,47 @@ export async function probeVllm(baseUrl: string, env: NodeJS.ProcessEnv, timeout
   try {
     const models = await fetchJson(`${base}/models`, { headers }, timeoutMs);
     if (models.status === 401 || models.status === 403) {
-      return { url, toolCalling: "unknown", model, status: models.status, detail: `the server wants an API key (HTTP ${models.status}): set VLLM_API_KEY` };
+      return {
+        url,
+        toolCalling: "unknown",
+        model,
+        status: models.status,
+        detail: `the server wants an API key (HTTP ${models.status}): set VLLM_API_KEY`,
+      };
     }
     model = typeof models.body?.data?.[0]?.id === "string" ? models.body.data[0].id : null;
-    if (!model) return { url, toolCalling: "unknown", model, status: models.status, detail: `GET ${base}/models did not list a model (HTTP ${models.status})` };
+    if (!model)
+      return {
+        url,
+        toolCalling: "unknown",
+        model,
+        status: models.status,
+        detail: `GET ${base}/models did not list a model (HTTP ${models.status})`,
+      };
     const body = {
       model,
       messages: [{ role: "user", content: "ping" }],
-      tools: [{ type: "function", function: { name: "clawpatch_probe", description: "clawpatch doctor probe; never called", parameters: { type: "object", properties: {} } } }],
+      tools: [
+        {
+          type: "function",
+          function: {
+            name: "clawpatch_probe",
+            description: "clawpatch doctor probe; never called",
+            parameters: { type: "object", properties: {} },
+          },
+        },
+      ],
       tool_choice: "auto",
       max_tokens: 1,
       temperature: 0,
       stream: false,
     };
     const r = await fetchJson(url, { method: "POST", headers, body: JSON.stringify(body) }, timeoutMs);
-    const message = String(r.body?.error?.message ?? r.body?.message ?? r.body?.detail ?? r.text).replace(/\s+/g, " ").slice(0, 200);
+    const message = String(r.body?.error?.message ?? r.body?.message ?? r.body?.detail ?? r.text)
+      .replace(/\s+/g, " ")
+      .slice(0, 200);
     if (r.status >= 200 && r.status < 300) {
-      return { url, toolCalling: "enabled", model, status: r.status, detail: "the server accepted a tool with tool_choice \"auto\"" };
+      return { url, toolCalling: "enabled", model, status: r.status, detail: 'the server accepted a tool with tool_choice "auto"' };
     }
     if (r.status === 400 && (AUTO_TOOL_CHOICE_SIGNATURE.test(message) || AUTO_TOOL_CHOICE_SIGNATURE.test(r.text))) {
       return { url, toolCalling: "disabled", model, status: r.status, detail: `HTTP 400: ${message}` };
@@ -80,7 +104,10 @@ export async function probeVllm(baseUrl: string, env: NodeJS.ProcessEnv, timeout
     return { url, toolCalling: "unknown", model, status: r.status, detail: `HTTP ${r.status}: ${message}` };
   } catch (error) {
     const e = error as Error & { cause?: { code?: string; message?: string; errors?: Array<{ code?: string }> } };
-    const reason = e.name === "TimeoutError" ? `no answer within ${timeoutMs / 1000}s` : (e.cause?.code ?? e.cause?.errors?.[0]?.code ?? e.cause?.message ?? e.message);
+    const reason =
+      e.name === "TimeoutError"
+        ? `no answer within ${timeoutMs / 1000}s`
+        : (e.cause?.code ?? e.cause?.errors?.[0]?.code ?? e.cause?.message ?? e.message);
     return { url, toolCalling: "unknown", model, status: null, detail: `cannot reach ${base}: ${reason}`, error: reason };
   }
 }

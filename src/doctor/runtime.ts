@@ -1,8 +1,9 @@
 import { accessSync, constants, existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { delimiter, dirname, isAbsolute, join, relative, sep } from "node:path";
-import type { ResolvedConfig } from "../config/load.js";
-import { runPatches, type CopyReport, type RunReport } from "../engine/run.js";
+import type { Config } from "../config/load.js";
+import { runPatches } from "../engine/run.js";
+import type { CopyReport, RunReport } from "../verify/report.js";
 import { splitCommand } from "./systemd.js";
 
 /** The packages whose copy decides whether model requests are gated. */
@@ -160,7 +161,7 @@ function relInside(root: string, dir: string): string | null {
 
 const GOOD = new Set(["applied", "already-applied"]);
 
-export async function inspectRuntime(dir: string, config: ResolvedConfig): Promise<RuntimeInspection> {
+export async function inspectRuntime(dir: string, config: Config): Promise<RuntimeInspection> {
   const version = (readJson(join(dir, "package.json"))?.version as string | undefined) ?? null;
   let verify: RunReport | null = null;
   let verifyError: string | undefined;

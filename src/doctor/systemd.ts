@@ -12,7 +12,9 @@ export function userUnitDirs(env: NodeJS.ProcessEnv): string[] {
   const data = env.XDG_DATA_HOME || join(home, ".local", "share");
   const dirs = [
     join(config, "systemd", "user.control"),
-    ...(env.XDG_RUNTIME_DIR ? [join(env.XDG_RUNTIME_DIR, "systemd", "user.control"), join(env.XDG_RUNTIME_DIR, "systemd", "transient")] : []),
+    ...(env.XDG_RUNTIME_DIR
+      ? [join(env.XDG_RUNTIME_DIR, "systemd", "user.control"), join(env.XDG_RUNTIME_DIR, "systemd", "transient")]
+      : []),
     join(config, "systemd", "user"),
     "/etc/systemd/user",
     ...(env.XDG_RUNTIME_DIR ? [join(env.XDG_RUNTIME_DIR, "systemd", "user")] : []),

@@ -1,7 +1,6 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync, chmodSync } from "node:fs";
 import { dirname } from "node:path";
-
-export const TEMP_SUFFIX = ".clawpatch-tmp";
+import { TEMP_SUFFIX } from "../core/paths.js";
 
 /** A file written next to its destination, not yet visible under its name. */
 export interface StagedFile {

@@ -1,8 +1,7 @@
 import lockfile from "proper-lockfile";
 import { join } from "node:path";
-import { UsageError } from "../errors.js";
-
-export const LOCK_NAME = ".clawpatch.lock";
+import { ClawpatchError } from "../core/errors.js";
+import { LOCK_NAME } from "../core/paths.js";
 
 /**
  * Holds an exclusive lock on a tree while `work` runs. A second run waits for the first
@@ -25,10 +24,12 @@ export async function withTreeLock<T>(root: string, work: () => Promise<T>, wait
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ELOCKED") {
-      throw new UsageError(`another clawpatch run holds ${join(root, LOCK_NAME)} for more than ${waitMs / 1000}s; try again when it ends`);
+      throw ClawpatchError.usage(
+        `another clawpatch run holds ${join(root, LOCK_NAME)} for more than ${waitMs / 1000}s; try again when it ends`,
+      );
     }
     if (code === "EACCES" || code === "EROFS" || code === "EPERM") {
-      throw new UsageError(`cannot write to ${root} (${code}): run as the owner of the tree`);
+      throw ClawpatchError.cannotApply(`cannot write to ${root} (${code}): run as the owner of the tree; nothing was changed`);
     }
     throw error;
   }

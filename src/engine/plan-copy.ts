@@ -1,348 +1,444 @@
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, statSync } from "node:fs";
-import { webcrypto } from "node:crypto";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import satisfies from "semver/functions/satisfies.js";
+import { sha256 } from "../core/hash.js";
+import { isSourceTransform, type FileChange, type PatchSpec, type PatchTarget } from "../core/spec.js";
 import { moduleFormat, selectFiles } from "../discover/files.js";
 import type { PackageCopy } from "../discover/packages.js";
-import type { PatchSpec, PatchTarget } from "../patches/spec.js";
-import { hasAnyMarker, planFile, type FilePlan } from "../transforms/plan.js";
-import type { Asset, ResolvedSettings } from "../transforms/types.js";
-import { canonicalJson, sha256 } from "../verify/hash.js";
-import { ORIGINALS_DIR, readManifest, type Manifest, type ManifestFile, type RecordedSite } from "../verify/manifest.js";
-import { aggregate, type FileResult, type PatchResult, type Status } from "../verify/status.js";
+import { hasAnyMarker } from "../transforms/marker.js";
+import { mayHoldSite, planFile, planLedgerFile } from "../transforms/plan.js";
+import { aggregate, decideAdded, decideFile, type Mode, type SpecPlan } from "../verify/decide.js";
+import {
+  readManifest,
+  sameManifest,
+  type Manifest,
+  type ManifestAdded,
+  type ManifestBody,
+  type ManifestFile,
+  type ManifestSpec,
+  type RecordedSite,
+} from "../verify/manifest.js";
+import { classifyAdded, classifyFile, type FileState } from "../verify/state.js";
+import type { FileResult, PatchResult } from "../verify/status.js";
+import { checkLedgerPlan, checkSourcePlan } from "./check.js";
+import { readIfExists, readInto, readOriginal, sha256Async, yieldToTimers } from "./read.js";
 
-export type Mode = "patch" | "verify" | "dry-run";
-
-/** A spec that applies to this copy, with the target that selected it. */
-interface Applicable {
-  spec: PatchSpec;
-  target: PatchTarget;
-  files: string[];
+export interface PlanCopyOptions {
+  copy: PackageCopy;
+  /** Specs selected for this run. */
+  selected: readonly PatchSpec[];
+  /** Every spec of the config (re-deriving a file from its original re-applies those already there). */
+  all: readonly PatchSpec[];
+  /** This run's version and options digest of every spec, by id. */
+  records: ReadonlyMap<string, ManifestSpec>;
+  toolVersion: string;
+  config: Manifest["config"];
+  mode: Mode;
 }
 
-/** A file whose bytes this run changes. */
+/** A file this run writes: a patched file, a file a patch adds, or a synced inventory. */
 export interface FileWrite {
   file: string;
-  /** Text to write. */
   text: string;
+  mode: number;
+  /** A file a patch adds: staged before the files that load it. */
+  added: boolean;
   /** Original bytes to keep under .clawpatch/originals (absent when already kept). */
   backup?: Buffer;
-  mode: number;
-  /** Text before this run, for --dry-run diffs (empty in other modes: a 50 MB bundle is not kept twice). */
-  previous: string;
+  /** Text before this run, for --dry-run diffs (null otherwise, and for a new file). */
+  previous: string | null;
 }
 
 export interface CopyPlan {
   copy: PackageCopy;
   results: PatchResult[];
   writes: FileWrite[];
-  assets: Array<Asset & { previous: string | null }>;
   /** The manifest to write, or null when nothing about the copy changes. */
-  manifest: Omit<Manifest, "digest"> | null;
-  /** The manifest now on disk (its digest is the copy's digest when nothing changes). */
+  manifest: ManifestBody | null;
+  /** The manifest on disk (its digest is the copy's digest when nothing changes). */
   current: Manifest | null;
+  /** What is wrong with the copy as a whole (its manifest is of another version). */
+  problems: string[];
 }
 
-export interface PlanCopyOptions {
-  copy: PackageCopy;
-  /** Specs selected for this run. */
-  selected: readonly PatchSpec[];
-  /** Every spec of the config (a refresh from the original re-applies those already there). */
-  all: readonly PatchSpec[];
-  settings: ResolvedSettings;
-  settingsDigest: string;
-  toolVersion: string;
-  mode: Mode;
+interface Applicable {
+  spec: PatchSpec;
+  target: PatchTarget;
+  files: string[];
 }
 
-interface FileState {
+/** A selected file that may hold a site: its bytes and hash, read once. */
+interface Candidate {
   file: string;
+  /** Source specs whose prefilter matched. */
+  specs: PatchSpec[];
   bytes: Buffer;
   sha: string;
-  text: string;
-  mode: number;
 }
 
-/** Plans one package copy: reads its files, runs the specs, decides every status. Writes nothing. */
-export async function planCopy(options: PlanCopyOptions): Promise<CopyPlan> {
-  const { copy, mode } = options;
-  const current = readManifest(copy.dir);
-  const applicable: Applicable[] = [];
+interface ExpectedAdded {
+  sha256: string;
+  size: number;
+  /** Null when known only from the manifest (its importers were not planned this run). */
+  content: string | null;
+  by: string;
+  importers: string[];
+}
+
+/** The target of `spec` that applies to `copy`, null when none does, undefined when it names another package. */
+export function applicableTarget(spec: PatchSpec, copy: Pick<PackageCopy, "name" | "version">): PatchTarget | null | undefined {
+  const named = spec.targets.filter((t) => t.package === copy.name || (t.aliases ?? []).includes(copy.name));
+  if (named.length === 0) return undefined;
+  return named.find((t) => !t.range || satisfies(copy.version, t.range, { includePrerelease: true })) ?? null;
+}
+
+/**
+ * Plans one package copy: reads it, classifies every file against the manifest, plans what
+ * needs planning, and decides every status. Reads only; the caller writes.
+ */
+export async function planCopy(o: PlanCopyOptions): Promise<CopyPlan> {
+  const { copy, mode } = o;
+  const problems: string[] = [];
+  let current = readManifest(copy.dir);
+  if (current && (current.package.name !== copy.name || current.package.version !== copy.version)) {
+    problems.push(
+      `${copy.name} was ${current.package.version} when clawpatch patched it, now ${copy.version} (reinstalled or updated)` +
+        (mode === "patch" ? ": patched the new version" : ": run clawpatch patch"),
+    );
+    current = null;
+  }
+
   const results: PatchResult[] = [];
-  for (const spec of options.selected) {
-    const named = spec.targets.filter((t) => [t.package, ...(t.aliases ?? [])].includes(copy.name));
-    if (named.length === 0) continue;
-    // A spec may target one package several times, one target per range of versions.
-    const target = named.find((t) => !t.range || satisfies(copy.version, t.range, { includePrerelease: true }));
-    if (!target) {
-      const ranges = named.map((t) => t.range).join(" or ");
-      results.push(resultFor(spec, { status: "not-applicable", siteCount: 0, message: `version ${copy.version} is outside ${ranges}` }, []));
+  const applicable: Applicable[] = [];
+  for (const spec of o.selected) {
+    const target = applicableTarget(spec, copy);
+    if (target === undefined) continue;
+    if (target === null) {
+      const ranges = spec.targets.filter((t) => t.package === copy.name || (t.aliases ?? []).includes(copy.name)).map((t) => t.range);
+      results.push(
+        resultOf(
+          spec,
+          { status: "not-applicable", siteCount: 0, message: `version ${copy.version} is outside ${ranges.join(" or ")}` },
+          [],
+        ),
+      );
       continue;
     }
     applicable.push({ spec, target, files: selectFiles(copy, target) });
   }
-
-  const specsByFile = new Map<string, PatchSpec[]>();
-  for (const { spec, files } of applicable) {
-    for (const file of files) {
-      const list = specsByFile.get(file) ?? [];
-      list.push(spec);
-      specsByFile.set(file, list);
-    }
-  }
-
   const fileResults = new Map<string, FileResult[]>(applicable.map((a) => [a.spec.id, []]));
-  const writes: FileWrite[] = [];
-  const assetsBySpec = new Map<string, Asset[]>();
-  const newEntries: Record<string, ManifestFile> = {};
-  const fresh = (specs: readonly PatchSpec[], entry: ManifestFile | undefined): boolean =>
+  const report = (specId: string, result: FileResult) => fileResults.get(specId)?.push(result);
+  const ledgers = applicable.filter((a) => !isSourceTransform(a.spec.transform));
+  const ledgerFiles = new Set(ledgers.flatMap((a) => a.files));
+
+  const isFresh = (entry: ManifestFile | undefined, specs: readonly PatchSpec[]): boolean =>
     current !== null &&
     entry !== undefined &&
-    current.tool.version === options.toolVersion &&
-    current.settings === options.settingsDigest &&
-    specs.every((s) => current.specs[s.id] === s.version && entry.checked.includes(s.id));
+    current.tool.version === o.toolVersion &&
+    specs.every((s) => sameRecord(current!.specs[s.id], o.records.get(s.id)) && entry.checked.includes(s.id));
+  const otherwise = (specs: readonly PatchSpec[]): string => describeOtherwise(current, specs, o);
 
-  // Pass 1: read every selected file once and prefilter it; hash each hit on the thread pool
-  // (webcrypto), so hashing the big hits overlaps reading the rest.
-  interface Hit {
-    file: string;
-    fileSpecs: PatchSpec[];
-    candidates: PatchSpec[];
-    bytes: Buffer;
-    sha: Promise<string>;
+  // 1. Read every candidate file once; recorded added files are checked before planning, so
+  //    that a missing one gets its importers planned (and its content written) again.
+  const candidates = await readCandidates(
+    copy,
+    applicable.filter((a) => isSourceTransform(a.spec.transform)),
+    ledgerFiles,
+  );
+  const recordedAdded = new Map<string, { entry: ManifestAdded; onDisk: string | null }>();
+  for (const [path, entry] of Object.entries(current?.added ?? {})) {
+    const bytes = readIfExists(join(copy.dir, path));
+    recordedAdded.set(path, { entry, onDisk: bytes === null ? null : sha256(bytes) });
   }
-  const hits: Hit[] = [];
-  let lastYield = Date.now();
-  const yieldNow = async () => {
-    if (Date.now() - lastYield > 50) {
-      // Let timers run (the tree lock refreshes itself) during long planning.
-      await new Promise((resolve) => setImmediate(resolve));
-      lastYield = Date.now();
-    }
-  };
-  for (const [file, fileSpecs] of [...specsByFile].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    await yieldNow();
-    // Most selected files fail the prefilter: read them into one reused buffer and copy out
-    // only the hits (no allocation, no garbage per file).
-    const scanned = readInto(join(copy.dir, file));
-    const candidates = fileSpecs.filter((spec) => mayHoldSite(spec, scanned));
-    if (candidates.length === 0) continue;
-    const bytes = Buffer.from(scanned);
-    hits.push({ file, fileSpecs, candidates, bytes, sha: sha256Async(bytes) });
+  const replan = new Set<string>();
+  if (mode !== "verify") {
+    for (const { entry, onDisk } of recordedAdded.values())
+      if (onDisk !== entry.sha256) for (const file of entry.importers) replan.add(file);
   }
 
-  // Pass 2: plan the hits in path order.
-  for (const { file, fileSpecs, candidates, bytes, sha: pendingSha } of hits) {
-    await yieldNow();
-    const path = join(copy.dir, file);
-    const sha = await pendingSha;
-    let text: string | undefined;
-    let fileMode: number | undefined;
-    // Decoded and stat'ed only when the file is planned: the steady state needs the hash alone.
-    const state: FileState = {
-      file,
-      bytes,
-      sha,
-      get text() {
-        return (text ??= bytes.toString("utf8"));
-      },
-      get mode() {
-        return (fileMode ??= statSync(path).mode & 0o7777);
-      },
-    };
-    const entry = current?.files[file];
-    const report = (spec: PatchSpec, status: Status, sites: RecordedSite[], message?: string) =>
-      fileResults.get(spec.id)!.push({ file, status, sites, ...(message ? { message } : {}) });
-
-    // Steady state: the bytes are what clawpatch recorded with these specs and settings.
-    if (entry && state.sha === entry.after && fresh(candidates, entry)) {
-      for (const spec of candidates) {
-        const sites = entry.sites[spec.id] ?? [];
-        if (sites.length) report(spec, "already-applied", sites);
+  // 2. Source files: as recorded, or planned (from the kept original when clawpatch's own edit changed or is outdated).
+  const entries: Record<string, ManifestFile> = {};
+  const writes: FileWrite[] = [];
+  const added = new Map<string, ExpectedAdded>();
+  let planned = 0;
+  for (const c of candidates) {
+    await yieldToTimers();
+    const entry = current?.files[c.file];
+    const marked = hasAnyMarker(c.bytes);
+    const state = classifyFile({ entry, sha: c.sha, marked, fresh: isFresh(entry, c.specs) });
+    if (state === "as-recorded" && !replan.has(c.file)) {
+      for (const spec of c.specs) {
+        const sites = entry!.sites[spec.id] ?? [];
+        const decision = decideFile({ mode, state, plan: null, recordedSites: sites.length, marked });
+        if (decision) report(spec.id, { file: c.file, ...decision, sites });
       }
-      newEntries[file] = entry;
+      entries[c.file] = entry!;
       continue;
     }
-
-    const marked = hasAnyMarker(state.text);
-    const backup = entry ? readBackup(copy.dir, file, entry.before) : null;
-    const changedSincePatch = entry !== undefined && marked && state.sha !== entry.after && state.sha !== entry.before;
-    const patchedWithOtherSettings = entry !== undefined && marked && state.sha === entry.after;
-
-    if (mode === "verify" && (changedSincePatch || patchedWithOtherSettings)) {
-      const message = changedSincePatch
-        ? "changed since clawpatch patched it: run clawpatch patch to re-apply from the original"
-        : "patched with other settings or patch versions: run clawpatch patch";
-      for (const spec of candidates) report(spec, "drifted", entry!.sites[spec.id] ?? [], message);
-      continue;
-    }
-
-    // Re-derive from the original when the patched bytes are outdated or were changed.
-    const refresh = mode !== "verify" && backup !== null && (changedSincePatch || patchedWithOtherSettings);
-    const base = refresh ? backup!.toString("utf8") : state.text;
-    const specsRun = refresh
-      ? unionSpecs(candidates, options.all.filter((s) => (entry!.sites[s.id]?.length ?? 0) > 0 && fileSpecs.includes(s)))
-      : candidates;
-    const format = moduleFormat(file, copy);
-    const plan = planFile({ code: base, file, format, specs: specsRun, settings: options.settings });
-    const failure = checkPlan(plan, file, format, specsRun, options.settings);
+    planned += 1;
+    const original = entry && (state === "recorded-otherwise" || state === "edited") ? readOriginal(copy.dir, c.file, entry.before) : null;
+    const text = c.bytes.toString("utf8");
+    const base = original ? original.toString("utf8") : text;
+    const specs = original
+      ? union(
+          c.specs,
+          o.all.filter((s) => (entry!.sites[s.id]?.length ?? 0) > 0 && isSourceTransform(s.transform) && applicableTarget(s, copy)),
+        )
+      : c.specs;
+    const format = moduleFormat(c.file, copy);
+    const plan = planFile({ code: base, file: c.file, format, specs });
+    const failure = plan.parseError ? null : checkSourcePlan(plan, c.file, format, specs);
     const expected = plan.output ?? base;
-    const upToDate = expected === state.text;
-
-    for (const spec of specsRun) {
-      const outcome = plan.outcomes.find((o) => o.specId === spec.id);
-      const sites = (outcome?.sites ?? []).map(({ line, column, what }) => ({ line, column, what }));
-      if (!candidates.includes(spec)) continue;
-      if (plan.parseError) {
-        report(spec, "parse-error", [], `syntax error at ${plan.parseError.line}:${plan.parseError.column}: ${plan.parseError.message}`);
-      } else if (outcome?.ambiguous) {
-        report(spec, "ambiguous", sites, outcome.ambiguous);
-      } else if (failure) {
-        report(spec, "ambiguous", sites, failure);
-      } else if (outcome?.staleMarker && !refresh) {
-        report(spec, "drifted", sites, "carries a marker of another version of this patch and no original is kept: reinstall the package, then run clawpatch patch");
-      } else if (sites.length === 0) {
-        continue;
-      } else if (upToDate) {
-        report(spec, "already-applied", sites);
-      } else if (mode === "verify") {
-        report(spec, marked ? "drifted" : "unpatched", sites, marked ? "partly patched" : "not patched");
-      } else {
-        report(spec, mode === "dry-run" ? "unpatched" : "applied", sites, refresh ? "re-applied from the original" : undefined);
+    const upToDate = expected === text;
+    for (const spec of c.specs) {
+      const outcome = plan.outcomes.find((x) => x.specId === spec.id);
+      const sites = recorded(outcome?.sites ?? []);
+      const specPlan: SpecPlan = {
+        patched: outcome?.sites.filter((s) => s.state === "patched").length ?? 0,
+        already: outcome?.sites.filter((s) => s.state === "already").length ?? 0,
+        ...(plan.parseError
+          ? { parseError: `syntax error at ${plan.parseError.line}:${plan.parseError.column}: ${plan.parseError.message}` }
+          : {}),
+        ...(outcome?.ambiguous || failure ? { ambiguous: outcome?.ambiguous ?? failure! } : {}),
+        otherVersionMarker: outcome?.otherVersionMarker ?? false,
+        fromOriginal: original !== null,
+        upToDate,
+      };
+      const decision = decideFile({ mode, state, plan: specPlan, recordedSites: 0, marked, otherwise: otherwise(c.specs) });
+      if (decision) report(spec.id, { file: c.file, ...decision, sites });
+      if (sites.length === 0) continue;
+      for (const file of outcome?.added ?? []) {
+        const known = added.get(file.path);
+        if (known && known.content !== file.content) {
+          report(spec.id, {
+            file: file.path,
+            status: "ambiguous",
+            sites: [],
+            message: `${known.by} and ${spec.id} add it with different contents`,
+          });
+          continue;
+        }
+        added.set(file.path, {
+          sha256: sha256(file.content),
+          size: Buffer.byteLength(file.content),
+          content: file.content,
+          by: known?.by ?? spec.id,
+          importers: union(known?.importers ?? [], [c.file]).sort(),
+        });
       }
-      if (outcome && outcome.assets.length && sites.length) assetsBySpec.set(spec.id, [...(assetsBySpec.get(spec.id) ?? []), ...outcome.assets]);
     }
-
     if (plan.parseError || failure) continue;
-    const before = refresh ? entry!.before : marked && backup ? entry!.before : state.sha;
-    newEntries[file] = {
-      before,
-      after: sha256(expected),
-      checked: unionIds(refresh || !entry ? [] : entry.checked, specsRun.map((s) => s.id)),
-      sites: Object.fromEntries(
-        plan.outcomes
-          .filter((o) => o.sites.length)
-          .map((o) => [o.specId, o.sites.map(({ line, column, what }) => ({ line, column, what }))]),
-      ),
+    entries[c.file] = {
+      before: original ? entry!.before : c.sha,
+      after: upToDate ? c.sha : sha256(expected),
+      size: Buffer.byteLength(expected),
+      checked: union(
+        original || !entry ? [] : entry.checked,
+        specs.map((s) => s.id),
+      ).sort(),
+      sites: Object.fromEntries(plan.outcomes.filter((x) => x.sites.length).map((x) => [x.specId, recorded(x.sites)])),
     };
     if (!upToDate) {
-      const needsBackup = !marked && !(backup && sha256(backup) === state.sha);
-      writes.push({ file, text: expected, mode: state.mode, previous: mode === "dry-run" ? state.text : "", ...(needsBackup ? { backup: state.bytes } : {}) });
+      const keep = !original && !marked && readOriginal(copy.dir, c.file, c.sha) === null;
+      writes.push({
+        file: c.file,
+        text: expected,
+        mode: fileMode(copy.dir, c.file),
+        added: false,
+        previous: mode === "dry-run" ? text : null,
+        ...(keep ? { backup: Buffer.from(c.bytes) } : {}),
+      });
     }
   }
 
-  // Files the patches add to the package (e.g. the overlay module).
-  const assets: CopyPlan["assets"] = [];
-  const assetHashes: Record<string, string> = {};
-  for (const { spec } of applicable) {
-    for (const asset of assetsBySpec.get(spec.id) ?? []) {
-      if (assetHashes[asset.path]) continue;
-      assetHashes[asset.path] = sha256(asset.content);
-      const path = join(copy.dir, asset.path);
-      const previous = existsSync(path) ? readFileSync(path, "utf8") : null;
-      if (previous === asset.content) continue;
-      assets.push({ ...asset, previous });
-      const status: Status = mode === "verify" ? (previous === null ? "unpatched" : "drifted") : mode === "dry-run" ? "unpatched" : "applied";
-      fileResults.get(spec.id)!.push({
-        file: asset.path,
-        status,
-        sites: [],
-        message: previous === null ? "module missing" : "module differs from what clawpatch writes",
+  // 3. Files the patches add: what this run planned, else what the manifest recorded.
+  for (const [path, { entry }] of recordedAdded) {
+    if (!added.has(path) && entry.importers.every((file) => entries[file] === current?.files[file])) {
+      added.set(path, { sha256: entry.sha256, size: entry.size, content: null, by: entry.by, importers: entry.importers });
+    }
+  }
+  let addedAllPresent = true;
+  for (const [path, expected] of [...added].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const onDisk = recordedAdded.has(path) ? recordedAdded.get(path)!.onDisk : sha256OrNull(readIfExists(join(copy.dir, path)));
+    const state = classifyAdded(expected.sha256, onDisk);
+    if (state === "present") continue;
+    addedAllPresent = false;
+    const decision = decideAdded(mode, state);
+    if (decision) report(expected.by, { file: path, ...decision, sites: [] });
+    if (mode !== "verify" && expected.content !== null) {
+      const previous = mode === "dry-run" && onDisk !== null ? readIfExists(join(copy.dir, path))!.toString("utf8") : null;
+      writes.push({ file: path, text: expected.content, mode: 0o644, added: true, previous });
+    }
+  }
+
+  // 4. Inventories of the package's own files: synced with every change, from their originals.
+  const carried = carriedEntries(copy.dir, current, entries);
+  const changes = changesOf({ ...carried, ...entries }, added, ledgerFiles);
+  for (const { spec, files } of ledgers) {
+    for (const file of files) {
+      const bytes = readIfExists(join(copy.dir, file));
+      if (bytes === null) continue;
+      const sha = sha256(bytes);
+      const entry = current?.files[file];
+      let state: FileState = classifyFile({ entry, sha, marked: false, fresh: isFresh(entry, [spec]) });
+      if (state === "as-recorded" && planned === 0 && addedAllPresent) {
+        const sites = entry!.sites[spec.id] ?? [];
+        const decision = decideFile({ mode, state, plan: null, recordedSites: sites.length, marked: false });
+        if (decision) report(spec.id, { file, ...decision, sites });
+        entries[file] = entry!;
+        continue;
+      }
+      const original = entry && state !== "original" && state !== "replaced" ? readOriginal(copy.dir, file, entry.before) : null;
+      const text = bytes.toString("utf8");
+      const base = original ? original.toString("utf8") : text;
+      const plan = planLedgerFile({ code: base, file, spec, changes });
+      const failure = plan.ambiguous ? null : checkLedgerPlan(plan.output, file, spec, changes);
+      const expected = plan.output ?? base;
+      const upToDate = expected === text;
+      if (state === "as-recorded") state = "recorded-otherwise";
+      const decision = decideFile({
+        mode,
+        state,
+        marked: false,
+        recordedSites: 0,
+        otherwise: "does not record the files as clawpatch leaves them: run clawpatch patch",
+        plan: {
+          patched: plan.sites.filter((s) => s.state === "patched").length,
+          already: plan.sites.filter((s) => s.state === "already").length,
+          ...(plan.ambiguous || failure ? { ambiguous: plan.ambiguous ?? failure! } : {}),
+          otherVersionMarker: false,
+          fromOriginal: original !== null,
+          upToDate,
+        },
       });
+      const sites = recorded(plan.sites);
+      if (decision) report(spec.id, { file, ...decision, sites });
+      if (plan.ambiguous || failure) continue;
+      entries[file] = {
+        before: original ? entry!.before : sha,
+        after: upToDate ? sha : sha256(expected),
+        size: Buffer.byteLength(expected),
+        checked: [spec.id],
+        sites: sites.length ? { [spec.id]: sites } : {},
+      };
+      if (!upToDate) {
+        const keep = !original && readOriginal(copy.dir, file, sha) === null;
+        writes.push({
+          file,
+          text: expected,
+          mode: fileMode(copy.dir, file),
+          added: false,
+          previous: mode === "dry-run" ? text : null,
+          ...(keep ? { backup: bytes } : {}),
+        });
+      }
     }
   }
 
   for (const { spec, target } of applicable) {
     const files = fileResults.get(spec.id)!;
-    results.push(resultFor(spec, aggregate(files, target.expect ?? "one", target.whenAbsent), files));
+    results.push(resultOf(spec, aggregate(files, target.expect ?? "one", target.whenAbsent), files));
   }
-  results.sort((a, b) => options.selected.findIndex((s) => s.id === a.patch) - options.selected.findIndex((s) => s.id === b.patch));
+  results.sort((a, b) => o.selected.findIndex((s) => s.id === a.patch) - o.selected.findIndex((s) => s.id === b.patch));
 
-  const manifest = buildManifest(options, current, applicable, newEntries, assetHashes);
-  const unchanged = current !== null && manifest !== null && sameBody(current, manifest);
-  return { copy, results, writes, assets, manifest: unchanged ? null : manifest, current };
+  const manifest = manifestOf(o, current, applicable, { ...carried, ...entries }, added);
+  const unchanged = current !== null && manifest !== null && sameManifest(current, manifest);
+  return { copy, results, writes, manifest: unchanged ? null : manifest, current, problems };
 }
 
-/** sha256 hex of `bytes`, computed off the main thread (the same digest as `sha256`). */
-async function sha256Async(bytes: Buffer): Promise<string> {
-  if (bytes.length < 1 << 16) return sha256(bytes);
-  return Buffer.from(await webcrypto.subtle.digest("SHA-256", bytes)).toString("hex");
-}
-
-let scratch = Buffer.allocUnsafe(1 << 20);
-
-/**
- * The bytes of a file in a buffer reused by the next call (copy them to keep them). One open, one
- * fstat, reads until EOF (a file that grows while read is read whole).
- */
-function readInto(path: string): Buffer {
-  const fd = openSync(path, "r");
-  try {
-    const size = fstatSync(fd).size;
-    if (scratch.length < size + 1) scratch = Buffer.allocUnsafe(Math.max(size + 1, scratch.length * 2));
-    let length = 0;
-    for (;;) {
-      if (length === scratch.length) {
-        const bigger = Buffer.allocUnsafe(scratch.length * 2);
-        scratch.copy(bigger, 0, 0, length);
-        scratch = bigger;
-      }
-      const n = readSync(fd, scratch, length, scratch.length - length, null);
-      if (n === 0) break;
-      length += n;
+/** Reads every file a source spec selects, keeps those a prefilter matches, and hashes them (large ones off the main thread). */
+async function readCandidates(copy: PackageCopy, applicable: readonly Applicable[], skip: ReadonlySet<string>): Promise<Candidate[]> {
+  const specsByFile = new Map<string, PatchSpec[]>();
+  for (const { spec, files } of applicable) {
+    for (const file of files) {
+      if (skip.has(file)) continue;
+      const list = specsByFile.get(file);
+      if (list) list.push(spec);
+      else specsByFile.set(file, [spec]);
     }
-    return scratch.subarray(0, length);
-  } finally {
-    closeSync(fd);
   }
+  const hits: Array<Omit<Candidate, "sha"> & { sha: Promise<string> }> = [];
+  for (const [file, specs] of [...specsByFile].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    await yieldToTimers();
+    const scanned = readInto(join(copy.dir, file));
+    const matched = specs.filter((spec) => mayHoldSite(spec, scanned));
+    if (matched.length === 0) continue;
+    const bytes = Buffer.from(scanned);
+    hits.push({ file, specs: matched, bytes, sha: sha256Async(bytes) });
+  }
+  return Promise.all(hits.map(async (hit) => ({ ...hit, sha: await hit.sha })));
 }
 
-/** Exact byte-level prefilter: a file lacking every needle cannot hold a site and is never parsed. */
-function mayHoldSite(spec: PatchSpec, bytes: Buffer): boolean {
-  const needles = spec.transform.prefilter;
-  return !needles || needles.length === 0 || needles.some((needle) => bytes.includes(needle));
+/** Entries of the current manifest for files this run did not read that are still there. */
+function carriedEntries(dir: string, current: Manifest | null, visited: Record<string, ManifestFile>): Record<string, ManifestFile> {
+  const out: Record<string, ManifestFile> = {};
+  for (const [file, entry] of Object.entries(current?.files ?? {})) {
+    if (visited[file]) continue;
+    const st = statSync(join(dir, file), { throwIfNoEntry: false });
+    if (st?.isFile()) out[file] = { ...entry, size: entry.size ?? st.size };
+  }
+  return out;
 }
 
-/**
- * The check before anything is written: the edited text must parse, and the same specs run
- * on it must find nothing left to do (idempotence, proven on every write).
- */
-function checkPlan(
-  plan: FilePlan,
-  file: string,
-  format: "esm" | "cjs",
-  specs: readonly PatchSpec[],
-  settings: ResolvedSettings,
-): string | null {
-  if (plan.output === null) return null;
-  const again = planFile({
-    code: plan.output,
-    file,
-    format,
+/** What the source patches leave different from the package's own bytes, and what they add. */
+function changesOf(
+  entries: Record<string, ManifestFile>,
+  added: ReadonlyMap<string, ExpectedAdded>,
+  ledgerFiles: ReadonlySet<string>,
+): FileChange[] {
+  const changes: FileChange[] = [];
+  for (const [path, entry] of Object.entries(entries)) {
+    if (entry.before !== entry.after && !ledgerFiles.has(path))
+      changes.push({ path, sha256: entry.after, size: entry.size, mode: 0, added: false });
+  }
+  for (const [path, file] of added) changes.push({ path, sha256: file.sha256, size: file.size, mode: 0o644, added: true });
+  return changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+function manifestOf(
+  o: PlanCopyOptions,
+  current: Manifest | null,
+  applicable: readonly Applicable[],
+  files: Record<string, ManifestFile>,
+  added: ReadonlyMap<string, ExpectedAdded>,
+): ManifestBody | null {
+  const touched = Object.values(files).some((e) => e.before !== e.after) || added.size > 0;
+  if (!touched && !current) return null;
+  const specs: Record<string, ManifestSpec> = { ...(current?.specs ?? {}) };
+  for (const { spec } of applicable) specs[spec.id] = o.records.get(spec.id)!;
+  return {
+    format: 2,
+    tool: { name: "clawpatch", version: o.toolVersion },
+    package: { name: o.copy.name, version: o.copy.version },
+    config: o.config,
     specs,
-    settings,
-    ...(plan.partialOutput !== undefined ? { partialText: plan.partialOutput } : {}),
-  });
-  if (again.parseError) {
-    return `the patched text does not parse (${again.parseError.line}:${again.parseError.column}: ${again.parseError.message}); nothing was written`;
-  }
-  if (again.output !== null) {
-    const which = again.outcomes.filter((o) => o.sites.some((s) => s.state === "patched")).map((o) => o.specId);
-    return `re-running ${which.join(", ")} on its own output would edit again (not idempotent); nothing was written`;
-  }
-  return null;
+    files,
+    added: Object.fromEntries([...added].map(([path, a]) => [path, { sha256: a.sha256, size: a.size, by: a.by, importers: a.importers }])),
+  };
 }
 
-function readBackup(dir: string, file: string, expectedSha: string): Buffer | null {
-  try {
-    const bytes = readFileSync(join(dir, ORIGINALS_DIR, file));
-    return sha256(bytes) === expectedSha ? bytes : null;
-  } catch {
-    return null;
+/** How the recording of these specs differs from this run, and the command that reproduces or replaces it. */
+function describeOtherwise(current: Manifest | null, specs: readonly PatchSpec[], o: PlanCopyOptions): string {
+  if (!current) return "patched with other settings: run clawpatch patch";
+  if (current.tool.version !== o.toolVersion)
+    return `patched by clawpatch ${current.tool.version} (this is ${o.toolVersion}): run clawpatch patch`;
+  for (const spec of specs) {
+    const was = current.specs[spec.id];
+    const now = o.records.get(spec.id)!;
+    if (!was) continue;
+    if (was.version !== now.version)
+      return `patched by ${spec.id}@${was.version} (this clawpatch has @${now.version}): run clawpatch patch`;
   }
+  const used = current.config.file ?? "the built-in default";
+  const reproduce = current.config.file ? `clawpatch patch --config ${current.config.file}` : "clawpatch patch without --config";
+  return `patched with other settings (config: ${used}): run clawpatch patch to apply this run's settings, or verify with ${reproduce.replace("clawpatch patch", "clawpatch patch --verify")} to keep them`;
 }
 
-function resultFor(spec: PatchSpec, outcome: Pick<PatchResult, "status" | "siteCount" | "message">, files: FileResult[]): PatchResult {
+function sameRecord(a: ManifestSpec | undefined, b: ManifestSpec | undefined): boolean {
+  return a !== undefined && b !== undefined && a.version === b.version && a.options === b.options;
+}
+
+function resultOf(spec: PatchSpec, outcome: Pick<PatchResult, "status" | "siteCount" | "message">, files: FileResult[]): PatchResult {
   return {
     patch: spec.id,
     version: spec.version,
@@ -354,37 +450,18 @@ function resultFor(spec: PatchSpec, outcome: Pick<PatchResult, "status" | "siteC
   };
 }
 
-function unionSpecs(a: readonly PatchSpec[], b: readonly PatchSpec[]): PatchSpec[] {
+function recorded(sites: ReadonlyArray<{ line: number; column: number; what: string }>): RecordedSite[] {
+  return sites.map(({ line, column, what }) => ({ line, column, what }));
+}
+
+function union<T>(a: readonly T[], b: readonly T[]): T[] {
   return [...new Set([...a, ...b])];
 }
 
-function unionIds(a: readonly string[], b: readonly string[]): string[] {
-  return [...new Set([...a, ...b])].sort();
+function fileMode(dir: string, file: string): number {
+  return statSync(join(dir, file)).mode & 0o7777;
 }
 
-function buildManifest(
-  options: PlanCopyOptions,
-  current: Manifest | null,
-  applicable: Applicable[],
-  entries: Record<string, ManifestFile>,
-  assets: Record<string, string>,
-): Omit<Manifest, "digest"> | null {
-  const touched = Object.values(entries).some((e) => e.before !== e.after) || Object.keys(assets).length > 0;
-  if (!touched && !current) return null;
-  const specs: Record<string, number> = { ...(current?.specs ?? {}) };
-  for (const { spec } of applicable) specs[spec.id] = spec.version;
-  return {
-    format: 1,
-    tool: { name: "clawpatch", version: options.toolVersion },
-    package: { name: options.copy.name, version: options.copy.version },
-    specs,
-    settings: options.settingsDigest,
-    files: { ...(current?.files ?? {}), ...entries },
-    assets: { ...(current?.assets ?? {}), ...assets },
-  };
-}
-
-function sameBody(current: Manifest, next: Omit<Manifest, "digest">): boolean {
-  const { digest: _digest, ...body } = current;
-  return canonicalJson(body) === canonicalJson(next);
+function sha256OrNull(bytes: Buffer | null): string | null {
+  return bytes === null ? null : sha256(bytes);
 }

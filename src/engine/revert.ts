@@ -1,12 +1,13 @@
 import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { PatchSpec } from "../patches/spec.js";
+import { ClawpatchError } from "../core/errors.js";
+import { sha256 } from "../core/hash.js";
+import { STATE_DIR, TEMP_SUFFIX } from "../core/paths.js";
+import type { PatchSpec } from "../core/spec.js";
 import { findPackageCopies } from "../discover/packages.js";
-import { STATE_DIR } from "../discover/files.js";
-import { UsageError } from "../errors.js";
-import { sha256 } from "../verify/hash.js";
+import { hasAnyMarker } from "../transforms/marker.js";
 import { ORIGINALS_DIR, readManifest } from "../verify/manifest.js";
-import { TEMP_SUFFIX, writeFileAtomic } from "./atomic.js";
+import { writeFileAtomic } from "./atomic.js";
 import { withTreeLock } from "./lock.js";
 
 export interface RevertedCopy {
@@ -32,7 +33,7 @@ export interface RevertReport {
  */
 export async function revertTree(root: string, specs: readonly PatchSpec[]): Promise<RevertReport> {
   const dir = resolve(root);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`root not found: ${dir}`);
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw ClawpatchError.usage(`root not found: ${dir}`);
   return withTreeLock(dir, async () => {
     const names = new Set(specs.flatMap((s) => s.targets.flatMap((t) => [t.package, ...(t.aliases ?? [])])));
     const copies = findPackageCopies(dir, names).filter((c) => existsSync(join(c.dir, STATE_DIR)));
@@ -51,14 +52,14 @@ export async function revertTree(root: string, specs: readonly PatchSpec[]): Pro
           result.kept.push({ file, reason: "original not kept under .clawpatch/originals: reinstall the package to restore it" });
           continue;
         }
-        if (currentSha !== entry.after && !readFileSync(path, "utf8").includes("/*@clawpatch ")) {
+        if (currentSha !== entry.after && !hasAnyMarker(readFileSync(path))) {
           result.kept.push({ file, reason: "changed since clawpatch patched it (a reinstall?): left as it is" });
           continue;
         }
         writeFileAtomic(path, backup, statSync(path).mode & 0o7777);
         result.restored.push(file);
       }
-      for (const [asset, sha] of Object.entries(manifest?.assets ?? {}).sort()) {
+      for (const [asset, { sha256: sha }] of Object.entries(manifest?.added ?? {}).sort()) {
         const path = join(copy.dir, asset);
         rmSync(`${path}${TEMP_SUFFIX}`, { force: true });
         if (!existsSync(path)) continue;

@@ -1,69 +1,60 @@
-import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import type { ResolvedConfig } from "../config/load.js";
+import { statSync } from "node:fs";
+import { ClawpatchError } from "../core/errors.js";
+import { canonicalJson, sha256 } from "../core/hash.js";
+import { joinRel } from "../core/paths.js";
+import { isSourceTransform, type PatchSpec } from "../core/spec.js";
+import { TOOL_VERSION } from "../core/version.js";
 import { findPackageCopies } from "../discover/packages.js";
-import { UsageError } from "../errors.js";
-import type { PatchSpec } from "../patches/spec.js";
-import { canonicalJson, sha256 } from "../verify/hash.js";
-import { CANNOT_APPLY, NOT_VERIFIED, STATUSES, type PatchResult, type Status } from "../verify/status.js";
+import { runExitCode, type Mode } from "../verify/decide.js";
+import type { Manifest, ManifestSpec } from "../verify/manifest.js";
+import type { RunReport } from "../verify/report.js";
+import { CANNOT_APPLY, STATUSES, type PatchResult, type Status } from "../verify/status.js";
 import { withTreeLock } from "./lock.js";
-import { planCopy, type CopyPlan, type Mode } from "./plan-copy.js";
+import { planCopy, type CopyPlan } from "./plan-copy.js";
 import { commitRun, stageRun, WriteError } from "./write.js";
-import { TOOL_VERSION } from "../version.js";
+
+/** What a run needs of its config: the patches, and where they came from (recorded in each manifest). */
+export interface RunConfig {
+  file: string | null;
+  digest: string | null;
+  patches: readonly PatchSpec[];
+}
 
 export interface RunOptions {
   root: string;
-  config: ResolvedConfig;
+  config: RunConfig;
   mode: Mode;
-  only?: string[];
-  skip?: string[];
+  only?: readonly string[];
+  skip?: readonly string[];
   /** Called as each package copy is planned. */
   onProgress?: (done: number, total: number, copy: string) => void;
 }
 
-export interface CopyReport {
-  package: string;
-  version: string;
-  dir: string;
-  /** The manifest digest after this run (null when clawpatch keeps nothing there). */
-  digest: string | null;
-  patches: PatchResult[];
-}
-
-export interface RunReport {
-  tool: { name: "clawpatch"; version: string };
-  mode: Mode;
-  root: string;
-  config: string | null;
-  patches: Array<{ id: string; version: number; required: boolean }>;
-  /** Package names looked for. */
-  packages: string[];
-  copies: CopyReport[];
-  summary: Record<Status, number>;
-  /** Why the run wrote nothing, when it refused to. */
-  refused?: string;
-  exitCode: 0 | 1 | 3;
-  /** Per changed file; `before` is the text before the run under --dry-run only (else empty). */
-  changes: Array<{ path: string; before: string | null; after: string }>;
-}
-
-/** Chooses the specs of a run from `--only` / `--skip`. */
-export function selectSpecs(all: readonly PatchSpec[], only: string[] = [], skip: string[] = []): PatchSpec[] {
+/**
+ * The specs of a run. `--only` picks patches by id; ledger patches (which keep a package's own
+ * inventories true to the other patches' edits) run whenever their package is patched, unless
+ * `--skip` names them.
+ */
+export function selectSpecs(all: readonly PatchSpec[], only: readonly string[] = [], skip: readonly string[] = []): PatchSpec[] {
   const known = new Set(all.map((s) => s.id));
   for (const id of [...only, ...skip]) {
-    if (!known.has(id)) throw new UsageError(`unknown patch id "${id}" (known: ${[...known].join(", ")})`);
+    if (!known.has(id)) throw ClawpatchError.usage(`unknown patch id "${id}" (known: ${[...known].join(", ")})`);
   }
-  return all.filter((s) => (only.length === 0 || only.includes(s.id)) && !skip.includes(s.id));
+  const picked = (s: PatchSpec) => only.length === 0 || only.includes(s.id) || !isSourceTransform(s.transform);
+  return all.filter((s) => picked(s) && !skip.includes(s.id));
 }
 
-export function settingsDigest(config: ResolvedConfig): string {
-  return sha256(canonicalJson({ vllm: config.vllm }));
+/** What a manifest records of a spec: its version and a digest of its options. */
+export function specRecord(spec: PatchSpec): ManifestSpec {
+  return { version: spec.version, options: sha256(canonicalJson(spec.options ?? null)) };
 }
 
+/** Patches, verifies or dry-runs every copy of every target package under `root`. */
 export async function runPatches(options: RunOptions): Promise<RunReport> {
   const root = resolve(options.root);
-  if (!existsSync(root) || !statSync(root).isDirectory()) {
-    throw new UsageError(`root not found: ${root} (pass --root DIR: a project or an installed openclaw package)`);
+  if (!statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
+    throw ClawpatchError.usage(`root not found: ${root} (pass --root DIR: a project or an installed openclaw package)`);
   }
   const selected = selectSpecs(options.config.patches, options.only, options.skip);
   const work = () => planAndWrite(root, selected, options);
@@ -73,51 +64,61 @@ export async function runPatches(options: RunOptions): Promise<RunReport> {
 async function planAndWrite(root: string, selected: PatchSpec[], options: RunOptions): Promise<RunReport> {
   const names = new Set(selected.flatMap((s) => s.targets.flatMap((t) => [t.package, ...(t.aliases ?? [])])));
   const copies = findPackageCopies(root, names);
-  const settings = { vllm: options.config.vllm };
-  const digest = settingsDigest(options.config);
+  const records = new Map(options.config.patches.map((s) => [s.id, specRecord(s)]));
   const plans: CopyPlan[] = [];
   for (const [index, copy] of copies.entries()) {
-    const plan = await planCopy({
-      copy,
-      selected,
-      all: options.config.patches,
-      settings,
-      settingsDigest: digest,
-      toolVersion: TOOL_VERSION,
-      mode: options.mode,
-    });
+    plans.push(
+      await planCopy({
+        copy,
+        selected,
+        all: options.config.patches,
+        records,
+        toolVersion: TOOL_VERSION,
+        config: recordedConfig(options.config),
+        mode: options.mode,
+      }),
+    );
     options.onProgress?.(index + 1, copies.length, copy.relDir);
-    plans.push(plan);
   }
 
-  const failing = plans.flatMap((p) => p.results.filter((r) => r.required && CANNOT_APPLY.has(r.status)).map((r) => `${r.patch} on ${p.copy.name}@${p.copy.version} (${p.copy.relDir}): ${r.status}${r.message ? `: ${r.message}` : ""}`));
+  const failing = plans.flatMap((p) =>
+    p.results
+      .filter((r) => r.required && CANNOT_APPLY.has(r.status))
+      .map((r) => `${r.patch} on ${p.copy.name}@${p.copy.version} (${p.copy.relDir}): ${r.status}${r.message ? `: ${r.message}` : ""}`),
+  );
   let refused: string | undefined;
-  let exitCode: RunReport["exitCode"] = 0;
   const digests = new Map<string, string>();
   for (const plan of plans) if (plan.current) digests.set(plan.copy.dir, plan.current.digest);
 
   if (failing.length > 0) {
-    exitCode = 3;
     refused = `a required patch cannot be applied, nothing was written: ${failing[0]}`;
   } else if (options.mode === "patch") {
     // Optional patches that cannot be applied are reported; their edits are not written.
-    const writable = await Promise.all(plans.map((p) => withoutFailedOptional(p, options, selected, settings, digest)));
+    const writable = await Promise.all(plans.map((p) => withoutFailedOptional(p, selected, records, options)));
     try {
       const staged = stageRun(writable);
       commitRun(staged);
-      for (const [dir, d] of staged.digests) digests.set(dir, d);
+      for (const [dir, digest] of staged.digests) digests.set(dir, digest);
     } catch (error) {
       if (!(error instanceof WriteError)) throw error;
-      exitCode = 3;
       refused = `${error.message}; nothing was changed`;
     }
-  } else if (options.mode === "verify") {
-    const bad = plans.some((p) => p.results.some((r) => r.required && NOT_VERIFIED.has(r.status)));
-    if (bad) exitCode = 1;
+  } else if (options.mode === "verify" && copies.length === 0) {
+    refused = `no ${[...names].sort().join(" or ")} package under ${root}: nothing to verify (check --root)`;
   }
 
+  // A refused run wrote nothing: what it would have applied is still unpatched.
+  const results = (plan: CopyPlan): PatchResult[] =>
+    refused && options.mode === "patch" ? plan.results.map((r) => (r.status === "applied" ? notWritten(r) : r)) : plan.results;
   const summary = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
-  for (const plan of plans) for (const r of plan.results) summary[r.status] += 1;
+  for (const plan of plans) for (const r of results(plan)) summary[r.status] += 1;
+  const exitCode = runExitCode({
+    mode: options.mode,
+    results: plans.flatMap(results),
+    writeFailed: refused !== undefined && failing.length === 0 && options.mode === "patch",
+    foundNothing: copies.length === 0,
+    copyProblems: plans.some((p) => p.problems.length > 0),
+  });
   return {
     tool: { name: "clawpatch", version: TOOL_VERSION },
     mode: options.mode,
@@ -130,33 +131,50 @@ async function planAndWrite(root: string, selected: PatchSpec[], options: RunOpt
       version: p.copy.version,
       dir: p.copy.relDir,
       digest: digests.get(p.copy.dir) ?? null,
-      patches: p.results,
+      patches: results(p),
+      problems: p.problems,
     })),
     summary,
     ...(refused ? { refused } : {}),
     exitCode,
-    changes: plans.flatMap((p) => [
-      ...p.writes.map((w) => ({ path: joinRel(p.copy.relDir, w.file), before: w.previous, after: w.text })),
-      ...p.assets.map((a) => ({ path: joinRel(p.copy.relDir, a.path), before: a.previous, after: a.content })),
-    ]),
+    changes:
+      refused && options.mode === "patch"
+        ? []
+        : plans.flatMap((p) => p.writes.map((w) => ({ path: joinRel(p.copy.relDir, w.file), before: w.previous, after: w.text }))),
   };
 }
 
-async function withoutFailedOptional(plan: CopyPlan, options: RunOptions, selected: PatchSpec[], settings: { vllm: ResolvedConfig["vllm"] }, digest: string): Promise<CopyPlan> {
+function recordedConfig(config: RunConfig): Manifest["config"] {
+  return { file: config.file, digest: config.digest };
+}
+
+function notWritten(result: PatchResult): PatchResult {
+  return {
+    ...result,
+    status: "unpatched",
+    message: "not written: the run was refused",
+    files: result.files.map((f) =>
+      f.status === "applied" ? { ...f, status: "unpatched" as const, message: "not written: the run was refused" } : f,
+    ),
+  };
+}
+
+async function withoutFailedOptional(
+  plan: CopyPlan,
+  selected: readonly PatchSpec[],
+  records: ReadonlyMap<string, ManifestSpec>,
+  options: RunOptions,
+): Promise<CopyPlan> {
   const failed = new Set(plan.results.filter((r) => !r.required && CANNOT_APPLY.has(r.status)).map((r) => r.patch));
   if (failed.size === 0) return plan;
   const replanned = await planCopy({
     copy: plan.copy,
     selected: selected.filter((s) => !failed.has(s.id)),
     all: options.config.patches,
-    settings,
-    settingsDigest: digest,
+    records,
     toolVersion: TOOL_VERSION,
+    config: recordedConfig(options.config),
     mode: options.mode,
   });
   return { ...replanned, results: plan.results };
-}
-
-function joinRel(dir: string, file: string): string {
-  return dir === "." ? file : `${dir}/${file}`;
 }

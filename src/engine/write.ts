@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { MANIFEST_FILE, ORIGINALS_DIR, serializeManifest, withDigest, type Manifest } from "../verify/manifest.js";
+import { MANIFEST_FILE, ORIGINALS_DIR, serializeManifest, withDigest } from "../verify/manifest.js";
 import { commitFile, discardStaged, stageFile, type StagedFile } from "./atomic.js";
 import type { CopyPlan } from "./plan-copy.js";
 
@@ -27,8 +27,10 @@ export function stageRun(plans: readonly CopyPlan[]): StagedRun {
     for (const plan of plans) {
       for (const write of plan.writes) {
         current = join(plan.copy.dir, write.file);
-        if ((write.mode & 0o222) === 0) {
-          throw new WriteError(`${current} is read-only (mode ${write.mode.toString(8).padStart(4, "0")}): make it writable (chmod u+w) or run as its owner`);
+        if (!write.added && (write.mode & 0o222) === 0) {
+          throw new WriteError(
+            `${current} is read-only (mode ${write.mode.toString(8).padStart(4, "0")}): make it writable (chmod u+w) or run as its owner`,
+          );
         }
       }
     }
@@ -40,18 +42,15 @@ export function stageRun(plans: readonly CopyPlan[]): StagedRun {
         commitFile(stageFile(current, write.backup, write.mode | 0o200));
       }
       if (plan.manifest) {
-        const manifest: Manifest = withDigest(plan.manifest);
+        const manifest = withDigest(plan.manifest);
         digests.set(dir, manifest.digest);
         current = join(dir, MANIFEST_FILE);
         staged.push(stageFile(current, serializeManifest(manifest), 0o644));
       } else if (plan.current) {
         digests.set(dir, plan.current.digest);
       }
-      for (const asset of plan.assets) {
-        current = join(dir, asset.path);
-        staged.push(stageFile(current, asset.content, 0o644));
-      }
-      for (const write of plan.writes) {
+      // Added files first: a patched file never becomes visible before the module it loads.
+      for (const write of [...plan.writes.filter((w) => w.added), ...plan.writes.filter((w) => !w.added)]) {
         current = join(dir, write.file);
         staged.push(stageFile(current, write.text, write.mode));
       }
@@ -60,7 +59,9 @@ export function stageRun(plans: readonly CopyPlan[]): StagedRun {
     discardStaged(staged);
     if (error instanceof WriteError) throw error;
     const e = error as NodeJS.ErrnoException;
-    throw new WriteError(`cannot write ${current}: ${e.code ?? e.message}${e.code === "EACCES" || e.code === "EPERM" || e.code === "EROFS" ? " (run as the owner of the tree)" : ""}`);
+    throw new WriteError(
+      `cannot write ${current}: ${e.code ?? e.message}${e.code === "EACCES" || e.code === "EPERM" || e.code === "EROFS" ? " (run as the owner of the tree)" : ""}`,
+    );
   }
   return { files: staged, digests };
 }

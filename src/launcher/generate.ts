@@ -1,15 +1,7 @@
 import { generateScript } from "./script.js";
 import type { LauncherSettings } from "./settings.js";
 import { validateLauncherSettings } from "./settings.js";
-import {
-  GATEWAY_DROPIN,
-  INSTALL_NAME,
-  SCRIPT_NAME,
-  VLLM_UNIT,
-  generateGatewayDropIn,
-  generateInstall,
-  generateVllmUnit,
-} from "./units.js";
+import { GATEWAY_DROPIN, INSTALL_NAME, SCRIPT_NAME, VLLM_UNIT, generateGatewayDropIn, generateInstall, generateVllmUnit } from "./units.js";
 
 export interface GeneratedFile {
   /** Relative to the output directory, `/`-separated. */

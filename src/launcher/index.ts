@@ -8,14 +8,6 @@ export {
   type LauncherPaths,
   type LauncherSettings,
 } from "./settings.js";
-export {
-  EXIT_CONFIG,
-  EXIT_TRANSIENT,
-  FAILED_MARKER,
-  OK_MARKER,
-  PREFLIGHT_REASONS,
-  vllmArgs,
-  type PreflightReason,
-} from "./script.js";
+export { EXIT_CONFIG, EXIT_TRANSIENT, FAILED_MARKER, OK_MARKER, PREFLIGHT_REASONS, vllmArgs, type PreflightReason } from "./script.js";
 export { GATEWAY_DROPIN, GATEWAY_UNIT, INSTALL_NAME, SCRIPT_NAME, VLLM_UNIT } from "./units.js";
 export { shQuote, systemdArg, systemdCommand } from "./quote.js";

@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from "node:path";
 import type { VllmSettings } from "../config/settings.js";
-import { UsageError } from "../errors.js";
+import { ClawpatchError } from "../core/errors.js";
 import { systemdExecutableSafe, unitSafe } from "./quote.js";
 
 /** Everything the generator needs, fully resolved: the same value gives the same bytes. */
@@ -78,19 +78,15 @@ export const MANAGED_VLLM_FLAGS: Record<string, string> = {
   "--tool-call-parser": "--tool-call-parser",
 };
 
-export function resolveLauncherSettings(
-  vllm: VllmSettings,
-  overrides: LauncherOverrides,
-  paths: LauncherPaths,
-): LauncherSettings {
+export function resolveLauncherSettings(vllm: VllmSettings, overrides: LauncherOverrides, paths: LauncherPaths): LauncherSettings {
   const base = vllm.launcher;
   const model = overrides.model ?? base.model;
   if (model === undefined || model === "") {
-    throw new UsageError("no model: pass --model M or set vllm.launcher.model in the config");
+    throw ClawpatchError.usage("no model: pass --model M or set vllm.launcher.model in the config");
   }
   const runtime = overrides.runtimeDir ?? base.runtimeDir;
   if (runtime === undefined || runtime === "") {
-    throw new UsageError(
+    throw ClawpatchError.usage(
       "no OpenClaw runtime for the gateway drop-in: pass --runtime DIR or set vllm.launcher.runtimeDir in the config",
     );
   }
@@ -99,7 +95,7 @@ export function resolveLauncherSettings(
     const flag = arg.split("=", 1)[0]!;
     const instead = MANAGED_VLLM_FLAGS[flag];
     if (instead) {
-      throw new UsageError(`extra argument ${flag} is set by the launcher itself: use ${instead} instead`);
+      throw ClawpatchError.usage(`extra argument ${flag} is set by the launcher itself: use ${instead} instead`);
     }
   }
   const settings: LauncherSettings = {
@@ -112,9 +108,7 @@ export function resolveLauncherSettings(
     port: overrides.port ?? base.port,
     python: overrides.python ?? base.python,
     gpuMemoryUtilization: overrides.gpuMemoryUtilization ?? base.gpuMemoryUtilization,
-    ...((overrides.maxModelLen ?? base.maxModelLen) !== undefined
-      ? { maxModelLen: (overrides.maxModelLen ?? base.maxModelLen)! }
-      : {}),
+    ...((overrides.maxModelLen ?? base.maxModelLen) !== undefined ? { maxModelLen: (overrides.maxModelLen ?? base.maxModelLen)! } : {}),
     tensorParallelSize: overrides.tensorParallelSize ?? base.tensorParallelSize,
     allowDownload: overrides.allowDownload ?? base.allowDownload,
     extraArgs: [...extraArgs],
@@ -147,15 +141,15 @@ export function validateLauncherSettings(s: LauncherSettings): void {
     ...s.extraArgs.map((a) => ["extra argument", a] as [string, string]),
   ];
   for (const [what, value] of strings) {
-    if (value.includes("\0")) throw new UsageError(`${what} contains a NUL byte, which no argv can carry`);
-    if (value === "") throw new UsageError(`${what} is empty`);
+    if (value.includes("\0")) throw ClawpatchError.usage(`${what} contains a NUL byte, which no argv can carry`);
+    if (value === "") throw ClawpatchError.usage(`${what} is empty`);
   }
-  if (/\s/.test(s.host)) throw new UsageError(`host ${JSON.stringify(s.host)} contains whitespace`);
+  if (/\s/.test(s.host)) throw ClawpatchError.usage(`host ${JSON.stringify(s.host)} contains whitespace`);
   if (/\s|,/.test(s.toolCalling.parser)) {
-    throw new UsageError(`tool call parser ${JSON.stringify(s.toolCalling.parser)} is not a parser name`);
+    throw ClawpatchError.usage(`tool call parser ${JSON.stringify(s.toolCalling.parser)} is not a parser name`);
   }
   const intIn = (what: string, n: number, min: number, max: number) => {
-    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${what} must be an integer in ${min}..${max}, got ${n}`);
+    if (!Number.isInteger(n) || n < min || n > max) throw ClawpatchError.usage(`${what} must be an integer in ${min}..${max}, got ${n}`);
   };
   intIn("port", s.port, 1, 65535);
   intIn("gateway port", s.gatewayPort, 1, 65535);
@@ -163,7 +157,7 @@ export function validateLauncherSettings(s: LauncherSettings): void {
   intIn("safety margin (MiB)", s.safetyMarginMib, 0, 1 << 30);
   if (s.maxModelLen !== undefined) intIn("max model len", s.maxModelLen, 1, Number.MAX_SAFE_INTEGER);
   if (!(s.gpuMemoryUtilization > 0 && s.gpuMemoryUtilization <= 1)) {
-    throw new UsageError(`GPU memory utilization must be in (0, 1], got ${s.gpuMemoryUtilization}`);
+    throw ClawpatchError.usage(`GPU memory utilization must be in (0, 1], got ${s.gpuMemoryUtilization}`);
   }
   for (const [what, path] of [
     ["output directory", s.outDir],
@@ -172,8 +166,8 @@ export function validateLauncherSettings(s: LauncherSettings): void {
     ["clawpatch bin", s.clawpatchBin],
     ...(s.configFile !== undefined ? [["config file", s.configFile] as const] : []),
   ] as const) {
-    if (!isAbsolute(path)) throw new UsageError(`${what} must be an absolute path: ${path}`);
-    if (!unitSafe(path)) throw new UsageError(`${what} contains a control character, which a systemd unit cannot carry`);
+    if (!isAbsolute(path)) throw ClawpatchError.usage(`${what} must be an absolute path: ${path}`);
+    if (!unitSafe(path)) throw ClawpatchError.usage(`${what} contains a control character, which a systemd unit cannot carry`);
   }
   // Both become the executable of an Exec line, where systemd rejects quotes and backslashes.
   for (const [what, path] of [
@@ -181,7 +175,9 @@ export function validateLauncherSettings(s: LauncherSettings): void {
     ["node", s.node],
   ] as const) {
     if (!systemdExecutableSafe(path)) {
-      throw new UsageError(`${what} ${JSON.stringify(path)} holds a quote or a backslash, which systemd refuses in an executable path`);
+      throw ClawpatchError.usage(
+        `${what} ${JSON.stringify(path)} holds a quote or a backslash, which systemd refuses in an executable path`,
+      );
     }
   }
 }

@@ -1,7 +1,8 @@
+import { definePatch, type PatchSpec } from "../core/spec.js";
 import { insertImportAfterShebang } from "../transforms/insert-import.js";
-import type { ResolvedSettings } from "../transforms/types.js";
-import { overlayModuleSource } from "./runtime/sources.js";
-import { definePatch, markerFor } from "./spec.js";
+import { markerFor } from "../transforms/marker.js";
+import type { GateConfig } from "./gate.js";
+import { overlayModule } from "./snippets.js";
 
 /*
  * Where a published OpenClaw starts a process (measured on 2026.1.29, 2026.2.26, 2026.3.13,
@@ -29,27 +30,29 @@ export const RUNTIME_OVERLAY_ENTRIES: readonly string[] = ["dist/index.js", "dis
 /** The package's `bin`, which imports `./dist/clawpatch-overlay.mjs`. */
 export const RUNTIME_OVERLAY_BIN = "openclaw.mjs";
 
-const moduleSource = (settings: ResolvedSettings, format: "esm" | "cjs", marker: string) =>
-  overlayModuleSource(settings.vllm, format, marker);
+const OVERLAY_ID = "runtime-overlay";
+const OVERLAY_VERSION = 2;
 
 /**
  * The runtime overlay: a module imported first by every OpenClaw entry. It guards the fetch
  * boundary (vLLM tool payloads, strict mode, trace) and network enumeration process-wide.
  */
-export const runtimeOverlay = definePatch({
-  id: "runtime-overlay",
-  version: 1,
-  description: "Import the clawpatch runtime overlay first in every OpenClaw entry (gateway: dist/index.js, CLI: dist/entry.js)",
-  required: true,
-  targets: [
-    {
-      package: "openclaw",
-      files: [...RUNTIME_OVERLAY_ENTRIES],
-      expect: "at-least-one",
-    },
-  ],
-  transform: insertImportAfterShebang({ moduleName: "clawpatch-overlay", moduleSource }),
-});
+export const runtimeOverlay = (gate: GateConfig): PatchSpec<GateConfig> =>
+  definePatch({
+    id: OVERLAY_ID,
+    version: OVERLAY_VERSION,
+    description: "Import the clawpatch runtime overlay first in every OpenClaw entry (gateway: dist/index.js, CLI: dist/entry.js)",
+    required: true,
+    targets: [
+      {
+        package: "openclaw",
+        files: [...RUNTIME_OVERLAY_ENTRIES],
+        expect: "at-least-one",
+      },
+    ],
+    options: gate,
+    transform: insertImportAfterShebang({ moduleName: "clawpatch-overlay", moduleSource: overlayModule }),
+  });
 
 /**
  * The same overlay imported first by the bin `openclaw.mjs` (from `./dist/`), so the bin's own
@@ -57,23 +60,25 @@ export const runtimeOverlay = definePatch({
  * spec so that `runtime-overlay` keeps failing (`missing-target`) when a release moves its
  * `dist/` entries, instead of counting the bin as enough.
  */
-export const runtimeOverlayBin = definePatch({
-  id: "runtime-overlay-bin",
-  version: 1,
-  description: "Import the clawpatch runtime overlay first in the OpenClaw bin (openclaw.mjs)",
-  required: true,
-  targets: [
-    {
-      package: "openclaw",
-      files: [RUNTIME_OVERLAY_BIN],
-      expect: "any",
-      whenAbsent: "this package has no openclaw.mjs bin (its dist entries carry the overlay)",
-    },
-  ],
-  // The module is the one `runtime-overlay` writes, byte for byte (its marker included), so the
-  // two specs never disagree about `dist/clawpatch-overlay.mjs`.
-  transform: insertImportAfterShebang({
-    moduleName: "dist/clawpatch-overlay",
-    moduleSource: (settings, format) => moduleSource(settings, format, markerFor(runtimeOverlay.id, runtimeOverlay.version)),
-  }),
-});
+export const runtimeOverlayBin = (gate: GateConfig): PatchSpec<GateConfig> =>
+  definePatch({
+    id: "runtime-overlay-bin",
+    version: OVERLAY_VERSION,
+    description: "Import the clawpatch runtime overlay first in the OpenClaw bin (openclaw.mjs)",
+    required: true,
+    targets: [
+      {
+        package: "openclaw",
+        files: [RUNTIME_OVERLAY_BIN],
+        expect: "any",
+        whenAbsent: "this package has no openclaw.mjs bin (its dist entries carry the overlay)",
+      },
+    ],
+    options: gate,
+    // The module is the one `runtime-overlay` writes, byte for byte (its marker included), so the
+    // two specs never disagree about `dist/clawpatch-overlay.mjs`.
+    transform: insertImportAfterShebang({
+      moduleName: "dist/clawpatch-overlay",
+      moduleSource: (options: GateConfig, format) => overlayModule(options, format, markerFor(OVERLAY_ID, OVERLAY_VERSION)),
+    }),
+  });

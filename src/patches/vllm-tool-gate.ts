@@ -1,6 +1,7 @@
-import { TOOL_GATE_HELPER, toolGateHelperSource } from "./runtime/sources.js";
+import { definePatch, type PatchSpec } from "../core/spec.js";
 import { wrapReturnValues } from "../transforms/wrap-returns.js";
-import { definePatch } from "./spec.js";
+import type { GateConfig } from "./gate.js";
+import { TOOL_GATE_HELPER, toolGateHelper } from "./snippets.js";
 
 /**
  * Where each published version builds the chat-completions payload (measured on the registry's
@@ -42,64 +43,65 @@ const OPENCLAW_BUILDER_FILES = [
 ];
 const OPENCLAW_AI_WHEN_ABSENT = "this version builds chat requests in @openclaw/ai (patched there)";
 
-export const vllmToolGate = definePatch({
-  id: "vllm-tool-gate",
-  version: 1,
-  description:
-    "Gate the chat-completions payload builder: a request to a local vLLM without tool calling loses tools/tool_choice; tool_choice without tools is always removed",
-  required: true,
-  targets: [
-    {
-      package: "@earendil-works/pi-ai",
-      aliases: ["@mariozechner/pi-ai"],
-      files: ["dist/providers/openai-completions.js", "dist/api/openai-completions.js"],
-      expect: "one",
-    },
-    {
-      package: "openclaw",
-      range: ">=2026.4.15-0 <2026.7.0-0",
-      files: OPENCLAW_BUILDER_FILES,
-      expect: "at-least-one",
-    },
-    {
-      package: "openclaw",
-      range: ">=2026.7.0-0 <2026.8.0-0",
-      files: ["dist/openai-transport-stream-*.js", "dist/openai-transport-stream-*.mjs"],
-      expect: "one",
-    },
-    {
-      package: "openclaw",
-      range: "<2026.4.15-0",
-      files: OPENCLAW_BUILDER_FILES,
-      expect: "any",
-      whenAbsent: PI_AI_WHEN_ABSENT,
-    },
-    {
-      package: "openclaw",
-      range: ">=2026.8.0-0",
-      files: ["dist/openai-transport-stream-*.js", "dist/openai-transport-stream-*.mjs"],
-      expect: "any",
-      whenAbsent: OPENCLAW_AI_WHEN_ABSENT,
-    },
-    {
-      package: "@openclaw/ai",
-      range: ">=2026.8.0-0",
-      files: ["dist/transports.mjs", "dist/openai-completions-stream-*.mjs"],
-      expect: "one",
-    },
-    {
-      package: "@openclaw/ai",
-      range: "<2026.8.0-0",
-      files: ["dist/transports.mjs", "dist/openai-completions-stream-*.mjs"],
-      expect: "any",
-      whenAbsent: "this version of @openclaw/ai has no payload builder (openclaw builds it, patched there)",
-    },
-  ],
-  transform: wrapReturnValues({
-    functionNames: ["buildParams", "buildOpenAICompletionsParams", "buildOpenAICompletionsRequest"],
-    firstParam: "required",
-    helperName: TOOL_GATE_HELPER,
-    helperSource: (settings, marker) => toolGateHelperSource(settings.vllm, marker),
-    extraArgs: "first-param",
-  }),
-});
+/** The vLLM tool gate with the settings it bakes in. */
+export const vllmToolGate = (gate: GateConfig): PatchSpec<GateConfig> =>
+  definePatch({
+    id: "vllm-tool-gate",
+    version: 2,
+    description:
+      "Gate the chat-completions payload builder: a request to a local vLLM without tool calling loses tools/tool_choice; tool_choice without tools is always removed",
+    required: true,
+    targets: [
+      {
+        package: "@earendil-works/pi-ai",
+        aliases: ["@mariozechner/pi-ai"],
+        files: ["dist/providers/openai-completions.js", "dist/api/openai-completions.js"],
+        expect: "one",
+      },
+      {
+        package: "openclaw",
+        range: ">=2026.4.15-0 <2026.7.0-0",
+        files: OPENCLAW_BUILDER_FILES,
+        expect: "at-least-one",
+      },
+      {
+        package: "openclaw",
+        range: ">=2026.7.0-0 <2026.8.0-0",
+        files: ["dist/openai-transport-stream-*.js", "dist/openai-transport-stream-*.mjs"],
+        expect: "one",
+      },
+      {
+        package: "openclaw",
+        range: "<2026.4.15-0",
+        files: OPENCLAW_BUILDER_FILES,
+        expect: "any",
+        whenAbsent: PI_AI_WHEN_ABSENT,
+      },
+      {
+        package: "openclaw",
+        range: ">=2026.8.0-0",
+        files: ["dist/openai-transport-stream-*.js", "dist/openai-transport-stream-*.mjs"],
+        expect: "any",
+        whenAbsent: OPENCLAW_AI_WHEN_ABSENT,
+      },
+      {
+        package: "@openclaw/ai",
+        range: ">=2026.8.0-0",
+        files: ["dist/transports.mjs", "dist/openai-completions-stream-*.mjs"],
+        expect: "one",
+      },
+      {
+        package: "@openclaw/ai",
+        range: "<2026.8.0-0",
+        files: ["dist/transports.mjs", "dist/openai-completions-stream-*.mjs"],
+        expect: "any",
+        whenAbsent: "this version of @openclaw/ai has no payload builder (openclaw builds it, patched there)",
+      },
+    ],
+    options: gate,
+    transform: wrapReturnValues({
+      functionNames: ["buildParams", "buildOpenAICompletionsParams", "buildOpenAICompletionsRequest"],
+      helperName: TOOL_GATE_HELPER,
+      helperSource: toolGateHelper,
+    }),
+  });

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { compareStrings } from "../discover/packages.js";
-import { canonicalJson, sha256 } from "../verify/hash.js";
+import { canonicalJson, sha256 } from "../core/hash.js";
 import { FILE_HASH, type TreeEntry } from "./mirror.js";
 
 export const REBUILD_DIGEST_FORMAT = 2;
@@ -56,7 +56,12 @@ export function hashExistingTree(root: string): Map<string, TreeEntry> {
         stack.push(rel);
       } else if (st.isFile()) {
         const data = readFileSync(abs);
-        entries.set(rel, { kind: "file", mode: st.mode & 0o7777, size: data.length, hash: createHash(FILE_HASH).update(data).digest("hex") });
+        entries.set(rel, {
+          kind: "file",
+          mode: st.mode & 0o7777,
+          size: data.length,
+          hash: createHash(FILE_HASH).update(data).digest("hex"),
+        });
       } else if (st.isSymbolicLink()) {
         entries.set(rel, { kind: "link", target: readlinkSync(abs) });
       }

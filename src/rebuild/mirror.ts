@@ -1,5 +1,19 @@
 import { createHash } from "node:crypto";
-import { chmodSync, constants, type Dirent, copyFileSync, lstatSync, lutimesSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, utimesSync } from "node:fs";
+import {
+  chmodSync,
+  constants,
+  type Dirent,
+  copyFileSync,
+  lstatSync,
+  lutimesSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+} from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { Worker } from "node:worker_threads";
@@ -13,9 +27,7 @@ export const FILE_HASH = "blake2b512";
 
 /** One entry of a mirrored tree, as the tree digest sees it. */
 export type TreeEntry =
-  | { kind: "dir"; mode: number }
-  | { kind: "file"; mode: number; size: number; hash: string }
-  | { kind: "link"; target: string };
+  { kind: "dir"; mode: number } | { kind: "file"; mode: number; size: number; hash: string } | { kind: "link"; target: string };
 
 export interface MirrorOptions {
   /** Called after each batch of files (not more often than the caller wants to draw). */
@@ -131,7 +143,12 @@ function toPosix(rel: string): string {
  * A symlink whose target lies inside SRC (`srcAliases`: every path SRC is known by) is kept
  * relative, so DEST works with SRC moved away. Never writes under `src`.
  */
-export async function mirrorTree(src: string, dest: string, srcAliases: readonly string[], options: MirrorOptions = {}): Promise<MirrorResult> {
+export async function mirrorTree(
+  src: string,
+  dest: string,
+  srcAliases: readonly string[],
+  options: MirrorOptions = {},
+): Promise<MirrorResult> {
   const entries = new Map<string, TreeEntry>();
   const times = new Map<string, bigint>();
   const rewrittenLinks: string[] = [];
@@ -175,7 +192,10 @@ export async function mirrorTree(src: string, dest: string, srcAliases: readonly
     if (walkDone && queue.length === 0 && inflight === 0) finish();
   };
   const startWorker = (): Worker => {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { src, dest, reflink: method === "reflink", umask, algorithm: FILE_HASH } });
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { src, dest, reflink: method === "reflink", umask, algorithm: FILE_HASH },
+    });
     workers.push(worker);
     worker.on("error", (error) => {
       failure ??= error;
@@ -266,7 +286,8 @@ export async function mirrorTree(src: string, dest: string, srcAliases: readonly
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
-  if (process.env.CLAWPATCH_DEBUG_TIMING) process.stderr.write(`mirror: walk ${walkMs}ms, total ${Date.now() - walkStart}ms, ${workers.length} workers\n`);
+  if (process.env.CLAWPATCH_DEBUG_TIMING)
+    process.stderr.write(`mirror: walk ${walkMs}ms, total ${Date.now() - walkStart}ms, ${workers.length} workers\n`);
   return { entries, files: totalFiles, bytes: doneBytes, method, rewrittenLinks, externalLinks, skippedSpecial, times };
 }
 
@@ -321,14 +342,25 @@ function probeReflink(src: string, dest: string, rel: string): boolean {
  * source mode and mtime back (children first), links their source mtime, and the root
  * its source mode and mtime.
  */
-export function settleTree(dest: string, result: MirrorResult, written: Iterable<string>, root: { mode: number; mtimeNs: bigint }, fixedNs: bigint): void {
+export function settleTree(
+  dest: string,
+  result: MirrorResult,
+  written: Iterable<string>,
+  root: { mode: number; mtimeNs: bigint },
+  fixedNs: bigint,
+): void {
   const fixed = Number(fixedNs) / 1e9;
   for (const rel of written) {
     const abs = join(dest, rel);
     const st = lstatSync(abs, { bigint: true });
     if (st.isFile()) {
       const data = readFileSync(abs);
-      result.entries.set(rel, { kind: "file", mode: Number(st.mode) & 0o7777, size: data.length, hash: createHash(FILE_HASH).update(data).digest("hex") });
+      result.entries.set(rel, {
+        kind: "file",
+        mode: Number(st.mode) & 0o7777,
+        size: data.length,
+        hash: createHash(FILE_HASH).update(data).digest("hex"),
+      });
       utimesSync(abs, fixed, fixed);
     } else if (st.isDirectory() && !result.entries.has(rel)) {
       result.entries.set(rel, { kind: "dir", mode: 0o755 });

@@ -1,12 +1,10 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, mkdirSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import type { ResolvedConfig } from "../config/load.js";
-import { STATE_DIR } from "../discover/files.js";
-import { TEMP_SUFFIX } from "../engine/atomic.js";
-import { LOCK_NAME } from "../engine/lock.js";
-import { runPatches, type RunReport } from "../engine/run.js";
-import { UsageError } from "../errors.js";
-import { TOOL_VERSION } from "../version.js";
+import { ClawpatchError } from "../core/errors.js";
+import { LOCK_NAME, STATE_DIR, TEMP_SUFFIX } from "../core/paths.js";
+import { TOOL_VERSION } from "../core/version.js";
+import { runPatches, type RunConfig } from "../engine/run.js";
+import type { RunReport } from "../verify/report.js";
 import { hashExistingTree, rebuildDigest, treeDigest } from "./digest.js";
 import { isInside, mirrorTree, settleTree, type MirrorResult } from "./mirror.js";
 import { collect, currentStore, fsyncDir, pointAt, recover, rmTree, storeName, tempName, withRebuildLock } from "./swap.js";
@@ -16,7 +14,7 @@ export type RebuildPhase = "copy" | "patch" | "verify" | "swap";
 export interface RebuildOptions {
   src: string;
   dest: string;
-  config: ResolvedConfig;
+  config: RunConfig;
   only?: string[];
   skip?: string[];
   onProgress?: (phase: RebuildPhase, done: number, total: number, bytes?: number) => void;
@@ -93,13 +91,14 @@ export interface CheckedPaths {
 export function checkPaths(srcArg: string, destArg: string): CheckedPaths {
   const src = resolve(srcArg);
   const dest = resolve(destArg);
-  if (!existsSync(src)) throw new UsageError(`--from ${src}: not found`);
-  if (!statSync(src).isDirectory()) throw new UsageError(`--from ${src}: not a directory (pass the openclaw package directory, e.g. /usr/lib/node_modules/openclaw)`);
+  if (!existsSync(src)) throw ClawpatchError.usage(`--from ${src}: not found`);
+  if (!statSync(src).isDirectory())
+    throw ClawpatchError.usage(`--from ${src}: not a directory (pass the openclaw package directory, e.g. /usr/lib/node_modules/openclaw)`);
   const realSrc = realpathSync(src);
   const pkg = readPackageJson(realSrc);
-  if (!pkg) throw new UsageError(`--from ${src}: not an openclaw package (no readable package.json)`);
+  if (!pkg) throw ClawpatchError.usage(`--from ${src}: not an openclaw package (no readable package.json)`);
   if (pkg.name !== "openclaw") {
-    throw new UsageError(`--from ${src}: not an openclaw package (package.json name is ${JSON.stringify(pkg.name ?? null)})`);
+    throw ClawpatchError.usage(`--from ${src}: not an openclaw package (package.json name is ${JSON.stringify(pkg.name ?? null)})`);
   }
   const destReal = realish(dest);
   for (const [d, s] of [
@@ -108,9 +107,9 @@ export function checkPaths(srcArg: string, destArg: string): CheckedPaths {
     [dest, realSrc],
     [destReal, src],
   ] as const) {
-    if (d === s) throw new UsageError(`--to ${dest} is the same directory as --from ${src}`);
-    if (isInside(d, s)) throw new UsageError(`--to ${dest} is inside --from ${src}: the source is never written to`);
-    if (isInside(s, d)) throw new UsageError(`--from ${src} is inside --to ${dest}: the rebuild would replace its own source`);
+    if (d === s) throw ClawpatchError.usage(`--to ${dest} is the same directory as --from ${src}`);
+    if (isInside(d, s)) throw ClawpatchError.usage(`--to ${dest} is inside --from ${src}: the source is never written to`);
+    if (isInside(s, d)) throw ClawpatchError.usage(`--from ${src} is inside --to ${dest}: the rebuild would replace its own source`);
   }
   const st = lstatOrNull(dest);
   if (st?.isSymbolicLink()) {
@@ -121,15 +120,15 @@ export function checkPaths(srcArg: string, destArg: string): CheckedPaths {
       target = null; // dangling: replaced like any link
     }
     if (target && (isInside(target, realSrc) || isInside(realSrc, target))) {
-      throw new UsageError(`--to ${dest} is a link into --from ${src}: remove the link or choose another --to`);
+      throw ClawpatchError.usage(`--to ${dest} is a link into --from ${src}: remove the link or choose another --to`);
     }
   } else if (st?.isDirectory()) {
     const destPkg = readPackageJson(dest);
     if (destPkg?.name !== "openclaw") {
-      throw new UsageError(`--to ${dest} exists and is not an openclaw runtime: refusing to replace it (choose a new path)`);
+      throw ClawpatchError.usage(`--to ${dest} exists and is not an openclaw runtime: refusing to replace it (choose a new path)`);
     }
   } else if (st) {
-    throw new UsageError(`--to ${dest} exists and is not a directory`);
+    throw ClawpatchError.usage(`--to ${dest} exists and is not a directory`);
   }
   return { src, realSrc, dest };
 }
@@ -188,7 +187,9 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildReport> {
       const mirror: MirrorResult = await mirrorTree(realSrc, tmp, src === realSrc ? [] : [src], {
         skip: skipDebris,
         ...(options.workers ? { workers: options.workers } : {}),
-        ...(options.onProgress ? { onProgress: (n: number, total: number, bytes: number) => options.onProgress!("copy", n, total, bytes) } : {}),
+        ...(options.onProgress
+          ? { onProgress: (n: number, total: number, bytes: number) => options.onProgress!("copy", n, total, bytes) }
+          : {}),
       });
       ms.copy = Date.now() - t;
 
@@ -240,10 +241,18 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildReport> {
 
       // Proof, read-only: every spec reports applied/already-applied on the finished tree.
       t = Date.now();
-      const verify = await runPatches({ root: tmp, config: options.config, mode: "verify", ...(options.only ? { only: options.only } : {}), ...(options.skip ? { skip: options.skip } : {}) });
+      const verify = await runPatches({
+        root: tmp,
+        config: options.config,
+        mode: "verify",
+        ...(options.only ? { only: options.only } : {}),
+        ...(options.skip ? { skip: options.skip } : {}),
+      });
       ms.verify = Date.now() - t;
       if (verify.exitCode !== 0) {
-        throw new Error(`the rebuilt tree does not verify (${verify.summary.unpatched} unpatched, ${verify.summary.drifted} drifted); ${dest} was left as it was`);
+        throw new Error(
+          `the rebuilt tree does not verify (${verify.summary.unpatched} unpatched, ${verify.summary.drifted} drifted); ${dest} was left as it was`,
+        );
       }
 
       const copies: Record<string, string | null> = {};

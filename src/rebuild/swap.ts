@@ -24,10 +24,24 @@
  * @module
  */
 import { randomBytes } from "node:crypto";
-import { chmodSync, closeSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync, writeSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
-import { UsageError } from "../errors.js";
+import { ClawpatchError } from "../core/errors.js";
 
 export const STORE_INFIX = ".clawpatch-";
 
@@ -215,7 +229,7 @@ export async function withRebuildLock<T>(dest: string, work: () => Promise<T>, w
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === "EACCES" || code === "EPERM" || code === "EROFS") {
-        throw new UsageError(`cannot write next to ${dest} (${code}): choose a --to you own`);
+        throw ClawpatchError.usage(`cannot write next to ${dest} (${code}): choose a --to you own`);
       }
       if (code !== "EEXIST") throw error;
       const owner = readOwner(path);
@@ -225,7 +239,7 @@ export async function withRebuildLock<T>(dest: string, work: () => Promise<T>, w
         continue;
       }
       if (Date.now() - started > waitMs) {
-        throw new UsageError(`another rebuild (pid ${owner?.pid ?? "?"}) holds ${path}; try again when it ends`);
+        throw ClawpatchError.usage(`another rebuild (pid ${owner?.pid ?? "?"}) holds ${path}; try again when it ends`);
       }
       await new Promise((r) => setTimeout(r, 200));
     }

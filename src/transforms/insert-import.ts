@@ -1,12 +1,13 @@
 import { posix } from "node:path";
 import type { Program, Statement } from "@babel/types";
-import type { ResolvedSettings, Transform, TransformInput, TransformResult } from "./types.js";
+import type { SourceTransform, SourceTransformInput, SourceTransformResult } from "../core/spec.js";
+import { lineColumn } from "./position.js";
 
-export interface InsertImportOptions {
-  /** Base name of the module written next to each entry, without extension (`clawpatch-overlay`). */
+export interface InsertImportOptions<Options> {
+  /** Path of the module relative to each entry's directory, without extension (`clawpatch-overlay`). */
   moduleName: string;
-  /** Content of the module for the entry's format. `marker` must appear in it. */
-  moduleSource: (settings: ResolvedSettings, format: "esm" | "cjs", marker: string) => string;
+  /** Content of the module for the entry's format, from the spec's options. `marker` must appear in it. */
+  moduleSource: (options: Options, format: "esm" | "cjs", marker: string) => string;
 }
 
 /**
@@ -15,21 +16,21 @@ export interface InsertImportOptions {
  * directive). The import is put on the line after the shebang without adding a line, so
  * every line number of the entry stays what it was.
  */
-export function insertImportAfterShebang(options: InsertImportOptions): Transform {
+export function insertImportAfterShebang<Options>(options: InsertImportOptions<Options>): SourceTransform<Options> {
   return {
     kind: "insert-import-after-shebang",
     // The top level only.
     reads: [],
-    apply(input: TransformInput): TransformResult {
+    apply(input: SourceTransformInput<Options>): SourceTransformResult {
       const extension = input.format === "esm" ? "mjs" : "cjs";
       const modulePath = posix.join(posix.dirname(input.file), `${options.moduleName}.${extension}`);
       const specifier = `./${options.moduleName}.${extension}`;
-      const assets = [{ path: modulePath, content: options.moduleSource(input.settings, input.format, input.marker) }];
+      const added = [{ path: modulePath, content: options.moduleSource(input.options, input.format, input.marker) }];
       const program = input.ast.program;
       const existing = program.body.find((statement) => importsSpecifier(statement, specifier));
       if (existing) {
         const at = existing.loc!.start;
-        return { sites: [{ line: at.line, column: at.column, state: "already", what: `import ${specifier}` }], assets };
+        return { sites: [{ line: at.line, column: at.column, state: "already", what: `import ${specifier}` }], added };
       }
       const offset = insertionOffset(input.code, program, input.format);
       const statement = input.format === "esm" ? `import ${JSON.stringify(specifier)};` : `require(${JSON.stringify(specifier)});`;
@@ -37,7 +38,7 @@ export function insertImportAfterShebang(options: InsertImportOptions): Transfor
       const needsNewline = program.interpreter != null && offset === input.code.length && !input.code.endsWith("\n");
       input.edit.appendLeft(offset, `${needsNewline ? "\n" : ""}${input.marker}${statement}`);
       const { line, column } = lineColumn(input.code, offset);
-      return { sites: [{ line, column, state: "patched", what: `import ${specifier}` }], assets };
+      return { sites: [{ line, column, state: "patched", what: `import ${specifier}` }], added };
     },
   };
 }
@@ -63,14 +64,4 @@ function insertionOffset(code: string, program: Program, format: "esm" | "cjs"):
   if (!interpreter) return 0;
   const newline = code.indexOf("\n", interpreter.end!);
   return newline === -1 ? code.length : newline + 1;
-}
-
-function lineColumn(code: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = code.indexOf("\n"); i !== -1 && i < offset; i = code.indexOf("\n", i + 1)) {
-    line += 1;
-    lineStart = i + 1;
-  }
-  return { line, column: offset - lineStart };
 }

@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import type { Node as AcornNode, Options as AcornOptions } from "acorn";
+import type { FollowedName } from "../core/spec.js";
 
 /**
  * Where the function bodies of a file are, found by one acorn pass that keeps no AST: each body
@@ -109,13 +110,6 @@ export interface PartialText {
   hidden: Array<[number, number]>;
 }
 
-/** A local name a transform followed, and the range of the scope where it is visible. */
-export interface FollowedName {
-  name: string;
-  start: number;
-  end: number;
-}
-
 /**
  * Blanks the inside of every outermost function body whose function holds none of `needles`
  * and no reference to a `followed` name: it becomes spaces (line breaks kept). A blanked body
@@ -184,7 +178,10 @@ export function offsetsOf(code: string, needles: readonly string[]): number[] {
 function nameOffsets(code: string, followed: readonly FollowedName[]): number[] {
   const out: number[] = [];
   for (const { name, start, end } of followed) {
-    const pattern = new RegExp(`(?<![\\p{ID_Continue}$\\u200c\\u200d])${name.replace(/[$]/g, "\\$")}(?![\\p{ID_Continue}$\\u200c\\u200d])`, "gu");
+    const pattern = new RegExp(
+      `(?<![\\p{ID_Continue}$\\u200c\\u200d])${name.replace(/[$]/g, "\\$")}(?![\\p{ID_Continue}$\\u200c\\u200d])`,
+      "gu",
+    );
     pattern.lastIndex = start;
     for (let m = pattern.exec(code); m !== null && m.index < end; m = pattern.exec(code)) out.push(m.index);
   }

@@ -1,19 +1,27 @@
 import MagicString from "magic-string";
-import type { PatchSpec } from "../patches/spec.js";
-import { markerFor, markerPrefixFor } from "../patches/spec.js";
 import type { File } from "@babel/types";
-import { blankBodies, hiddenNames, locateFunctionBodies, type FollowedName } from "./locate.js";
+import {
+  isSourceTransform,
+  type AddedFile,
+  type FileChange,
+  type FollowedName,
+  type Insertions,
+  type PatchSpec,
+  type Site,
+  type SourceTransform,
+} from "../core/spec.js";
+import { blankBodies, hiddenNames, locateFunctionBodies } from "./locate.js";
+import { hasOtherVersionMarker, markerFor, markerPrefixFor } from "./marker.js";
 import { isParseFailure, parseProgram, type ParseFailure } from "./parse.js";
-import type { Asset, Insertions, ResolvedSettings, Site } from "./types.js";
 
 /** The outcome of one spec on one file. */
 export interface SpecOutcome {
   specId: string;
   sites: Site[];
   ambiguous?: string;
-  assets: Asset[];
+  added: AddedFile[];
   /** The file carries a marker of this spec from another version. */
-  staleMarker: boolean;
+  otherVersionMarker: boolean;
 }
 
 export interface FilePlan {
@@ -32,8 +40,8 @@ export interface PlanFileInput {
   code: string;
   file: string;
   format: "esm" | "cjs";
+  /** Specs with source transforms (others are ignored). */
   specs: readonly PatchSpec[];
-  settings: ResolvedSettings;
   /**
    * `auto` (default) parses a file of `PARTIAL_PARSE_MIN_CHARS` or more partially when every
    * transform run on it declares what it `reads`; `whole` never does, `partial` always tries.
@@ -49,9 +57,14 @@ export interface PlanFileInput {
  */
 export const PARTIAL_PARSE_MIN_CHARS = 1_000_000;
 
-/** Whether a file can hold a site of this spec (exact prefilter, no parse). */
-export function mayHoldSite(spec: PatchSpec, code: string): boolean {
-  const prefilter = spec.transform.prefilter;
+/** The spec's transform when it edits JavaScript, else null. */
+export function sourceTransformOf(spec: PatchSpec): SourceTransform | null {
+  return isSourceTransform(spec.transform) ? spec.transform : null;
+}
+
+/** Whether a text or its bytes can hold a site of this spec (exact prefilter, no parse). */
+export function mayHoldSite(spec: PatchSpec, code: string | Buffer): boolean {
+  const prefilter = sourceTransformOf(spec)?.prefilter;
   return !prefilter || prefilter.length === 0 || prefilter.some((needle) => code.includes(needle));
 }
 
@@ -65,7 +78,7 @@ export function mayHoldSite(spec: PatchSpec, code: string): boolean {
  * referenced in a blanked body brings that body back, until nothing new turns up.
  */
 export function planFile(input: PlanFileInput): FilePlan {
-  const applicable = input.specs.filter((spec) => mayHoldSite(spec, input.code));
+  const applicable = input.specs.filter((spec) => sourceTransformOf(spec) !== null && mayHoldSite(spec, input.code));
   if (applicable.length === 0) return { outcomes: [], output: null };
   if (input.partialText !== undefined) {
     const ast = parseProgram(input.partialText, input.format);
@@ -84,14 +97,14 @@ export function planFile(input: PlanFileInput): FilePlan {
 
 function wantsPartial(input: PlanFileInput, specs: readonly PatchSpec[]): boolean {
   const mode = input.parse ?? "auto";
-  if (mode === "whole" || !specs.every((spec) => spec.transform.reads !== undefined)) return false;
+  if (mode === "whole" || !specs.every((spec) => sourceTransformOf(spec)!.reads !== undefined)) return false;
   return mode === "partial" || input.code.length >= PARTIAL_PARSE_MIN_CHARS;
 }
 
 function planPartially(input: PlanFileInput, specs: readonly PatchSpec[]): FilePlan | null {
   const bodies = locateFunctionBodies(input.code, input.format);
   if (!bodies) return null;
-  const reads = specs.flatMap((spec) => spec.transform.reads ?? []);
+  const reads = specs.flatMap((spec) => sourceTransformOf(spec)!.reads ?? []);
   const followed: FollowedName[] = [];
   for (;;) {
     const partial = blankBodies(input.code, bodies, reads, followed);
@@ -116,7 +129,7 @@ function runSpecs(input: PlanFileInput, specs: readonly PatchSpec[], ast: File):
   const outcomes = specs.map((spec): SpecOutcome => {
     const marker = markerFor(spec.id, spec.version);
     const markerPrefix = markerPrefixFor(spec.id);
-    const result = spec.transform.apply({
+    const result = sourceTransformOf(spec)!.apply({
       code: input.code,
       ast,
       edit: insertions,
@@ -124,15 +137,15 @@ function runSpecs(input: PlanFileInput, specs: readonly PatchSpec[], ast: File):
       markerPrefix,
       file: input.file,
       format: input.format,
-      settings: input.settings,
+      options: spec.options,
     });
     followed.push(...(result.followed ?? []));
     return {
       specId: spec.id,
       sites: result.sites,
       ...(result.ambiguous ? { ambiguous: result.ambiguous } : {}),
-      assets: result.assets ?? [],
-      staleMarker: hasStaleMarker(input.code, markerPrefix, marker),
+      added: result.added ?? [],
+      otherVersionMarker: hasOtherVersionMarker(input.code, markerPrefix, marker),
     };
   });
   return { outcomes, insertions, followed };
@@ -170,19 +183,23 @@ class InsertionLog implements Insertions {
 }
 
 function emptyOutcome(specId: string): SpecOutcome {
-  return { specId, sites: [], assets: [], staleMarker: false };
+  return { specId, sites: [], added: [], otherVersionMarker: false };
 }
 
-function hasStaleMarker(code: string, prefix: string, marker: string): boolean {
-  let at = code.indexOf(prefix);
-  while (at !== -1) {
-    if (!code.startsWith(marker, at)) return true;
-    at = code.indexOf(prefix, at + prefix.length);
-  }
-  return false;
+/** The outcome of a ledger spec on one data file. */
+export interface LedgerPlan {
+  sites: Site[];
+  ambiguous?: string;
+  /** The edited text, or null when nothing changes. */
+  output: string | null;
 }
 
-/** Whether the text carries any clawpatch marker at all. */
-export function hasAnyMarker(code: string): boolean {
-  return code.includes("/*@clawpatch ");
+/** Runs a ledger spec on one data file with the copy's changes. Pure. */
+export function planLedgerFile(input: { code: string; file: string; spec: PatchSpec; changes: readonly FileChange[] }): LedgerPlan {
+  const transform = input.spec.transform;
+  if (isSourceTransform(transform)) throw new Error(`${input.spec.id} is not a ledger patch`);
+  const edit = new MagicString(input.code);
+  const result = transform.apply({ code: input.code, file: input.file, edit, changes: input.changes, options: input.spec.options });
+  const output = edit.hasChanged() ? edit.toString() : null;
+  return { sites: result.sites, ...(result.ambiguous ? { ambiguous: result.ambiguous } : {}), output };
 }

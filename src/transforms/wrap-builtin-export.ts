@@ -1,10 +1,11 @@
 import type { Binding, NodePath, Scope } from "@babel/traverse";
 import type { File, Node, Program, Statement, VariableDeclaration } from "@babel/types";
-import { offsetsOf, type FollowedName } from "./locate.js";
+import type { FollowedName, Site, SourceTransform, SourceTransformInput, SourceTransformResult } from "../core/spec.js";
+import { ensureHelper } from "./helper.js";
+import { offsetsOf } from "./locate.js";
 import { traverse, VISITOR_KEYS } from "./parse.js";
-import type { Site, Transform, TransformInput, TransformResult } from "./types.js";
 
-export interface WrapBuiltinExportOptions {
+export interface WrapBuiltinExportOptions<Options> {
   /** Node builtin module name without the `node:` scheme, e.g. `os`. */
   module: string;
   /** The export to guard, e.g. `networkInterfaces`. */
@@ -12,7 +13,7 @@ export interface WrapBuiltinExportOptions {
   /** Name of the function every use is passed through: `helper(value, self)`. */
   helperName: string;
   /** One self-contained `function <helperName>(fn, self)` declaration, carrying `marker`. */
-  helperSource: (marker: string) => string;
+  helperSource: (options: Options, marker: string) => string;
   /**
    * Resolve scopes on the top-level statements that can matter only (default true): a
    * statement holding neither the export name nor a module specifier can hold no site and no
@@ -22,12 +23,15 @@ export interface WrapBuiltinExportOptions {
   prune?: boolean;
 }
 
+/** What the resolution passes read of the options. */
+type Names = Pick<WrapBuiltinExportOptions<unknown>, "module" | "exportName" | "helperName" | "prune">;
+
 /** How a binding holds the builtin. */
 type Holds = "module" | "export";
 
 interface Ctx {
-  input: TransformInput;
-  options: WrapBuiltinExportOptions;
+  input: SourceTransformInput<unknown>;
+  options: Names;
   specifiers: ReadonlySet<string>;
   /** Top-level names declared by statements left out of the pruned program, with their initialiser. */
   prunedDeclarations: ReadonlyMap<string, Node | null>;
@@ -57,14 +61,14 @@ const BUNDLER_REQUIRE = /^__require(\$\d+)?$/;
  * parameters, property values (a shorthand property gets its key written out). Writes to the
  * export are left alone. A use that already is the first argument of the helper is `already`.
  */
-export function wrapBuiltinExport(options: WrapBuiltinExportOptions): Transform {
+export function wrapBuiltinExport<Options>(options: WrapBuiltinExportOptions<Options>): SourceTransform<Options> {
   const specifiers = new Set([options.module, `node:${options.module}`]);
   const needles = [...specifiers].flatMap((s) => ['"', "'", "`"].map((q) => `${q}${s}${q}`));
   return {
     kind: "wrap-builtin-export",
     prefilter: [options.exportName],
     reads: [options.exportName, ...needles],
-    apply(input: TransformInput): TransformResult {
+    apply(input: SourceTransformInput<Options>): SourceTransformResult {
       const { code } = input;
       const specifierOffsets = offsetsOf(code, needles);
       if (specifierOffsets.length === 0) return { sites: [] };
@@ -86,8 +90,10 @@ export function wrapBuiltinExport(options: WrapBuiltinExportOptions): Transform 
         else input.edit.prependRight(at, text);
       }
       ctx.sites.sort((a, b) => a.line - b.line || a.column - b.column);
-      if (ctx.sites.length > 0 && !declaresTopLevelFunction(input.ast.program, options.helperName)) {
-        appendHelper(input, options.helperSource(input.marker));
+      if (ctx.sites.length > 0) {
+        ensureHelper(input.code, input.ast.program, input.edit, options.helperName, () =>
+          options.helperSource(input.options, input.marker),
+        );
       }
       return { sites: ctx.sites, followed: [...ctx.bindings.keys()].map(followedName) };
     },
@@ -100,8 +106,8 @@ function followedName(binding: Binding): FollowedName {
 }
 
 function resolveAll(
-  input: TransformInput,
-  options: WrapBuiltinExportOptions,
+  input: SourceTransformInput<unknown>,
+  options: Names,
   specifiers: ReadonlySet<string>,
   specifierOffsets: readonly number[],
   offsets: readonly number[],
@@ -116,12 +122,18 @@ function resolveAll(
     .map(([b]) => b.identifier.name);
   if (aliases.length === 0) return ctx;
   const more = offsetsOf(input.code, aliases);
-  return resolve(input, options, specifiers, specifierOffsets, [...offsets, ...more].sort((a, b) => a - b));
+  return resolve(
+    input,
+    options,
+    specifiers,
+    specifierOffsets,
+    [...offsets, ...more].sort((a, b) => a - b),
+  );
 }
 
 function resolve(
-  input: TransformInput,
-  options: WrapBuiltinExportOptions,
+  input: SourceTransformInput<unknown>,
+  options: Names,
   specifiers: ReadonlySet<string>,
   specifierOffsets: readonly number[],
   offsets: readonly number[],
@@ -176,7 +188,8 @@ function prunedProgram(program: Program, offsets: readonly number[], declared: M
 }
 
 function recordDeclared(statement: Statement, declared: Map<string, Node | null>): void {
-  const s = statement.type === "ExportNamedDeclaration" || statement.type === "ExportDefaultDeclaration" ? statement.declaration : statement;
+  const s =
+    statement.type === "ExportNamedDeclaration" || statement.type === "ExportDefaultDeclaration" ? statement.declaration : statement;
   if (!s) return;
   if ((s.type === "FunctionDeclaration" || s.type === "ClassDeclaration") && s.id) declared.set(s.id.name, s);
   if (s.type === "VariableDeclaration") {
@@ -211,7 +224,7 @@ function collect(ctx: Ctx, program: NodePath<Program>, specifierOffsets: readonl
   }
   // 3. Every reference through those bindings. Export bindings found on the way are added.
   const done = new Set<Binding>();
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const [binding, holds] of [...ctx.bindings]) {
       if (done.has(binding)) continue;
@@ -259,7 +272,8 @@ function childContaining(node: Node, offset: number): string | null {
 
 function literalValue(node: Node): string | null {
   if (node.type === "StringLiteral") return node.value;
-  if (node.type === "TemplateLiteral" && node.expressions.length === 0 && node.quasis.length === 1) return node.quasis[0]!.value.cooked ?? null;
+  if (node.type === "TemplateLiteral" && node.expressions.length === 0 && node.quasis.length === 1)
+    return node.quasis[0]!.value.cooked ?? null;
   return null;
 }
 
@@ -281,7 +295,13 @@ function moduleExpression(ctx: Ctx, literal: NodePath): NodePath | null {
     const up: NodePath | null = value.parentPath;
     if (!up) break;
     if (up.isAwaitExpression()) value = up;
-    else if (up.isCallExpression() && up.node.arguments[0] === value.node && up.node.callee.type === "Identifier" && INTEROP.test(up.node.callee.name)) value = up;
+    else if (
+      up.isCallExpression() &&
+      up.node.arguments[0] === value.node &&
+      up.node.callee.type === "Identifier" &&
+      INTEROP.test(up.node.callee.name)
+    )
+      value = up;
     else break;
   }
   return value;
@@ -323,7 +343,10 @@ function isCreateRequireCall(node: Node, scope: Scope): boolean {
     if (binding?.kind === "module" && binding.path.isImportSpecifier()) {
       const imported = binding.path.node.imported;
       const source = (binding.path.parent as { source?: { value?: string } }).source?.value;
-      return (imported.type === "Identifier" ? imported.name : imported.value) === "createRequire" && (source === "module" || source === "node:module");
+      return (
+        (imported.type === "Identifier" ? imported.name : imported.value) === "createRequire" &&
+        (source === "module" || source === "node:module")
+      );
     }
     return callee.name === "createRequire";
   }
@@ -342,7 +365,8 @@ function isCreateRequireCall(node: Node, scope: Scope): boolean {
 /** `process.getBuiltinModule` / `globalThis.process.getBuiltinModule`. */
 function isGetBuiltinModule(callee: NodePath): boolean {
   const n = callee.node;
-  if (n.type !== "MemberExpression" || n.computed || n.property.type !== "Identifier" || n.property.name !== "getBuiltinModule") return false;
+  if (n.type !== "MemberExpression" || n.computed || n.property.type !== "Identifier" || n.property.name !== "getBuiltinModule")
+    return false;
   const o = n.object;
   if (o.type === "Identifier") return o.name === "process" && !callee.scope.getBinding("process");
   return o.type === "MemberExpression" && !o.computed && o.property.type === "Identifier" && o.property.name === "process";
@@ -390,7 +414,10 @@ function propertyName(key: Node, computed: boolean): string | null {
 function moduleReference(ctx: Ctx, ref: NodePath): void {
   const parent = ref.parentPath;
   if (!parent) return;
-  if ((parent.isVariableDeclarator() && parent.node.init === ref.node) || (parent.isAssignmentExpression() && parent.node.right === ref.node)) {
+  if (
+    (parent.isVariableDeclarator() && parent.node.init === ref.node) ||
+    (parent.isAssignmentExpression() && parent.node.right === ref.node)
+  ) {
     bindModuleValue(ctx, ref);
     return;
   }
@@ -464,24 +491,4 @@ function describe(ctx: Ctx, use: NodePath): string {
   if (parent.isAssignmentPattern() && parent.node.right === p.node) return `default parameter ${text}`;
   if (parent.isObjectProperty() && parent.node.value === p.node) return `property value ${text}`;
   return `value ${text}`;
-}
-
-function declaresTopLevelFunction(program: Program, name: string): boolean {
-  for (let i = program.body.length - 1; i >= 0; i -= 1) {
-    const s = program.body[i]!;
-    if (s.type === "FunctionDeclaration" && s.id?.name === name) return true;
-  }
-  return false;
-}
-
-/** Appends the helper at the end of the file, before a trailing `//# sourceMappingURL=` comment. */
-function appendHelper(input: TransformInput, source: string): void {
-  const code = input.code;
-  const text = source.endsWith("\n") ? source : `${source}\n`;
-  const sourceMap = /\n\/\/# sourceMappingURL=[^\n]*\s*$/.exec(code);
-  if (sourceMap) {
-    input.edit.appendLeft(sourceMap.index + 1, text);
-    return;
-  }
-  input.edit.append(`${code.length > 0 && !code.endsWith("\n") ? "\n" : ""}${text}`);
 }

@@ -1,19 +1,16 @@
 import type { Binding, NodePath } from "@babel/traverse";
 import type { Expression, Function as BabelFunction, Node } from "@babel/types";
+import type { Site, SourceTransform, SourceTransformInput, SourceTransformResult } from "../core/spec.js";
+import { ensureHelper } from "./helper.js";
 import { traverse } from "./parse.js";
-import type { ResolvedSettings, Site, Transform, TransformInput, TransformResult } from "./types.js";
 
-export interface WrapReturnValuesOptions {
+export interface WrapReturnValuesOptions<Options> {
   /** Names a target function is bound to (declaration, `const name = function/arrow`, `name = function`). */
   functionNames: readonly string[];
-  /** The target must take at least one parameter (the model); functions without one are not targets. */
-  firstParam?: "required";
-  /** Name of the function every return value is passed through. */
+  /** Name of the function every return value is passed through, with the target's first parameter. */
   helperName: string;
-  /** One self-contained `function <helperName>(value, ...extra)` declaration, carrying `marker`. */
-  helperSource: (settings: ResolvedSettings, marker: string) => string;
-  /** What the helper gets after the value: the target's first parameter. */
-  extraArgs?: "first-param";
+  /** One self-contained `function <helperName>(value, firstParam)` declaration, carrying `marker`. */
+  helperSource: (options: Options, marker: string) => string;
   /**
    * Leave alone a function whose every return value is a call of an imported binding: a thin
    * wrapper that re-exports another package's builder, which is patched where it lives.
@@ -33,18 +30,19 @@ interface Candidate {
  * once per file (function declarations hoist). Returns of nested functions are left alone.
  *
  * Found by AST and scope: the function is recognised by the name it is bound to and by having
- * a first parameter; the first parameter must be a plain identifier that every wrapped return
- * can see (not shadowed), otherwise the file is reported `ambiguous` rather than guessed at.
- * A return whose value already is a call of the helper is an `already` site.
+ * a first parameter (functions without one are not targets); the first parameter must be a
+ * plain identifier that every wrapped return can see (not shadowed), otherwise the file is
+ * reported `ambiguous` rather than guessed at. A return whose value already is a call of the
+ * helper is an `already` site.
  */
-export function wrapReturnValues(options: WrapReturnValuesOptions): Transform {
+export function wrapReturnValues<Options>(options: WrapReturnValuesOptions<Options>): SourceTransform<Options> {
   const names = new Set(options.functionNames);
   const skipDelegates = options.skipImportDelegates ?? true;
   return {
     kind: "wrap-return-values",
     prefilter: [...options.functionNames],
     reads: [...options.functionNames],
-    apply(input: TransformInput): TransformResult {
+    apply(input: SourceTransformInput<Options>): SourceTransformResult {
       const candidates = findCandidates(input, names);
       const sites: Site[] = [];
       const problems: string[] = [];
@@ -55,15 +53,17 @@ export function wrapReturnValues(options: WrapReturnValuesOptions): Transform {
         else if (outcome) sites.push(outcome);
       }
       if (problems.length > 0) return { sites: [], ambiguous: problems.join("; ") };
-      if (sites.length > 0 && !declaresTopLevelFunction(input, options.helperName)) {
-        appendHelper(input, options.helperSource(input.settings, input.marker));
+      if (sites.length > 0) {
+        ensureHelper(input.code, input.ast.program, input.edit, options.helperName, () =>
+          options.helperSource(input.options, input.marker),
+        );
       }
       return { sites };
     },
   };
 }
 
-function findCandidates(input: TransformInput, names: ReadonlySet<string>): Candidate[] {
+function findCandidates(input: SourceTransformInput<unknown>, names: ReadonlySet<string>): Candidate[] {
   const found: Candidate[] = [];
   traverse(input.ast, {
     Function(path) {
@@ -89,7 +89,7 @@ function boundName(path: NodePath<BabelFunction>): string | null {
 
 /** Returns a site, null when the function is deliberately left alone, or a problem text. */
 function wrapOne(
-  input: TransformInput,
+  input: SourceTransformInput<unknown>,
   candidate: Candidate,
   helperName: string,
   skipDelegates: boolean,
@@ -100,7 +100,8 @@ function wrapOne(
   const at = fn.loc!.start;
   const where = `${name}() at ${input.file}:${at.line}`;
   const first = fn.params[0]!;
-  const param = first.type === "Identifier" ? first : first.type === "AssignmentPattern" && first.left.type === "Identifier" ? first.left : null;
+  const param =
+    first.type === "Identifier" ? first : first.type === "AssignmentPattern" && first.left.type === "Identifier" ? first.left : null;
   if (!param) {
     return `${where}: its first parameter is a ${first.type}, not a plain name, so the model cannot be passed to the gate`;
   }
@@ -193,24 +194,8 @@ function callsImport(path: NodePath<Expression>): boolean {
 }
 
 /** `<expr>` → `<marker><helper>(<expr>, <param>)`; a comma expression keeps its own parentheses. */
-function wrapExpression(input: TransformInput, value: Expression, helperName: string, paramName: string): void {
+function wrapExpression(input: SourceTransformInput<unknown>, value: Expression, helperName: string, paramName: string): void {
   const comma = value.type === "SequenceExpression";
   input.edit.appendLeft(value.start!, `${input.marker}${helperName}(${comma ? "(" : ""}`);
   input.edit.prependRight(value.end!, `${comma ? ")" : ""}, ${paramName})`);
-}
-
-function declaresTopLevelFunction(input: TransformInput, name: string): boolean {
-  return input.ast.program.body.some((s) => s.type === "FunctionDeclaration" && s.id?.name === name);
-}
-
-/** Appends the helper at the end of the file, before a trailing `//# sourceMappingURL=` comment. */
-function appendHelper(input: TransformInput, source: string): void {
-  const code = input.code;
-  const sourceMap = /\n\/\/# sourceMappingURL=[^\n]*\s*$/.exec(code);
-  if (sourceMap) {
-    input.edit.appendLeft(sourceMap.index + 1, `${source.endsWith("\n") ? source : `${source}\n`}`);
-    return;
-  }
-  const lead = code.length > 0 && !code.endsWith("\n") ? "\n" : "";
-  input.edit.append(`${lead}${source.endsWith("\n") ? source : `${source}\n`}`);
 }

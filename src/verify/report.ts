@@ -1,8 +1,37 @@
 import type pc from "picocolors";
-import type { RunReport } from "../engine/run.js";
+import type { ExitCode } from "../core/errors.js";
+import type { Mode } from "./decide.js";
 import type { PatchResult, Status } from "./status.js";
 
 type Colors = ReturnType<typeof pc.createColors>;
+
+export interface CopyReport {
+  package: string;
+  version: string;
+  dir: string;
+  /** The manifest digest after this run (null when clawpatch keeps nothing there). */
+  digest: string | null;
+  patches: PatchResult[];
+  /** What is wrong with the copy as a whole, one line each. */
+  problems: string[];
+}
+
+export interface RunReport {
+  tool: { name: "clawpatch"; version: string };
+  mode: Mode;
+  root: string;
+  config: string | null;
+  patches: Array<{ id: string; version: number; required: boolean }>;
+  /** Package names looked for. */
+  packages: string[];
+  copies: CopyReport[];
+  summary: Record<Status, number>;
+  /** Why the run wrote nothing, when it refused to (or, for --verify, found no package). */
+  refused?: string;
+  exitCode: ExitCode;
+  /** Per changed file; `before` is the text before the run under --dry-run only (else null). */
+  changes: Array<{ path: string; before: string | null; after: string }>;
+}
 
 const GOOD: ReadonlySet<Status> = new Set(["applied", "already-applied", "not-applicable"]);
 
@@ -15,7 +44,7 @@ function paint(status: Status, colors: Colors): string {
 }
 
 function whereText(result: PatchResult): string {
-  const sites = result.files.flatMap((f) => (f.sites.length ? f.sites.map((s) => `${f.file}:${s.line}`) : []));
+  const sites = result.files.flatMap((f) => f.sites.map((s) => `${f.file}:${s.line}`));
   if (sites.length === 0) return "";
   const shown = sites.slice(0, 3).join(", ");
   return sites.length > 3 ? `${shown}, … (${sites.length} sites in ${result.files.filter((f) => f.sites.length).length} files)` : shown;
@@ -27,8 +56,9 @@ export function renderReport(report: RunReport, colors: Colors, options: { quiet
   const width = Math.max(0, ...report.patches.map((p) => p.id.length)) + 2;
   for (const copy of report.copies) {
     const rows = copy.patches.filter((r) => !options.quiet || !GOOD.has(r.status));
-    if (rows.length === 0) continue;
+    if (rows.length === 0 && copy.problems.length === 0) continue;
     lines.push(`${colors.bold(`${copy.package}@${copy.version}`)} ${colors.dim(copy.dir === "." ? "(root)" : copy.dir)}`);
+    for (const problem of copy.problems) lines.push(`  ${colors.yellow(problem)}`);
     for (const r of rows) {
       const detail = [whereText(r), r.message ?? ""].filter(Boolean).join(" — ");
       lines.push(`  ${r.patch.padEnd(width)}${paint(r.status, colors)}${detail}`);
@@ -47,6 +77,8 @@ export function renderReport(report: RunReport, colors: Colors, options: { quiet
       : report.exitCode === 1
         ? colors.yellow("not verified")
         : colors.red("refused, nothing written");
-  lines.push(`${verdict}: ${counts || "nothing to do"} · ${report.copies.length} package cop${report.copies.length === 1 ? "y" : "ies"} under ${report.root}`);
+  lines.push(
+    `${verdict}: ${counts || "nothing to do"} · ${report.copies.length} package cop${report.copies.length === 1 ? "y" : "ies"} under ${report.root}`,
+  );
   return lines.join("\n");
 }

@@ -34,9 +34,18 @@ describe("unit files", () => {
     const dir = work();
     const high = join(dir, "high");
     const low = join(dir, "low");
-    write(join(low, "openclaw-gateway.service"), "[Unit]\nDescription=x\n[Service]\nExecStart=/usr/bin/node /usr/lib/node_modules/openclaw/dist/index.js gateway\n");
-    write(join(low, "openclaw-gateway.service.d", "10-runtime.conf"), "[Service]\nExecStart=\nExecStart=/usr/bin/node /low/dist/index.js\n");
-    write(join(high, "openclaw-gateway.service.d", "10-runtime.conf"), "[Service]\nExecStart=\nExecStart=/usr/bin/node %h/rt/openclaw/dist/index.js \\\n  gateway --port 18789\n");
+    write(
+      join(low, "openclaw-gateway.service"),
+      "[Unit]\nDescription=x\n[Service]\nExecStart=/usr/bin/node /usr/lib/node_modules/openclaw/dist/index.js gateway\n",
+    );
+    write(
+      join(low, "openclaw-gateway.service.d", "10-runtime.conf"),
+      "[Service]\nExecStart=\nExecStart=/usr/bin/node /low/dist/index.js\n",
+    );
+    write(
+      join(high, "openclaw-gateway.service.d", "10-runtime.conf"),
+      "[Service]\nExecStart=\nExecStart=/usr/bin/node %h/rt/openclaw/dist/index.js \\\n  gateway --port 18789\n",
+    );
     write(join(low, "openclaw-gateway.service.d", "05-env.conf"), "[Service]\nEnvironment=OPENCLAW_VLLM_TOOLCALL=0\n");
     const files = readUnitFiles("openclaw-gateway.service", [high, low]);
     expect(files.map((f) => f.path)).toEqual([
@@ -45,15 +54,27 @@ describe("unit files", () => {
       join(high, "openclaw-gateway.service.d", "10-runtime.conf"),
     ]);
     const exec = effectiveExecStart(files)!;
-    expect(expandSpecifiers(exec.value, { HOME: "/home/op" })).toBe("/usr/bin/node /home/op/rt/openclaw/dist/index.js    gateway --port 18789");
+    expect(expandSpecifiers(exec.value, { HOME: "/home/op" })).toBe(
+      "/usr/bin/node /home/op/rt/openclaw/dist/index.js    gateway --port 18789",
+    );
     expect(effectiveExecStart([{ path: "a", text: "[Service]\nExecStart=/bin/x\nExecStart=\n" }])).toBeNull();
     expect(effectiveExecStart([{ path: "a", text: "[Install]\nExecStart=/bin/x\n" }])).toBeNull();
   });
 
   it("splits commands like systemd and reads systemctl cat output", () => {
-    expect(splitCommand(`-/usr/bin/node "/opt/my runtime/dist/index.js" gateway`)).toEqual(["/usr/bin/node", "/opt/my runtime/dist/index.js", "gateway"]);
-    expect(splitCommand(`/bin/sh -c 'exec node /x/dist/index.js gateway'`)).toEqual(["/bin/sh", "-c", "exec node /x/dist/index.js gateway"]);
-    const files = splitSystemctlCat("# /home/u/.config/systemd/user/openclaw-gateway.service\n[Service]\nExecStart=/a\n\n# /home/u/.config/systemd/user/openclaw-gateway.service.d/override.conf\n[Service]\nExecStart=\nExecStart=/b\n");
+    expect(splitCommand(`-/usr/bin/node "/opt/my runtime/dist/index.js" gateway`)).toEqual([
+      "/usr/bin/node",
+      "/opt/my runtime/dist/index.js",
+      "gateway",
+    ]);
+    expect(splitCommand(`/bin/sh -c 'exec node /x/dist/index.js gateway'`)).toEqual([
+      "/bin/sh",
+      "-c",
+      "exec node /x/dist/index.js gateway",
+    ]);
+    const files = splitSystemctlCat(
+      "# /home/u/.config/systemd/user/openclaw-gateway.service\n[Service]\nExecStart=/a\n\n# /home/u/.config/systemd/user/openclaw-gateway.service.d/override.conf\n[Service]\nExecStart=\nExecStart=/b\n",
+    );
     expect(files).toHaveLength(2);
     expect(effectiveExecStart(files)?.value).toBe("/b");
   });
@@ -66,7 +87,11 @@ describe("unit files", () => {
     expect(resolveExecStart(`/usr/bin/node ${rt}/dist/index.js gateway`, {})?.packageDir).toBe(rt);
     expect(resolveExecStart(`${dir}/bin/openclaw gateway`, {})?.packageDir).toBe(rt);
     expect(resolveExecStart(`/bin/sh -c "exec /usr/bin/node ${rt}/dist/index.js gateway"`, {})?.packageDir).toBe(rt);
-    expect(resolveExecStart(`/usr/bin/node /nowhere/dist/index.js`, {})).toEqual({ path: "/nowhere/dist/index.js", real: null, packageDir: null });
+    expect(resolveExecStart(`/usr/bin/node /nowhere/dist/index.js`, {})).toEqual({
+      path: "/nowhere/dist/index.js",
+      real: null,
+      packageDir: null,
+    });
   });
 });
 
@@ -75,10 +100,16 @@ describe("provider resolution", () => {
     const dir = work();
     const rt = makeOpenclawFixture(join(dir, "lib", "node_modules", "openclaw"));
     // nested copy, ESM only, package.json not exported
-    write(join(rt, "node_modules/@mariozechner/pi-ai/package.json"), JSON.stringify({ name: "@mariozechner/pi-ai", version: "0.55.1", type: "module", exports: { ".": { import: "./dist/index.js" } } }));
+    write(
+      join(rt, "node_modules/@mariozechner/pi-ai/package.json"),
+      JSON.stringify({ name: "@mariozechner/pi-ai", version: "0.55.1", type: "module", exports: { ".": { import: "./dist/index.js" } } }),
+    );
     write(join(rt, "node_modules/@mariozechner/pi-ai/dist/index.js"), "export {};\n");
     // hoisted copy outside the package: found through the parent node_modules
-    write(join(dir, "lib", "node_modules", "@openclaw/ai/package.json"), JSON.stringify({ name: "@openclaw/ai", version: "2026.9.6", exports: { "./package.json": "./package.json", ".": "./index.js" } }));
+    write(
+      join(dir, "lib", "node_modules", "@openclaw/ai/package.json"),
+      JSON.stringify({ name: "@openclaw/ai", version: "2026.9.6", exports: { "./package.json": "./package.json", ".": "./index.js" } }),
+    );
     const nested = resolveProviderCopy(rt, "@mariozechner/pi-ai");
     expect(nested).toEqual({ dir: join(rt, "node_modules/@mariozechner/pi-ai"), how: "resolve.paths" });
     const hoisted = resolveProviderCopy(rt, "@openclaw/ai");
@@ -113,7 +144,9 @@ describe("clawpatch doctor (fixture)", () => {
     expect(r.code, r.stdout).toBe(1);
     const problems = r.stdout.split("\n").filter((l) => l.startsWith("problem:"));
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toContain(`openclaw on PATH (${join(bin, "openclaw")} -> ${join(plain, "openclaw.mjs")}) is not patched (runtime-overlay unpatched; runtime-overlay-bin unpatched)`);
+    expect(problems[0]).toContain(
+      `openclaw on PATH (${join(bin, "openclaw")} -> ${join(plain, "openclaw.mjs")}) is not patched (runtime-overlay unpatched; runtime-overlay-bin unpatched)`,
+    );
     expect(problems[0]).toContain(`the patched runtime is`);
     expect(problems[0]).toContain(`run clawpatch patch --root ${plain}`);
     expect(r.stdout).toContain("note: systemd: no user unit openclaw-gateway.service");
@@ -155,7 +188,10 @@ describe("clawpatch doctor --probe (vLLM-like server)", () => {
   const doctorProbe = async (url: string, cfg: string, env: NodeJS.ProcessEnv = {}) => {
     const runtime = join(dir, `rt-${cfg.replace(/\D/g, "")}`);
     expect((await cli(["rebuild", "--from", join(dir, "src"), "--to", runtime, "--config", cfg], dir)).code).toBe(0);
-    return cli(["doctor", "--root", runtime, "--unit-dir", join(dir, "units"), "--probe", url, "--config", cfg, "--json"], dir, { ...envWith(join(dir, "bin")), ...env });
+    return cli(["doctor", "--root", runtime, "--unit-dir", join(dir, "units"), "--probe", url, "--config", cfg, "--json"], dir, {
+      ...envWith(join(dir, "bin")),
+      ...env,
+    });
   };
 
   it("v1 base from any form of the URL", () => {
@@ -168,7 +204,14 @@ describe("clawpatch doctor --probe (vLLM-like server)", () => {
     const r = await doctorProbe(off.url, config(false, [off.url]), { VLLM_API_KEY: "sk-secret-do-not-print" });
     const report = JSON.parse(r.stdout);
     expect(r.code, r.stdout).toBe(0);
-    expect(report.probe).toMatchObject({ toolCalling: "disabled", status: 400, configToolCalling: false, gated: true, agrees: true, model: "fake-model" });
+    expect(report.probe).toMatchObject({
+      toolCalling: "disabled",
+      status: 400,
+      configToolCalling: false,
+      gated: true,
+      agrees: true,
+      model: "fake-model",
+    });
     expect(r.stdout).toContain("--enable-auto-tool-choice --tool-call-parser hermes");
     expect(r.stdout).not.toContain("sk-secret-do-not-print");
     const chat = off.chatRequests().at(-1)!;
@@ -183,7 +226,9 @@ describe("clawpatch doctor --probe (vLLM-like server)", () => {
     const report = JSON.parse(r.stdout);
     expect(report.probe.agrees).toBe(false);
     const problem = report.findings.find((f: { severity: string }) => f.severity === "problem").message;
-    expect(problem).toMatch(/runs without auto tool choice .* start vLLM with --enable-auto-tool-choice --tool-call-parser hermes or set vllm.toolCalling.enabled: false/);
+    expect(problem).toMatch(
+      /runs without auto tool choice .* start vLLM with --enable-auto-tool-choice --tool-call-parser hermes or set vllm.toolCalling.enabled: false/,
+    );
   });
 
   it("server without auto tool choice on an endpoint the gate does not cover: a problem naming vllm.endpoints", async () => {

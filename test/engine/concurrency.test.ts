@@ -62,9 +62,7 @@ describe("concurrent runs and interrupted writes", () => {
       const exited = waitForExit(child);
       const manifest = join(root, ".clawpatch", "manifest.json");
       const started = () =>
-        phase === "staging"
-          ? readdirSync(join(root, "dist")).some((f) => f.endsWith(".clawpatch-tmp"))
-          : existsSync(manifest);
+        phase === "staging" ? readdirSync(join(root, "dist")).some((f) => f.endsWith(".clawpatch-tmp")) : existsSync(manifest);
       let alive = true;
       void exited.then(() => (alive = false));
       while (alive && !started()) await new Promise((r) => setTimeout(r, 2));

@@ -105,7 +105,10 @@ describe("clawpatch patch on a fixture tree", () => {
     const root = copyFixture("openclaw-two-graphs");
     await runMain(["patch", "--root", root, "--config", TAG_CONFIG], root);
     const file = join(root, "node_modules/@mariozechner/pi-ai/dist/providers/openai-completions.js");
-    writeFileSync(file, readFileSync(join(FIXTURES, "openclaw-two-graphs/node_modules/@mariozechner/pi-ai/dist/providers/openai-completions.js")));
+    writeFileSync(
+      file,
+      readFileSync(join(FIXTURES, "openclaw-two-graphs/node_modules/@mariozechner/pi-ai/dist/providers/openai-completions.js")),
+    );
     expect((await runMain(["patch", "--verify", "--root", root, "--config", TAG_CONFIG], root)).code).toBe(1);
     expect((await runMain(["patch", "--root", root, "--config", TAG_CONFIG], root)).code).toBe(0);
     expect((await runMain(["patch", "--verify", "--root", root, "--config", TAG_CONFIG], root)).code).toBe(0);
@@ -123,7 +126,9 @@ describe("built-in runtime overlay on fixtures", () => {
     expect(entry[1]).toBe(`/*@clawpatch runtime-overlay@1*/import "./clawpatch-overlay.mjs";${original[1]}`);
     expect(entry.length).toBe(original.length);
     expect(existsSync(join(root, "dist/clawpatch-overlay.mjs"))).toBe(true);
-    expect(readFileSync(join(root, "dist/index.js"), "utf8")).toMatch(/^\/\*@clawpatch runtime-overlay@1\*\/import "\.\/clawpatch-overlay\.mjs";import \{ startGateway \}/);
+    expect(readFileSync(join(root, "dist/index.js"), "utf8")).toMatch(
+      /^\/\*@clawpatch runtime-overlay@1\*\/import "\.\/clawpatch-overlay\.mjs";import \{ startGateway \}/,
+    );
   });
 
   it("puts the require after the directive prologue of a CJS entry, keeping strict mode", async () => {
@@ -131,7 +136,10 @@ describe("built-in runtime overlay on fixtures", () => {
     const result = await runMain(["patch", "--root", root, "--only", "runtime-overlay"], root);
     expect(result.code).toBe(0);
     const entry = readFileSync(join(root, "dist/entry.js"), "utf8");
-    expect(entry.split("\n").slice(0, 2)).toEqual(["#!/usr/bin/env node", `"use strict";/*@clawpatch runtime-overlay@1*/require("./clawpatch-overlay.cjs");`]);
+    expect(entry.split("\n").slice(0, 2)).toEqual([
+      "#!/usr/bin/env node",
+      `"use strict";/*@clawpatch runtime-overlay@1*/require("./clawpatch-overlay.cjs");`,
+    ]);
     expect(existsSync(join(root, "dist/clawpatch-overlay.cjs"))).toBe(true);
   });
 });
@@ -150,12 +158,22 @@ describe("bad input: a clear one-line error and nothing changed", () => {
 
   it("unknown config key names the file and the key path", async () => {
     const root = copyFixture("openclaw-two-graphs");
-    await expectUnchanged(root, ["patch", "--root", root, "--config", join(CONFIGS, "unknown-key.config.ts")], 2, /unknown-key\.config\.ts: vllm\.toolCalling\.parsr: unknown key/);
+    await expectUnchanged(
+      root,
+      ["patch", "--root", root, "--config", join(CONFIGS, "unknown-key.config.ts")],
+      2,
+      /unknown-key\.config\.ts: vllm\.toolCalling\.parsr: unknown key/,
+    );
   });
 
   it("invalid semver range names the key path and what was expected", async () => {
     const root = copyFixture("openclaw-two-graphs");
-    await expectUnchanged(root, ["patch", "--root", root, "--config", join(CONFIGS, "bad-range.config.ts")], 2, /bad-range\.config\.ts: patches\.0\.targets\.0\.range: a valid semver range/);
+    await expectUnchanged(
+      root,
+      ["patch", "--root", root, "--config", join(CONFIGS, "bad-range.config.ts")],
+      2,
+      /bad-range\.config\.ts: patches\.0\.targets\.0\.range: a valid semver range/,
+    );
   });
 
   it("missing config file", async () => {
@@ -177,7 +195,12 @@ describe("bad input: a clear one-line error and nothing changed", () => {
   it("a syntax error in a target file refuses the run (exit 3) and writes nothing", async () => {
     const root = copyFixture("openclaw-two-graphs");
     writeFileSync(join(root, "dist/gateway-Xk29fQ1z.js"), "export function startGateway(port = {\n");
-    await expectUnchanged(root, ["patch", "--root", root, "--config", TAG_CONFIG], 3, /tag-start-gateway on openclaw@2026\.2\.26 \(\.\): parse-error: dist\/gateway-Xk29fQ1z\.js: syntax error at 2:0/);
+    await expectUnchanged(
+      root,
+      ["patch", "--root", root, "--config", TAG_CONFIG],
+      3,
+      /tag-start-gateway on openclaw@2026\.2\.26 \(\.\): parse-error: dist\/gateway-Xk29fQ1z\.js: syntax error at 2:0/,
+    );
   });
 
   it("zero matches for a required patch: missing-target, exit 3", async () => {
@@ -190,13 +213,23 @@ describe("bad input: a clear one-line error and nothing changed", () => {
     const root = copyFixture("openclaw-two-graphs");
     const file = join(root, "node_modules/@mariozechner/pi-ai/dist/providers/openai-completions.js");
     writeFileSync(join(root, "node_modules/@mariozechner/pi-ai/dist/copy.js"), readFileSync(file));
-    await expectUnchanged(root, ["patch", "--root", root, "--config", TAG_CONFIG], 3, /ambiguous: expected exactly one site, found 2: dist\/copy\.js:1, dist\/providers\/openai-completions\.js:1/);
+    await expectUnchanged(
+      root,
+      ["patch", "--root", root, "--config", TAG_CONFIG],
+      3,
+      /ambiguous: expected exactly one site, found 2: dist\/copy\.js:1, dist\/providers\/openai-completions\.js:1/,
+    );
   });
 
   it("a read-only target file refuses the run (exit 3) and writes nothing", async () => {
     const root = copyFixture("openclaw-two-graphs");
     chmodSync(join(root, "dist/gateway-Xk29fQ1z.js"), 0o444);
-    await expectUnchanged(root, ["patch", "--root", root, "--config", TAG_CONFIG], 3, /gateway-Xk29fQ1z\.js is read-only \(mode 0444\): make it writable .*nothing was changed/);
+    await expectUnchanged(
+      root,
+      ["patch", "--root", root, "--config", TAG_CONFIG],
+      3,
+      /gateway-Xk29fQ1z\.js is read-only \(mode 0444\): make it writable .*nothing was changed/,
+    );
   });
 
   it("a transform that is not idempotent is refused before anything is written", async () => {

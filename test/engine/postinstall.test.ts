@@ -18,7 +18,13 @@ function packFixture(mutate?: (dir: string) => void): string {
 function consumingProject(dependencies: Record<string, string>): string {
   return writeTree({
     "package.json": JSON.stringify(
-      { name: "gateway-host", version: "1.0.0", private: true, scripts: { postinstall: "clawpatch patch" }, dependencies: { clawpatch: `file:${REPO}`, ...dependencies } },
+      {
+        name: "gateway-host",
+        version: "1.0.0",
+        private: true,
+        scripts: { postinstall: "clawpatch patch" },
+        dependencies: { clawpatch: `file:${REPO}`, ...dependencies },
+      },
       null,
       2,
     ),
@@ -59,6 +65,8 @@ describe('postinstall recipe: "postinstall": "clawpatch patch"', () => {
     const project = consumingProject({ openclaw: `file:${tarball}` });
     const install = npmInstall(project);
     expect(install.status).not.toBe(0);
-    expect(install.stderr + install.stdout).toMatch(/runtime-overlay on openclaw@2026\.2\.26 \(node_modules\/openclaw\): parse-error: dist\/entry\.js: syntax error/);
+    expect(install.stderr + install.stdout).toMatch(
+      /runtime-overlay on openclaw@2026\.2\.26 \(node_modules\/openclaw\): parse-error: dist\/entry\.js: syntax error/,
+    );
   });
 });

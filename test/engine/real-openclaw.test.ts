@@ -44,7 +44,12 @@ describe(`engine on a real global-style install of openclaw ${VERSION}`, () => {
     const first = runBin(["patch", "--json", "--root", copy], copy);
     expect(first.code, first.stderr).toBe(0);
     const report = JSON.parse(first.stdout);
-    const byCopy = Object.fromEntries(report.copies.map((c: { package: string; patches: { patch: string; status: string }[] }) => [c.package, Object.fromEntries(c.patches.map((p) => [p.patch, p.status]))]));
+    const byCopy = Object.fromEntries(
+      report.copies.map((c: { package: string; patches: { patch: string; status: string }[] }) => [
+        c.package,
+        Object.fromEntries(c.patches.map((p) => [p.patch, p.status])),
+      ]),
+    );
     expect(byCopy.openclaw).toMatchObject({ "runtime-overlay": "applied", "network-interfaces-guard": "applied" });
     expect(byCopy["@mariozechner/pi-ai"]).toMatchObject({ "vllm-tool-gate": "applied" });
     const patched = await snapshotTree(copy);

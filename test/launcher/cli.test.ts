@@ -53,7 +53,15 @@ describe("clawpatch launcher (CLI)", () => {
     expect(dropIn).toMatch(/ExecStartPre=\S+ \S+\/bin\/clawpatch\.js patch --verify --root \S+\/rt\n/);
     const unit = readFileSync(join(cwd, "gen/openclaw-vllm.service"), "utf8");
     expect(unit).toContain(`ExecStart=${join(cwd, "gen/vllm-launch.sh")}\n`);
-    for (const line of ["StartLimitIntervalSec=60", "StartLimitBurst=3", "Restart=on-failure", "RestartSec=10", "RestartPreventExitStatus=78", "KillMode=control-group", "WantedBy=default.target"]) {
+    for (const line of [
+      "StartLimitIntervalSec=60",
+      "StartLimitBurst=3",
+      "Restart=on-failure",
+      "RestartSec=10",
+      "RestartPreventExitStatus=78",
+      "KillMode=control-group",
+      "WantedBy=default.target",
+    ]) {
       expect(unit).toContain(`${line}\n`);
     }
   });
@@ -76,8 +84,18 @@ describe("clawpatch launcher (CLI)", () => {
     const fromConfig = JSON.parse((await run(cwd, "--out", "a", "--json")).out);
     expect(fromConfig.config).toBe(join(cwd, "patches.config.ts"));
     expect(fromConfig.vllm.args).toEqual([
-      "--host", "127.0.0.1", "--port", "9001", "--gpu-memory-utilization", "0.9", "--tensor-parallel-size", "1",
-      "--enable-auto-tool-choice", "--tool-call-parser", "mistral", "--enforce-eager",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "9001",
+      "--gpu-memory-utilization",
+      "0.9",
+      "--tensor-parallel-size",
+      "1",
+      "--enable-auto-tool-choice",
+      "--tool-call-parser",
+      "mistral",
+      "--enforce-eager",
     ]);
     expect(readFileSync(join(cwd, "a/openclaw-vllm.service"), "utf8")).toContain("StartLimitBurst=5\n");
     // the gateway's verify step checks with the same config
@@ -89,9 +107,29 @@ describe("clawpatch launcher (CLI)", () => {
     );
 
     const r = await run(
-      cwd, "--out", "b", "--json", "--port", "9002", "--no-tool-calling", "--model", "1e3",
-      "--served-model-name=0x10", "--extra-arg=--seed=7", "--extra-arg", "007", "--gpu-memory-utilization", ".85",
-      "--max-model-len", "4096", "--tensor-parallel-size", "2", "--host", "0.0.0.0", "--python", "/opt/venv/bin/python",
+      cwd,
+      "--out",
+      "b",
+      "--json",
+      "--port",
+      "9002",
+      "--no-tool-calling",
+      "--model",
+      "1e3",
+      "--served-model-name=0x10",
+      "--extra-arg=--seed=7",
+      "--extra-arg",
+      "007",
+      "--gpu-memory-utilization",
+      ".85",
+      "--max-model-len",
+      "4096",
+      "--tensor-parallel-size",
+      "2",
+      "--host",
+      "0.0.0.0",
+      "--python",
+      "/opt/venv/bin/python",
     );
     expect(r.err).toEqual([]);
     const doc = JSON.parse(r.out);
@@ -99,8 +137,20 @@ describe("clawpatch launcher (CLI)", () => {
     expect(doc.vllm.model).toBe("1e3");
     expect(doc.vllm.toolCalling).toEqual({ enabled: false, parser: "mistral" });
     expect(doc.vllm.args).toEqual([
-      "--host", "0.0.0.0", "--port", "9002", "--served-model-name", "0x10", "--gpu-memory-utilization", "0.85",
-      "--tensor-parallel-size", "2", "--max-model-len", "4096", "--seed=7", "007",
+      "--host",
+      "0.0.0.0",
+      "--port",
+      "9002",
+      "--served-model-name",
+      "0x10",
+      "--gpu-memory-utilization",
+      "0.85",
+      "--tensor-parallel-size",
+      "2",
+      "--max-model-len",
+      "4096",
+      "--seed=7",
+      "007",
     ]);
     expect(doc.vllm.python).toBe("/opt/venv/bin/python");
     expect(readFileSync(join(cwd, "b/openclaw-gateway.service.d/override.conf"), "utf8")).toContain(
@@ -123,10 +173,18 @@ describe("clawpatch launcher (CLI)", () => {
     ["a missing --out", ["--model", "/m", "--runtime", "/rt"], /--out DIR is required/],
     ["a missing runtime", ["--out", "o", "--model", "/m"], /--runtime DIR/],
     ["a bad port", ["--out", "o", "--model", "/m", "--runtime", "/rt", "--port", "80a"], /--port must be a whole number/],
-    ["a port out of range", ["--out", "o", "--model", "/m", "--runtime", "/rt", "--port", "70000"], /port must be an integer in 1\.\.65535/],
+    [
+      "a port out of range",
+      ["--out", "o", "--model", "/m", "--runtime", "/rt", "--port", "70000"],
+      /port must be an integer in 1\.\.65535/,
+    ],
     ["a bad utilization", ["--out", "o", "--model", "/m", "--runtime", "/rt", "--gpu-memory-utilization", "1.5"], /\(0, 1\]/],
     ["a managed flag in --extra-arg", ["--out", "o", "--model", "/m", "--runtime", "/rt", "--extra-arg=--port=1"], /use --port instead/],
-    ["a value that starts with - (use --extra-arg=--x)", ["--out", "o", "--model", "/m", "--runtime", "/rt", "--extra-arg", "--x"], /unknown option --x/],
+    [
+      "a value that starts with - (use --extra-arg=--x)",
+      ["--out", "o", "--model", "/m", "--runtime", "/rt", "--extra-arg", "--x"],
+      /unknown option --x/,
+    ],
     ["a flag without its value", ["--out", "o", "--runtime", "/rt", "--model"], /--model.*missing|--model needs a value/],
     ["a missing --config file", ["--out", "o", "--model", "/m", "--runtime", "/rt", "--config", "nope.ts"], /config file not found/],
     ["an out dir systemd cannot run from", ["--out", "it's", "--model", "/m", "--runtime", "/rt"], /quote or a backslash/],

@@ -25,11 +25,7 @@ export function tempDir(prefix = "clawpatch-launcher-"): string {
 
 export const GPU_24G_FREE = "0, GPU-11111111-aaaa-bbbb-cccc-000000000000, 24564, 24000";
 
-export function settingsFor(
-  outDir: string,
-  vllm: VllmConfigInput = {},
-  overrides: LauncherOverrides = {},
-): LauncherSettings {
+export function settingsFor(outDir: string, vllm: VllmConfigInput = {}, overrides: LauncherOverrides = {}): LauncherSettings {
   return resolveLauncherSettings(
     resolveVllmSettings(vllm),
     { runtimeDir: "/opt/openclaw-runtime", ...overrides },
@@ -120,10 +116,7 @@ export function parseMarker(line: string): { marker: string; fields: Record<stri
   const re = /([A-Za-z0-9_]+)=(?:"((?:[^"\\]|\\.)*)"|([^ ]*))/g;
   let m: RegExpExecArray | null;
   while ((m = re.exec(rest.join(" "))) !== null) {
-    fields[m[1]!] =
-      m[2] !== undefined
-        ? m[2].replace(/\\(.)/g, (_, c: string) => ({ n: "\n", r: "\r", t: "\t" })[c] ?? c)
-        : m[3]!;
+    fields[m[1]!] = m[2] !== undefined ? m[2].replace(/\\(.)/g, (_, c: string) => ({ n: "\n", r: "\r", t: "\t" })[c] ?? c) : m[3]!;
   }
   return { marker: marker!, fields };
 }

@@ -160,10 +160,7 @@ describe("preflight: hostile values reach vLLM verbatim and are never executed",
       makeModelDir(hostile);
       const served = `s'"\`touch ${pwned2}\`$(touch ${pwned})`;
       const extra = `--chat-template=$(touch ${pwned}) \`touch ${pwned2}\``;
-      const { result, settings } = await launch(
-        { model: hostile, servedModelName: served, extraArgs: [extra] },
-        { args: [], vllmCli },
-      );
+      const { result, settings } = await launch({ model: hostile, servedModelName: served, extraArgs: [extra] }, { args: [], vllmCli });
       expect(result.status).toBe(0);
       const argv = result.record!.argv;
       const head = vllmCli ? ["serve", hostile] : ["--model", hostile];
@@ -224,9 +221,7 @@ describe("preflight: configuration failures exit 78", () => {
   it("tool parser: known names pass; unlistable parsers, a plugin, or tool calling off skip the check", async () => {
     expectOk((await launch({ toolCalling: { enabled: true, parser: "llama4_json" } })).result);
     expectOk((await launch({ toolCalling: { enabled: true, parser: "nope" } }, { vllmPackage: "python-noparsers" })).result);
-    expectOk(
-      (await launch({ toolCalling: { enabled: true, parser: "nope" }, extraArgs: ["--tool-parser-plugin=/x.py"] })).result,
-    );
+    expectOk((await launch({ toolCalling: { enabled: true, parser: "nope" }, extraArgs: ["--tool-parser-plugin=/x.py"] })).result);
     expectOk((await launch({ toolCalling: { enabled: false, parser: "nope" } })).result);
   });
 

@@ -40,7 +40,9 @@ describe("openclaw 2026.2.26 status with getifaddrs() failing (EPERM)", () => {
     async () => {
       const install = await globalStyleInstall("openclaw@2026.2.26");
       const [pristine, patched] = [await copyTree(install), await copyTree(install)];
-      const patch = await run(process.execPath, [...CLI, "patch", "--root", patched, "--only", "network-interfaces-guard"], { timeoutMs: 20 * 60_000 });
+      const patch = await run(process.execPath, [...CLI, "patch", "--root", patched, "--only", "network-interfaces-guard"], {
+        timeoutMs: 20 * 60_000,
+      });
       expect(patch.code, patch.stderr + patch.stdout).toBe(0);
 
       const before = await status(pristine);

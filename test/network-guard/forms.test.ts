@@ -4,7 +4,9 @@ import { describe, expect, it } from "vitest";
 import { FIXTURES, HELPER, MARKER, annotations, isSubsequence, nodeCheck, plan, sitesOf, unprunedSpec } from "./helpers.js";
 
 const FORMS = join(FIXTURES, "forms");
-const files = readdirSync(FORMS).filter((f) => /\.(m|c)?js$/.test(f) && f !== "decoys.mjs").sort();
+const files = readdirSync(FORMS)
+  .filter((f) => /\.(m|c)?js$/.test(f) && f !== "decoys.mjs")
+  .sort();
 
 describe.each(files)("network-interfaces-guard on %s", (file) => {
   const code = readFileSync(join(FORMS, file), "utf8");
@@ -43,7 +45,9 @@ describe.each(files)("network-interfaces-guard on %s", (file) => {
     expect(again.output).toBeNull();
     const already = sitesOf(again);
     expect(already.map((s) => s.state)).toEqual(sites.map(() => "already"));
-    expect(already.map((s) => [s.line, s.column])).toEqual(sites.map((s) => [s.line, s.column + MARKER.length + HELPER.length + 1]).map(([l], i) => [l, already[i]!.column]));
+    expect(already.map((s) => [s.line, s.column])).toEqual(
+      sites.map((s) => [s.line, s.column + MARKER.length + HELPER.length + 1]).map(([l], i) => [l, already[i]!.column]),
+    );
   });
 
   it("gives the same result with scopes resolved on the whole program (no pruning)", () => {
@@ -103,7 +107,8 @@ describe("edits, before and after", () => {
   });
 
   it("writes to the export and re-exports are not uses", () => {
-    const code = 'import os from "node:os";\nos.networkInterfaces = () => ({});\ndelete os.networkInterfaces;\nexport { networkInterfaces } from "node:os";\n';
+    const code =
+      'import os from "node:os";\nos.networkInterfaces = () => ({});\ndelete os.networkInterfaces;\nexport { networkInterfaces } from "node:os";\n';
     expect(sitesOf(plan(code, "x.mjs"))).toEqual([]);
   });
 

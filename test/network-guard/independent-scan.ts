@@ -36,7 +36,11 @@ export function independentScan(code: string, sourceType: "module" | "script"): 
   const names = osBoundNames(code);
   if (names.size === 0 || !code.includes("networkInterfaces")) return { sites: 0, offsets: [] };
   if (code.length > 8 * 1024 * 1024) return textScan(code, names);
-  const ast = parse(code, { sourceType, allowReturnOutsideFunction: true, plugins: [["importAttributes", { deprecatedAssertSyntax: true }]] });
+  const ast = parse(code, {
+    sourceType,
+    allowReturnOutsideFunction: true,
+    plugins: [["importAttributes", { deprecatedAssertSyntax: true }]],
+  });
   const offsets: number[] = [];
   const stack: unknown[] = [ast.program];
   while (stack.length > 0) {
@@ -48,7 +52,10 @@ export function independentScan(code: string, sourceType: "module" | "script"): 
     }
     if ((node.type === "MemberExpression" || node.type === "OptionalMemberExpression") && isExportProperty(node)) {
       const object = node.object as Record<string, unknown>;
-      const base = object.type === "MemberExpression" && isNamed(object.property, object.computed, "default") ? (object.object as Record<string, unknown>) : object;
+      const base =
+        object.type === "MemberExpression" && isNamed(object.property, object.computed, "default")
+          ? (object.object as Record<string, unknown>)
+          : object;
       if (base.type === "Identifier" && names.has(base.name as string)) offsets.push(node.start as number);
     }
     for (const key of Object.keys(node)) {

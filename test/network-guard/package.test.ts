@@ -62,7 +62,10 @@ describe("mini openclaw dist", () => {
     const result = await runMain(args(patched, "--json"), dir);
     expect(result.code, result.stderr).toBe(0);
     const doc = JSON.parse(result.stdout);
-    const files = doc.copies[0].patches.find((p: { patch: string }) => p.patch === "network-interfaces-guard").files as Array<{ file: string; sites: Array<{ line: number }> }>;
+    const files = doc.copies[0].patches.find((p: { patch: string }) => p.patch === "network-interfaces-guard").files as Array<{
+      file: string;
+      sites: Array<{ line: number }>;
+    }>;
     expect(Object.fromEntries(files.filter((f) => f.sites.length > 0).map((f) => [f.file, f.sites.length]))).toEqual(SITES);
     for (const f of files) for (const s of f.sites) expect(s.line).toBeGreaterThan(0);
 

@@ -77,7 +77,11 @@ function isDecoy(code: string, at: number, decoys: Array<{ before: string; membe
 /** Versions whose code needs a newer Node than this one to `--check` (explicit resource management). */
 const NEEDS_NODE_26 = new Set(["2026.9.6"]);
 
-const CLI = ["--max-old-space-size=8192", join(REPO, "node_modules", "jiti", "lib", "jiti-cli.mjs"), join(REPO, "test", "network-guard", "run-cli.ts")];
+const CLI = [
+  "--max-old-space-size=8192",
+  join(REPO, "node_modules", "jiti", "lib", "jiti-cli.mjs"),
+  join(REPO, "test", "network-guard", "run-cli.ts"),
+];
 
 function clawpatch(args: string[]) {
   return run(process.execPath, [...CLI, ...args], { env: { ...process.env, NO_COLOR: "1" }, timeoutMs: 50 * 60_000 });
@@ -90,7 +94,9 @@ interface JsonSite {
 }
 
 function guardFiles(report: string): Map<string, JsonSite[]> {
-  const doc = JSON.parse(report) as { copies: Array<{ patches: Array<{ patch: string; files?: Array<{ file: string; sites: JsonSite[] }> }> }> };
+  const doc = JSON.parse(report) as {
+    copies: Array<{ patches: Array<{ patch: string; files?: Array<{ file: string; sites: JsonSite[] }> }> }>;
+  };
   const out = new Map<string, JsonSite[]>();
   for (const copy of doc.copies) {
     for (const p of copy.patches) if (p.patch === "network-interfaces-guard") for (const f of p.files ?? []) out.set(f.file, f.sites);
@@ -108,7 +114,10 @@ describe.each(Object.keys(KNOWN))("openclaw %s", (version) => {
     async () => {
       const pristine = await extractedPackage("openclaw", version);
       const copy = await copyTree(pristine);
-      const candidates = fg.sync("dist/**/*.{js,mjs,cjs}", { cwd: copy }).filter((f) => readFileSync(join(copy, f), "latin1").includes("networkInterfaces")).sort();
+      const candidates = fg
+        .sync("dist/**/*.{js,mjs,cjs}", { cwd: copy })
+        .filter((f) => readFileSync(join(copy, f), "latin1").includes("networkInterfaces"))
+        .sort();
 
       // Independent count on the pristine files.
       const originals = new Map<string, string>();
@@ -137,7 +146,10 @@ describe.each(Object.keys(KNOWN))("openclaw %s", (version) => {
       // Only the files holding sites changed (plus clawpatch's own .clawpatch/ bookkeeping).
       const after = await snapshotTree(copy);
       const ours = (r: string) => r === ".clawpatch" || r.startsWith(".clawpatch/");
-      const changed = diffSnapshots(filterSnapshot(before, (r) => !expected.has(r)), filterSnapshot(after, (r) => !expected.has(r) && !ours(r)));
+      const changed = diffSnapshots(
+        filterSnapshot(before, (r) => !expected.has(r)),
+        filterSnapshot(after, (r) => !expected.has(r) && !ours(r)),
+      );
       expect(isEmptyDiff(changed), formatDiff(changed)).toBe(true);
 
       const node = NEEDS_NODE_26.has(version) ? await nodeBinary(26) : process.execPath;

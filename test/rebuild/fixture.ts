@@ -14,7 +14,7 @@ export function makeOpenclawFixture(dir: string, version = "2026.2.26"): string 
     chmodSync(join(dir, rel), mode);
   };
   write("package.json", JSON.stringify({ name: "openclaw", version, type: "module", bin: { openclaw: "openclaw.mjs" } }, null, 2));
-  write("openclaw.mjs", "#!/usr/bin/env node\nimport \"./dist/entry.js\";\n", 0o755);
+  write("openclaw.mjs", '#!/usr/bin/env node\nimport "./dist/entry.js";\n', 0o755);
   write(
     "dist/entry.js",
     [
@@ -29,7 +29,10 @@ export function makeOpenclawFixture(dir: string, version = "2026.2.26"): string 
   );
   write("dist/index.js", 'export const version = "fixture";\n');
   write("dist/tailnet-Ca1WnFBq.js", "export function listTailnetAddresses() { return []; }\n");
-  write("node_modules/dep-a/package.json", JSON.stringify({ name: "dep-a", version: "1.0.0", main: "index.js", bin: { "dep-a": "cli.js" } }));
+  write(
+    "node_modules/dep-a/package.json",
+    JSON.stringify({ name: "dep-a", version: "1.0.0", main: "index.js", bin: { "dep-a": "cli.js" } }),
+  );
   write("node_modules/dep-a/index.js", 'module.exports = () => require("dep-b")();\n');
   write("node_modules/dep-a/cli.js", "#!/usr/bin/env node\nconsole.log('dep-a');\n", 0o755);
   write("node_modules/dep-a/node_modules/dep-b/package.json", JSON.stringify({ name: "dep-b", version: "2.0.0", main: "index.js" }));

@@ -48,7 +48,11 @@ export function cli(argv: string[], cwd: string = tmpdir(), env: NodeJS.ProcessE
 
 /** The CLI from source in its own process (for kill tests): `node jiti cli-entry.ts …`. */
 export function spawnCli(argv: string[], cwd: string = tmpdir()): ChildProcess {
-  return spawn(process.execPath, [JITI, ENTRY, ...argv], { cwd, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+  return spawn(process.execPath, [JITI, ENTRY, ...argv], {
+    cwd,
+    env: { ...process.env, NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 }
 
 export function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {

@@ -51,7 +51,9 @@ beforeAll(async () => {
   digest = JSON.parse(r.stdout).digest;
   timing = { rebuildMs, cpMs };
   // eslint-disable-next-line no-console
-  console.log(`rebuild ${SPEC}: ${rebuildMs} ms (${JSON.stringify(JSON.parse(r.stdout).ms)}); cp -a of the same tree: ${cpMs} ms; ratio ${(rebuildMs / cpMs).toFixed(2)}`);
+  console.log(
+    `rebuild ${SPEC}: ${rebuildMs} ms (${JSON.stringify(JSON.parse(r.stdout).ms)}); cp -a of the same tree: ${cpMs} ms; ratio ${(rebuildMs / cpMs).toFixed(2)}`,
+  );
 
   partial = join(work, "partial", "openclaw");
   expect((await cli(["rebuild", "--from", src, "--to", partial, "--skip", "vllm-tool-gate"], work)).code).toBe(0);
@@ -107,14 +109,20 @@ describe(`rebuild on real ${SPEC}`, () => {
     const parent = join(work, "patched");
     const tmpOf = () => readdirSync(parent).find((n) => n.startsWith("openclaw.clawpatch-tmp-"));
     const points: Array<[string, () => boolean]> = [
-      ["mid-copy", () => {
-        const tmp = tmpOf();
-        return Boolean(tmp && existsSync(join(parent, tmp, "node_modules")));
-      }],
-      ["mid-patch", () => {
-        const tmp = tmpOf();
-        return Boolean(tmp && existsSync(join(parent, tmp, ".clawpatch.lock")));
-      }],
+      [
+        "mid-copy",
+        () => {
+          const tmp = tmpOf();
+          return Boolean(tmp && existsSync(join(parent, tmp, "node_modules")));
+        },
+      ],
+      [
+        "mid-patch",
+        () => {
+          const tmp = tmpOf();
+          return Boolean(tmp && existsSync(join(parent, tmp, ".clawpatch.lock")));
+        },
+      ],
     ];
     for (const [label, when] of points) {
       const child = spawnCli(["rebuild", "--from", src, "--to", patched], work);
@@ -125,7 +133,10 @@ describe(`rebuild on real ${SPEC}`, () => {
       expect(readlinkSync(patched), label).toBe(`openclaw.clawpatch-${digest.slice(0, 16)}`);
       const r = await runNode(node, [join(patched, "openclaw.mjs"), "--version"], { cwd: work, env: { HOME: join(work, "home") } });
       expect(r.stdout, `${label}: ${r.stderr}`).toContain("2026.2.26");
-      expect(readdirSync(parent).some((n) => n.startsWith("openclaw.clawpatch-tmp-")), `${label}: leftover to clean`).toBe(true);
+      expect(
+        readdirSync(parent).some((n) => n.startsWith("openclaw.clawpatch-tmp-")),
+        `${label}: leftover to clean`,
+      ).toBe(true);
     }
     // The next run removes the leftovers and finds the existing build intact (it re-hashes it).
     const next = await cli(["rebuild", "--from", src, "--to", patched, "--json"], work);
@@ -148,8 +159,14 @@ describe(`doctor on real ${SPEC}`, () => {
     const dir = join(work, `units-${Math.random().toString(36).slice(2)}`);
     mkdirSync(join(dir, "openclaw-gateway.service.d"), { recursive: true });
     // the packaged unit runs the global install; an operator's drop-in overrides ExecStart
-    writeFileSync(join(dir, "openclaw-gateway.service"), `[Unit]\nDescription=OpenClaw gateway\n[Service]\nExecStart=/usr/bin/node ${patched}/dist/index.js gateway\nRestart=on-failure\n`);
-    writeFileSync(join(dir, "openclaw-gateway.service.d", "override.conf"), `[Service]\nExecStart=\nExecStart=/usr/bin/node ${execStartTarget}/dist/index.js gateway --port 18789\n`);
+    writeFileSync(
+      join(dir, "openclaw-gateway.service"),
+      `[Unit]\nDescription=OpenClaw gateway\n[Service]\nExecStart=/usr/bin/node ${patched}/dist/index.js gateway\nRestart=on-failure\n`,
+    );
+    writeFileSync(
+      join(dir, "openclaw-gateway.service.d", "override.conf"),
+      `[Service]\nExecStart=\nExecStart=/usr/bin/node ${execStartTarget}/dist/index.js gateway --port 18789\n`,
+    );
     return dir;
   }
   const problems = (stdout: string) => stdout.split("\n").filter((l) => l.startsWith("problem:"));
@@ -161,7 +178,9 @@ describe(`doctor on real ${SPEC}`, () => {
     // the runtime itself, and the pi-ai copy it resolves (one line each)
     expect(problems(r.stdout)).toHaveLength(2);
     expect(problems(r.stdout)[1]).toMatch(/resolves @mariozechner\/pi-ai@0\.55\.1 .* which is not patched/);
-    expect(problems(r.stdout)[0]).toMatch(/^problem: openclaw on PATH \(.* -> .*plain\/openclaw\.clawpatch-[0-9a-f]{16}\/openclaw\.mjs\) is not patched \(runtime-overlay unpatched/);
+    expect(problems(r.stdout)[0]).toMatch(
+      /^problem: openclaw on PATH \(.* -> .*plain\/openclaw\.clawpatch-[0-9a-f]{16}\/openclaw\.mjs\) is not patched \(runtime-overlay unpatched/,
+    );
     expect(problems(r.stdout)[0]).toContain(`the patched runtime is ${realpathSync(patched)}`);
   });
 
@@ -173,7 +192,9 @@ describe(`doctor on real ${SPEC}`, () => {
     expect(pi).toMatchObject({ version: "0.55.1", relDir: "node_modules/@mariozechner/pi-ai", patched: false });
     const lines = report.findings.filter((f: { severity: string }) => f.severity === "problem").map((f: { message: string }) => f.message);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/resolves @mariozechner\/pi-ai@0\.55\.1 from .*node_modules\/@mariozechner\/pi-ai, which is not patched \(vllm-tool-gate unpatched\)/);
+    expect(lines[0]).toMatch(
+      /resolves @mariozechner\/pi-ai@0\.55\.1 from .*node_modules\/@mariozechner\/pi-ai, which is not patched \(vllm-tool-gate unpatched\)/,
+    );
   });
 
   it("flags a unit whose ExecStart (after a drop-in reset) points at an unpatched tree", async () => {
@@ -184,7 +205,9 @@ describe(`doctor on real ${SPEC}`, () => {
     expect(lines).toHaveLength(2);
     expect(lines[1]).toMatch(/resolves @mariozechner\/pi-ai@0\.55\.1 .* which is not patched/);
     expect(lines[0]).toContain(`the service executes ${realpathSync(plain)}/dist/index.js, which is not patched`);
-    expect(lines[0]).toContain(`the patched runtime is ${realpathSync(patched)}; point ExecStart at ${realpathSync(patched)}/dist/index.js`);
+    expect(lines[0]).toContain(
+      `the patched runtime is ${realpathSync(patched)}; point ExecStart at ${realpathSync(patched)}/dist/index.js`,
+    );
   });
 
   it("passes a clean patched runtime (PATH, service and --root all on it)", async () => {
@@ -194,6 +217,8 @@ describe(`doctor on real ${SPEC}`, () => {
     expect(r.code).toBe(0);
     expect(report.runtimes).toHaveLength(1);
     expect(report.runtimes[0].sources.sort()).toEqual(["path", "root", "service"]);
-    expect(report.runtimes[0].providers.find((p: { package: string }) => p.package === "@mariozechner/pi-ai")).toMatchObject({ patched: true });
+    expect(report.runtimes[0].providers.find((p: { package: string }) => p.package === "@mariozechner/pi-ai")).toMatchObject({
+      patched: true,
+    });
   });
 });

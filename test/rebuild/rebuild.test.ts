@@ -1,5 +1,17 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -193,10 +205,13 @@ describe("clawpatch rebuild killed (fixture with many files)", () => {
     const tmpOf = () => readdirSync(dir).find((n) => n.startsWith("rt.clawpatch-tmp-"));
     const points: Array<[string, () => boolean]> = [
       ["mid-copy", () => Boolean(tmpOf())],
-      ["mid-patch", () => {
-        const tmp = tmpOf();
-        return Boolean(tmp && existsSync(join(dir, tmp, ".clawpatch.lock")));
-      }],
+      [
+        "mid-patch",
+        () => {
+          const tmp = tmpOf();
+          return Boolean(tmp && existsSync(join(dir, tmp, ".clawpatch.lock")));
+        },
+      ],
     ];
     for (const [label, when] of points) {
       const child = spawnCli(["rebuild", "--from", src, "--to", dest]);

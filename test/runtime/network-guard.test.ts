@@ -28,7 +28,9 @@ afterEach(() => {
 });
 
 const failing = () => {
-  throw Object.assign(new Error("A system error occurred: uv_interface_addresses returned Unknown system error 1"), { code: "ERR_SYSTEM_ERROR" });
+  throw Object.assign(new Error("A system error occurred: uv_interface_addresses returned Unknown system error 1"), {
+    code: "ERR_SYSTEM_ERROR",
+  });
 };
 
 describe("network guard helper", () => {

@@ -34,7 +34,9 @@ function listen(): Promise<string> {
     });
   });
   servers.push(server);
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)),
+  );
 }
 
 function at(path: string): Received[] {
@@ -214,7 +216,13 @@ console.log(JSON.stringify(out));
     expect(at("/strict/")).toHaveLength(0);
     const lines = jsonLines(r.stderr).filter((l) => l.code === "TOOL_PAYLOAD_SANITIZER_BYPASSED");
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatchObject({ level: "error", origin: gated, model: "qwen-local", callsite_tag: "gateway.edge.final_dispatch", via: "globalThis.fetch" });
+    expect(lines[0]).toMatchObject({
+      level: "error",
+      origin: gated,
+      model: "qwen-local",
+      callsite_tag: "gateway.edge.final_dispatch",
+      via: "globalThis.fetch",
+    });
     expect(r.stderr + r.stdout).not.toMatch(/sk-strict-secret|authorization|top-secret/i);
   });
 
@@ -440,7 +448,9 @@ function realUndiciDir(): string | null {
 }
 const REAL_UNDICI = realUndiciDir();
 if (!REAL_UNDICI) {
-  console.warn("[test/runtime/overlay] no real undici found (set CLAWPATCH_TEST_UNDICI_DIR): real-undici test skipped; the fake-undici tests still prove the export swap");
+  console.warn(
+    "[test/runtime/overlay] no real undici found (set CLAWPATCH_TEST_UNDICI_DIR): real-undici test skipped; the fake-undici tests still prove the export swap",
+  );
 }
 
 describe.skipIf(!REAL_UNDICI)("runtime overlay and a real undici package", () => {
@@ -467,7 +477,11 @@ await dispatcher.close();
       const r = await run(join(app, "main.mjs"), "");
       expect(r.code, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout)).toEqual([200, 200, 400, true, "TOOL_PAYLOAD_SANITIZER_BYPASSED"]);
-      expect(JSON.parse(at("/real-undici/v1/")[0]!.body.toString())).toEqual({ model: "qwen-local", messages: PAYLOAD.messages, stream: false });
+      expect(JSON.parse(at("/real-undici/v1/")[0]!.body.toString())).toEqual({
+        model: "qwen-local",
+        messages: PAYLOAD.messages,
+        stream: false,
+      });
       expect(at("/real-undici/plain")[0]!.body.toString()).toBe(PAYLOAD_JSON);
       expect(at("/real-undici/strict")).toHaveLength(0);
       expect(jsonLines(r.stderr).find((l) => l.msg === "tool_payload_sanitized")).toMatchObject({ via: "undici.fetch" });
@@ -519,14 +533,20 @@ console.log(JSON.stringify({ same: JSON.stringify(os.networkInterfaces()) === be
 
 describe("overlay import order", () => {
   it("the overlay body runs before any other module of an ESM entry with a shebang", async () => {
-    writeFileSync(join(dir, "probe.mjs"), `export const seen = { installed: !!globalThis[Symbol.for(${JSON.stringify(RUNTIME_SYMBOLS.overlayInstalled)})], fetchWrapped: typeof globalThis.fetch[Symbol.for(${JSON.stringify(RUNTIME_SYMBOLS.fetchWrapped)})] === "function" };\n`);
+    writeFileSync(
+      join(dir, "probe.mjs"),
+      `export const seen = { installed: !!globalThis[Symbol.for(${JSON.stringify(RUNTIME_SYMBOLS.overlayInstalled)})], fetchWrapped: typeof globalThis.fetch[Symbol.for(${JSON.stringify(RUNTIME_SYMBOLS.fetchWrapped)})] === "function" };\n`,
+    );
     const entry = `#!/usr/bin/env node\n${overlayImportSource("esm", "./overlay.mjs", MARKER)}import { seen } from "./probe.mjs";\nconsole.log(JSON.stringify(seen));\n`;
     const r = await run("entry-order.mjs", entry);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ installed: true, fetchWrapped: true });
   });
   it("the same for a CJS entry", async () => {
-    writeFileSync(join(dir, "probe.cjs"), `exports.installed = !!globalThis[Symbol.for(${JSON.stringify(RUNTIME_SYMBOLS.overlayInstalled)})];\n`);
+    writeFileSync(
+      join(dir, "probe.cjs"),
+      `exports.installed = !!globalThis[Symbol.for(${JSON.stringify(RUNTIME_SYMBOLS.overlayInstalled)})];\n`,
+    );
     const entry = `#!/usr/bin/env node\n${overlayImportSource("cjs", "./overlay.cjs", MARKER)}console.log(JSON.stringify(require("./probe.cjs").installed));\n`;
     const r = await run("entry-order.cjs", entry);
     expect(r.code, r.stderr).toBe(0);
@@ -534,7 +554,9 @@ describe("overlay import order", () => {
   });
   it("overlayImportSource", () => {
     expect(overlayImportSource("esm", "./clawpatch-overlay.mjs", MARKER)).toBe(`import "./clawpatch-overlay.mjs";${MARKER}\n`);
-    expect(overlayImportSource("cjs", "../dist/clawpatch-overlay.cjs", MARKER)).toBe(`require("../dist/clawpatch-overlay.cjs");${MARKER}\n`);
+    expect(overlayImportSource("cjs", "../dist/clawpatch-overlay.cjs", MARKER)).toBe(
+      `require("../dist/clawpatch-overlay.cjs");${MARKER}\n`,
+    );
     expect(() => overlayImportSource("esm", "clawpatch-overlay.mjs", MARKER)).toThrow(/relative/);
   });
 });

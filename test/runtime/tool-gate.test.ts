@@ -264,11 +264,22 @@ describe("robustness", () => {
     expect(gate(p, "vllm")).toBe(p);
   });
   it("a throwing getter makes the helper return params untouched", () => {
-    const p = { model: "m", get tools(): unknown { throw new Error("boom"); } };
+    const p = {
+      model: "m",
+      get tools(): unknown {
+        throw new Error("boom");
+      },
+    };
     expect(gate(p, m)).toBe(p);
   });
   it("a throwing then getter makes the helper return params untouched", () => {
-    const p = { model: "m", tools: TOOLS, get then(): unknown { throw new Error("boom"); } };
+    const p = {
+      model: "m",
+      tools: TOOLS,
+      get then(): unknown {
+        throw new Error("boom");
+      },
+    };
     expect(gate(p, m)).toBe(p);
   });
   it("a thenable is gated when it resolves", async () => {
@@ -334,7 +345,10 @@ for (const gate of [a, b, a, b]) if (!("tools" in gate(mk(), m))) stripped++;
 process.stdout.write(String(stripped));
 `,
       );
-      const r = spawnSync(process.execPath, [join(dir, "main.mjs")], { encoding: "utf8", env: { ...process.env, OPENCLAW_VLLM_TOOLCALL: "" } });
+      const r = spawnSync(process.execPath, [join(dir, "main.mjs")], {
+        encoding: "utf8",
+        env: { ...process.env, OPENCLAW_VLLM_TOOLCALL: "" },
+      });
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout).toBe("4");
       const lines = r.stderr.trim().split("\n").filter(Boolean);
@@ -386,13 +400,22 @@ describe("core functions (loaded from the embedded text)", () => {
   const cfg = bakeGateConfig(resolveVllmSettings({}));
   it("isDefaultLocalHost", () => {
     for (const h of ["localhost", "127.0.0.1", "127.1.2.3", "[::1]", "0.0.0.0"]) expect(core.isDefaultLocalHost(h)).toBe(true);
-    for (const h of ["::1x", "127.0.0.256", "127.0.0", "1.127.0.0", "localhost.", "example.com"]) expect(core.isDefaultLocalHost(h)).toBe(false);
+    for (const h of ["::1x", "127.0.0.256", "127.0.0", "1.127.0.0", "localhost.", "example.com"])
+      expect(core.isDefaultLocalHost(h)).toBe(false);
   });
   it("decide", () => {
-    expect(core.decide({ tools: [1], tool_choice: "auto" }, true, false)).toEqual({ removed: ["tools", "tool_choice"], tools: 1, reason: "tool_calling_disabled" });
+    expect(core.decide({ tools: [1], tool_choice: "auto" }, true, false)).toEqual({
+      removed: ["tools", "tool_choice"],
+      tools: 1,
+      reason: "tool_calling_disabled",
+    });
     expect(core.decide({ tools: [1], tool_choice: "auto" }, true, true)).toBeNull();
     expect(core.decide({ tools: [1], tool_choice: "auto" }, false, false)).toBeNull();
-    expect(core.decide({ tool_choice: "auto" }, false, false)).toEqual({ removed: ["tool_choice"], tools: 0, reason: "tool_choice_without_tools" });
+    expect(core.decide({ tool_choice: "auto" }, false, false)).toEqual({
+      removed: ["tool_choice"],
+      tools: 0,
+      reason: "tool_choice_without_tools",
+    });
     expect(core.decide({ tools: [] }, false, false)).toBeNull();
     expect(core.decide(null, true, false)).toBeNull();
   });

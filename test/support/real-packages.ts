@@ -29,9 +29,7 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 
 /** Root of the test cache (created on demand). */
 export function cacheRoot(): string {
-  return process.env.CLAWPATCH_TEST_CACHE
-    ? path.resolve(process.env.CLAWPATCH_TEST_CACHE)
-    : path.join(REPO_ROOT, ".cache");
+  return process.env.CLAWPATCH_TEST_CACHE ? path.resolve(process.env.CLAWPATCH_TEST_CACHE) : path.join(REPO_ROOT, ".cache");
 }
 
 /**
@@ -358,11 +356,7 @@ export async function globalStyleInstallInfo(spec: string): Promise<InstallInfo>
         };
         await fs.writeFile(path.join(tmp, "package.json"), `${JSON.stringify(pkg, null, 2)}\n`);
         const started = Date.now();
-        await runOk(
-          "npm",
-          INSTALL_FLAGS,
-          { cwd: tmp, env: npmEnv(), timeoutMs: 30 * 60_000 },
-        );
+        await runOk("npm", INSTALL_FLAGS, { cwd: tmp, env: npmEnv(), timeoutMs: 30 * 60_000 });
         const installMs = Date.now() - started;
         const tmpPkgDir = path.join(tmp, "node_modules", name);
         const du = await treeSize(tmpPkgDir);

@@ -26,8 +26,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 
 /** The exact message vLLM returns when "auto" tool choice is not enabled. */
-export const VLLM_AUTO_TOOL_CHOICE_ERROR =
-  '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set';
+export const VLLM_AUTO_TOOL_CHOICE_ERROR = '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set';
 
 /** The message vLLM returns for `tool_choice` without `tools`. */
 export const VLLM_TOOL_CHOICE_WITHOUT_TOOLS_ERROR = "When using `tool_choice`, `tools` must be set.";
@@ -97,10 +96,7 @@ function hasTools(body: any): boolean {
 }
 
 /** vLLM's decision for a chat request: `{status, error?, effectiveToolChoice}`. */
-export function validateChatRequest(
-  body: any,
-  toolCalling: boolean,
-): { status: number; error?: string; effectiveToolChoice?: unknown } {
+export function validateChatRequest(body: any, toolCalling: boolean): { status: number; error?: string; effectiveToolChoice?: unknown } {
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
     return { status: 400, error: "Expected a JSON object body" };
   }
@@ -155,11 +151,7 @@ function completion(state: State, body: any, stream: boolean) {
     model,
     choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
   });
-  const events: object[] = [
-    chunk({ role: "assistant", content: "" }, null),
-    chunk({ content: state.reply }, null),
-    chunk({}, "stop"),
-  ];
+  const events: object[] = [chunk({ role: "assistant", content: "" }, null), chunk({ content: state.reply }, null), chunk({}, "stop")];
   if (body.stream_options?.include_usage) {
     events.push({ id, object: "chat.completion.chunk", created, model, choices: [], usage });
   }

@@ -39,10 +39,14 @@ describe("openclaw 2026.2.26: agent --local against a vLLM without tool calling"
   });
 
   const agentTurn = (root: string, extra: NodeJS.ProcessEnv = {}) =>
-    runNode(node, [path.join(root, "openclaw.mjs"), "agent", "--local", "--message", "ping", "--session-id", "clawpatch-e2e", "--timeout", "300"], {
-      env: openclawEnv(process.env, home, extra),
-      timeoutMs: 15 * 60_000,
-    });
+    runNode(
+      node,
+      [path.join(root, "openclaw.mjs"), "agent", "--local", "--message", "ping", "--session-id", "clawpatch-e2e", "--timeout", "300"],
+      {
+        env: openclawEnv(process.env, home, extra),
+        timeoutMs: 15 * 60_000,
+      },
+    );
 
   let pristineTools = 0;
 

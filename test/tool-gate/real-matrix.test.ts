@@ -169,7 +169,13 @@ describe.each(CASES)("$name@$version", (c) => {
       server.requests.length = 0;
       // A random port on 127.0.0.1 that is not 8000/8001 and a provider id that is not `vllm`: not gated.
       const probe = (root: string) =>
-        probeTurn({ node, file: path.join(root, c.entry), exportName: c.exportName, baseUrl: server.baseUrl, provider: "openai-compatible-test" });
+        probeTurn({
+          node,
+          file: path.join(root, c.entry),
+          exportName: c.exportName,
+          baseUrl: server.baseUrl,
+          provider: "openai-compatible-test",
+        });
       await probe(pristine);
       await probe(patched);
       const [a, b] = server.chatRequests();

@@ -20,7 +20,9 @@ export function privateCli(): Promise<string> {
     await fs.copyFile(path.join(REPO_ROOT, "package.json"), path.join(dir, "package.json"));
     const tsc = path.join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc");
     // Other engineers' work in progress may not typecheck: tsc still emits, and cli.js is what we need.
-    await run(process.execPath, [tsc, "-p", path.join(REPO_ROOT, "tsconfig.json"), "--outDir", path.join(dir, "dist")], { timeoutMs: 300_000 });
+    await run(process.execPath, [tsc, "-p", path.join(REPO_ROOT, "tsconfig.json"), "--outDir", path.join(dir, "dist")], {
+      timeoutMs: 300_000,
+    });
     const cli = path.join(dir, "dist", "cli.js");
     if (!existsSync(cli)) throw new Error(`private build of clawpatch failed: ${cli} missing`);
     const runner = path.join(dir, "clawpatch.mjs");
@@ -43,7 +45,9 @@ export async function clawpatch(args: readonly string[]): Promise<RunResult> {
 
 /** Status of one patch per package copy, from a `--json` report: `{ "name@version": status }`. */
 export function statuses(jsonReport: string, patch = "vllm-tool-gate"): Record<string, string> {
-  const report = JSON.parse(jsonReport) as { copies: Array<{ package: string; version: string; patches: Array<{ patch: string; status: string; message?: string }> }> };
+  const report = JSON.parse(jsonReport) as {
+    copies: Array<{ package: string; version: string; patches: Array<{ patch: string; status: string; message?: string }> }>;
+  };
   const out: Record<string, string> = {};
   for (const copy of report.copies) {
     const p = copy.patches.find((x) => x.patch === patch);
@@ -70,7 +74,12 @@ export async function installedPackage(name: string, version: string, unavailabl
   const marker = path.join(entry, ".clawpatch-test-complete");
   // Layout of an earlier cache format (the package as the one dependency of a throwaway project).
   const nested = path.join(entry, "node_modules", name);
-  const env: NodeJS.ProcessEnv = { ...process.env, npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false" };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    npm_config_update_notifier: "false",
+    npm_config_fund: "false",
+    npm_config_audit: "false",
+  };
   delete env.NODE_OPTIONS;
   return withCacheEntry(
     entry,
@@ -87,11 +96,15 @@ export async function installedPackage(name: string, version: string, unavailabl
         delete manifest.devDependencies;
         for (const dep of unavailable) delete manifest.dependencies?.[dep];
         await fs.writeFile(manifestPath, JSON.stringify(manifest));
-        await runOk("npm", ["install", "--omit=dev", "--ignore-scripts", "--no-package-lock", "--no-audit", "--no-fund", "--engine-strict=false"], {
-          cwd: tmp,
-          env,
-          timeoutMs: 15 * 60_000,
-        });
+        await runOk(
+          "npm",
+          ["install", "--omit=dev", "--ignore-scripts", "--no-package-lock", "--no-audit", "--no-fund", "--engine-strict=false"],
+          {
+            cwd: tmp,
+            env,
+            timeoutMs: 15 * 60_000,
+          },
+        );
         await fs.writeFile(manifestPath, original);
         await fs.writeFile(path.join(tmp, ".clawpatch-test-complete"), "");
         await fs.rename(tmp, entry);
@@ -116,7 +129,8 @@ export async function packageCopy(installed: string): Promise<string> {
     if (ent === "node_modules" || ent === ".clawpatch-test-complete") continue;
     await fs.cp(path.join(installed, ent), path.join(dest, ent), { recursive: true, preserveTimestamps: true });
   }
-  if (existsSync(path.join(installed, "node_modules"))) await fs.symlink(path.join(installed, "node_modules"), path.join(dest, "node_modules"), "dir");
+  if (existsSync(path.join(installed, "node_modules")))
+    await fs.symlink(path.join(installed, "node_modules"), path.join(dest, "node_modules"), "dir");
   return dest;
 }
 

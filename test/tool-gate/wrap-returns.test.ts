@@ -36,7 +36,9 @@ describe("must patch", () => {
     expect(o.sites).toEqual([{ line: 18, column: 0, state: "patched", what: "1 return value(s) of buildParams(model, …)" }]);
     expect(out).toContain(`  return ${CALL}params, model);\n}\n\nfunction hasToolHistory`);
     // convertMessages also ends with `return params;` and stays as it was.
-    expect(out).toMatch(/params\.push\(\{ role: msg\.role === "toolResult" \? "tool" : msg\.role, content: msg\.content \}\);\n  }\n  return params;\n}/);
+    expect(out).toMatch(
+      /params\.push\(\{ role: msg\.role === "toolResult" \? "tool" : msg\.role, content: msg\.content \}\);\n  }\n  return params;\n}/,
+    );
     expect(out.split(CALL).length - 1).toBe(1);
     expect(helperDeclarations(out)).toBe(1);
     // The helper goes before the trailing source map comment, which stays last.
@@ -51,9 +53,9 @@ describe("must patch", () => {
     // Returns of the nested function expression, class method and arrow stay as they were.
     expect(out).toContain("    return list.filter(Boolean);");
     expect(out).toContain("      return cacheRetention;");
-    expect(out).toContain("    return tools.map((t) => ({ type: \"function\", function: t }));");
+    expect(out).toContain('    return tools.map((t) => ({ type: "function", function: t }));');
     // The other functions of the file (convertMessages ends with `return params;`) are untouched.
-    expect(out).toContain("  if (compat.supportsStore) params.unshift({ role: \"system\", content: \"\" });\n  return params;\n}");
+    expect(out).toContain('  if (compat.supportsStore) params.unshift({ role: "system", content: "" });\n  return params;\n}');
     expect(out.split(CALL).length - 1).toBe(2);
     expect(outcome(gate(fixture("pi-ai-5-params.js"))).sites).toHaveLength(1);
   });

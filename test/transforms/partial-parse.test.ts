@@ -21,9 +21,7 @@ function decision(plan: FilePlan): unknown {
   return { output: plan.output, outcomes: plan.outcomes, parseError: plan.parseError };
 }
 
-const fixtureFiles = fg
-  .sync(["fixtures/{partial-parse,network-guard,tool-gate}/**/*.{js,mjs,cjs}"], { cwd: REPO, absolute: true })
-  .sort();
+const fixtureFiles = fg.sync(["fixtures/{partial-parse,network-guard,tool-gate}/**/*.{js,mjs,cjs}"], { cwd: REPO, absolute: true }).sort();
 
 describe("partial parse (acorn locates bodies, Babel parses the rest)", () => {
   it("covers the fixtures it claims to", () => {
@@ -43,9 +41,7 @@ describe("partial parse (acorn locates bodies, Babel parses the rest)", () => {
     (_name, path) => {
       const code = readFileSync(path, "utf8");
       const { partial } = planBoth(code, path);
-      const lines = partial.outcomes
-        .filter((o) => !o.specId.startsWith("runtime-overlay"))
-        .flatMap((o) => o.sites.map((s) => s.line));
+      const lines = partial.outcomes.filter((o) => !o.specId.startsWith("runtime-overlay")).flatMap((o) => o.sites.map((s) => s.line));
       const { must, mustNot } = annotations(code);
       expect(must.size).toBeGreaterThan(0);
       for (const [line, count] of must) expect(lines.filter((l) => l === line)).toHaveLength(count);
@@ -70,7 +66,12 @@ describe("partial parse (acorn locates bodies, Babel parses the rest)", () => {
     expect(second.text).toContain("Object.values(listInterfaces())");
     // A name followed only inside one function's scope brings nothing back outside it.
     const scoped = code.indexOf("export function aliasUsedInANestedFunction");
-    const third = blankBodies(code, bodies, ["networkInterfaces", '"node:os"'], [{ name: "listThem", start: scoped, end: code.indexOf("export function unrelated") }]);
+    const third = blankBodies(
+      code,
+      bodies,
+      ["networkInterfaces", '"node:os"'],
+      [{ name: "listThem", start: scoped, end: code.indexOf("export function unrelated") }],
+    );
     expect(third.text).toContain("const table = listThem()");
     expect(third.text).not.toContain("[listThem(), listInterfaces()");
   });

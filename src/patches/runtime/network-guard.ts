@@ -1,52 +1,71 @@
-import { NETWORK_GUARD_HELPER, RUNTIME_SYMBOLS } from "./constants.js";
+/**
+ * The network enumeration guard: `guardNetworkInterfaces(fn, self)` returns a function that
+ * calls `fn` (with the call's `this`, or `self` without one); on a throw it returns `{}` and
+ * logs `NETWORK_ENUM_DEGRADED` once per process. One wrapper per `fn`, shared by every copy of
+ * this code; a non-function or an already guarded function is returned as it is.
+ */
+import { NETWORK_ENUM_DEGRADED, RUNTIME_SYMBOLS } from "./symbols.js";
 
-/** The body shared by the network guard helper and the overlay's process-wide fallback. */
-export function networkGuardFunction(): string {
-  return `function ${NETWORK_GUARD_HELPER}(fn, self) {
-  "use strict";
+type Enumerate = (...args: unknown[]) => unknown;
+
+export function guardNetworkInterfaces(fn: unknown, self: unknown): unknown {
   if (typeof fn !== "function") return fn;
-  var G = globalThis;
-  var WRAPPER = Symbol.for("${RUNTIME_SYMBOLS.networkGuardWrapper}");
-  if (fn[WRAPPER] === true) return fn;
-  var CACHE = Symbol.for("${RUNTIME_SYMBOLS.networkGuardCache}");
-  var cache = G[CACHE];
+  const g = globalThis as Record<symbol, unknown>;
+  const WRAPPER = Symbol.for(RUNTIME_SYMBOLS.networkGuardWrapper);
+  if ((fn as unknown as Record<symbol, unknown>)[WRAPPER] === true) return fn;
+  const CACHE = Symbol.for(RUNTIME_SYMBOLS.networkGuardCache);
+  let cache = g[CACHE] as WeakMap<object, Enumerate> | undefined;
   if (!cache || typeof cache.get !== "function" || typeof cache.set !== "function") {
     cache = new WeakMap();
     try {
-      Object.defineProperty(G, CACHE, { value: cache, configurable: true, writable: true });
-    } catch (e) {}
+      Object.defineProperty(globalThis, CACHE, { value: cache, configurable: true, writable: true });
+    } catch {
+      // a frozen global: this copy keeps its own cache
+    }
   }
-  var hit = cache.get(fn);
+  const hit = cache.get(fn);
   if (hit) return hit;
-  var guarded = function networkInterfaces() {
+  const original = fn as Enumerate;
+  const guarded = function networkInterfaces(this: unknown, ...args: unknown[]): unknown {
     try {
-      return fn.apply(this === undefined ? self : this, arguments);
-    } catch (err) {
-      var LOGGED = Symbol.for("${RUNTIME_SYMBOLS.networkEnumLogged}");
-      if (!G[LOGGED]) {
-        try {
-          Object.defineProperty(G, LOGGED, { value: true, configurable: true, writable: true });
-        } catch (e) {}
-        var message;
-        try {
-          message = err && typeof err === "object" && "message" in err ? String(err.message) : String(err);
-        } catch (e) {
-          message = "unknown error";
-        }
-        try {
-          if (typeof process !== "undefined" && process && process.stderr && typeof process.stderr.write === "function") {
-            process.stderr.write(JSON.stringify({ level: "warn", msg: "network_enum_degraded", code: "NETWORK_ENUM_DEGRADED", error: message, source: "clawpatch" }) + "\\n");
-            process.stderr.write("NETWORK_ENUM_DEGRADED: " + message + "\\n");
-          }
-        } catch (e) {}
-      }
+      return original.apply(this === undefined ? self : this, args);
+    } catch (error) {
+      reportOnce(error);
       return {};
     }
   };
   try {
     Object.defineProperty(guarded, WRAPPER, { value: true });
-  } catch (e) {}
+  } catch {
+    // a frozen function: it is still cached below
+  }
   cache.set(fn, guarded);
   return guarded;
-}`;
+}
+
+function reportOnce(error: unknown): void {
+  const g = globalThis as Record<symbol, unknown>;
+  const LOGGED = Symbol.for(RUNTIME_SYMBOLS.networkEnumLogged);
+  if (g[LOGGED]) return;
+  try {
+    Object.defineProperty(globalThis, LOGGED, { value: true, configurable: true, writable: true });
+  } catch {
+    // logged again by another copy at worst
+  }
+  let message: string;
+  try {
+    message = error && typeof error === "object" && "message" in error ? String((error as { message: unknown }).message) : String(error);
+  } catch {
+    message = "unknown error";
+  }
+  try {
+    if (typeof process !== "undefined" && process && process.stderr && typeof process.stderr.write === "function") {
+      process.stderr.write(
+        `${JSON.stringify({ level: "warn", msg: "network_enum_degraded", code: NETWORK_ENUM_DEGRADED, error: message, source: "clawpatch" })}\n`,
+      );
+      process.stderr.write(`${NETWORK_ENUM_DEGRADED}: ${message}\n`);
+    }
+  } catch {
+    // a closed stderr must not break enumeration
+  }
 }

@@ -1,488 +1,504 @@
 /**
- * The runtime overlay: a module clawpatch writes into the openclaw package and imports as the
- * first statement (after the shebang) of every entry. ESM and CJS variants come from ONE body
- * template; only the three-line prologue differs (how `require` and the module's own file are
- * obtained).
- *
- * What it installs, once per process (a `globalThis` symbol; a second copy, ESM or CJS, does
- * nothing):
+ * The runtime overlay: the module every OpenClaw entry imports first. What it installs, once
+ * per process (a `globalThis` symbol: a second copy, ESM or CJS, does nothing):
  * - a guard on `globalThis.fetch` and on the `fetch` export of every `undici` copy it can
- *   resolve (from the overlay's own location and from the packages in `undiciHosts`): a JSON
- *   request body to a gated vLLM origin that still carries `tools`/`tool_choice` is sanitised
- *   with the same decision code as the payload gate (`TOOL_GATE_CORE_SOURCE`), or refused
- *   under `OPENCLAW_STRICT_TOOL_PAYLOAD=1`;
+ *   resolve: a JSON request body to a gated vLLM origin that still carries `tools`/`tool_choice`
+ *   is sanitised with the gate's own decision, or refused under `OPENCLAW_STRICT_TOOL_PAYLOAD=1`;
  * - `OPENCLAW_TRACE_VLLM_OUTBOUND=1`: one trace line per request to a gated origin;
- * - a process-wide `os.networkInterfaces` fallback (same helper and log flag as the patch).
+ * - a process-wide `os.networkInterfaces` fallback (the guard patch's own helper).
  *
- * Gating at the fetch layer is by ORIGIN only (configured `vllm.endpoints`, else loopback on
- * 8000/8001): a request carries no provider id, so `vllm.providers` cannot apply here. The
- * payload gate in the builder covers provider-gated remote URLs.
+ * Gating here is by origin only: a request carries no provider id, so `vllm.providers` cannot
+ * apply; the payload gate covers provider-gated remote URLs.
  */
-import type { VllmSettings } from "../../config/settings.js";
-import { BYPASS_ERROR_CODE, EDGE_CALLSITE_TAG, NETWORK_GUARD_HELPER, RUNTIME_SYMBOLS } from "./constants.js";
-import { networkGuardFunction } from "./network-guard.js";
-import { TOOL_GATE_CORE_SOURCE, assertMarker, gateConfigLiteral } from "./tool-gate-core.js";
+import {
+  decide,
+  emit,
+  envFlag,
+  isGatedUrl,
+  parseUrl,
+  toolCalling,
+  without,
+  type Decision,
+  type GateConfig,
+  type ToolCalling,
+} from "./gate-core.js";
+import { guardNetworkInterfaces } from "./network-guard.js";
+import { BYPASS_ERROR_CODE, EDGE_CALLSITE_TAG, RUNTIME_SYMBOLS } from "./symbols.js";
 
-/** Packages whose own nested `undici` the overlay also hooks (2026.9.x sends via `@openclaw/ai`). */
-export const OVERLAY_DEFAULT_UNDICI_HOSTS: readonly string[] = ["@openclaw/ai"];
+type Fetch = (input: unknown, init?: unknown) => unknown;
+type ResponseConstructor = new (body: string, init: object) => unknown;
+type Require = NodeJS.Require;
 
-/** Suggested file names for the overlay in a package's `dist/` (the engine may choose others). */
-export const OVERLAY_FILE_NAMES = { esm: "clawpatch-overlay.mjs", cjs: "clawpatch-overlay.cjs" } as const;
-
-export interface OverlayOptions {
-  /** Packages (resolved from the overlay's location) whose nested `undici` is hooked too. */
-  undiciHosts?: readonly string[];
+interface OverlayState {
+  marker: string;
+  format: string;
+  file: string;
+  hooks: string[];
+  networkGuard: boolean;
 }
 
-function indent(text: string): string {
-  return text
-    .split("\n")
-    .map((line) => (line.length > 0 ? "  " + line : line))
-    .join("\n");
+interface BodyRead {
+  kind: "string" | "bytes" | "request" | "none" | "other";
+  text: string | null;
 }
 
-function overlayBody(settings: VllmSettings, marker: string, undiciHosts: readonly string[]): string {
-  const S = RUNTIME_SYMBOLS;
-  return String.raw`(function (require, selfFile, format) {
-  "use strict";
-  var G = globalThis;
-  var INSTALLED = Symbol.for("${S.overlayInstalled}");
+type Plan = null | { init: Record<string, unknown> } | { refuse: RefusalBody };
+
+interface RefusalBody {
+  error: { message: string; code: string; [key: string]: unknown };
+}
+
+const G = globalThis as unknown as Record<string | symbol, unknown>;
+
+export function installOverlay(
+  require: Require,
+  selfFile: string,
+  format: "esm" | "cjs",
+  cfg: GateConfig,
+  undiciHosts: readonly string[],
+  marker: string,
+): void {
+  const INSTALLED = Symbol.for(RUNTIME_SYMBOLS.overlayInstalled);
   if (G[INSTALLED]) return;
-  var state = { marker: ${JSON.stringify(marker.slice(2, -2))}, format: format, file: String(selfFile), hooks: [], networkGuard: false };
+  const state: OverlayState = { marker, format, file: String(selfFile), hooks: [], networkGuard: false };
   try {
-    Object.defineProperty(G, INSTALLED, { value: state, configurable: true, writable: true });
-  } catch (e) {
+    Object.defineProperty(globalThis, INSTALLED, { value: state, configurable: true, writable: true });
+  } catch {
     return;
   }
 
-${indent(TOOL_GATE_CORE_SOURCE)}
-
-${indent(networkGuardFunction())}
-
-  var CFG = ${gateConfigLiteral(settings)};
-  var UNDICI_HOSTS = ${JSON.stringify([...undiciHosts])};
-  var TAG = ${JSON.stringify(EDGE_CALLSITE_TAG)};
-  var CODE = ${JSON.stringify(BYPASS_ERROR_CODE)};
-  var WRAPPED = Symbol.for("${S.fetchWrapped}");
-  var SHAPES = Symbol.for("${S.edgeShapesWarned}");
-
-  function stackFingerprint() {
-    var limit = Error.stackTraceLimit;
-    var stack = "";
-    try {
-      Error.stackTraceLimit = 30;
-      stack = String(new Error().stack || "");
-    } catch (e) {
-      return null;
-    } finally {
-      Error.stackTraceLimit = limit;
-    }
-    var lines = stack.split("\n").slice(1);
-    var out = [];
-    for (var i = 0; i < lines.length && out.length < 4; i++) {
-      var l = lines[i].trim();
-      var m = /\((.+):(\d+):\d+\)$/.exec(l) || /^at (?:async )?(.+):(\d+):\d+$/.exec(l);
-      if (!m) continue;
-      var file = m[1].replace(/[?#].*$/, "");
-      if (file === selfFile || file.indexOf("node:") === 0 || file.indexOf("internal/") === 0 || file.indexOf("<anonymous>") !== -1) continue;
-      out.push(file + ":" + m[2]);
-    }
-    return out.length ? out.join(" | ") : null;
-  }
-
-  function targetUrl(x) {
-    return x.origin + x.pathname + (x.search ? "?<redacted>" : "");
-  }
-
-  function readBody(body) {
-    if (typeof body === "string") return { kind: "string", text: body };
-    if (body !== null && typeof body === "object" && typeof Uint8Array === "function" && body instanceof Uint8Array) {
-      try {
-        return { kind: "bytes", text: new TextDecoder("utf-8", { fatal: true }).decode(body) };
-      } catch (e) {
-        return { kind: "bytes", text: null };
-      }
-    }
-    return { kind: body === undefined || body === null ? "none" : "other", text: null };
-  }
-
-  function utf8Length(text) {
-    try {
-      return typeof Buffer === "function" ? Buffer.byteLength(text, "utf8") : new TextEncoder().encode(text).length;
-    } catch (e) {
-      return null;
-    }
-  }
-
-  function headerLength(h) {
-    try {
-      if (h === null || typeof h !== "object") return null;
-      var v = null;
-      if (typeof h.get === "function" && !Array.isArray(h)) v = h.get("content-length");
-      else if (Array.isArray(h)) {
-        for (var i = 0; i < h.length; i++) if (h[i] && String(h[i][0]).toLowerCase() === "content-length") v = h[i][1];
-      } else {
-        var keys = Object.keys(h);
-        for (var j = 0; j < keys.length; j++) if (keys[j].toLowerCase() === "content-length") v = h[keys[j]];
-      }
-      var n = v === null || v === undefined ? NaN : Number(v);
-      return isFinite(n) ? n : null;
-    } catch (e) {
-      return null;
-    }
-  }
-
-  function fixContentLength(h, length) {
-    var v = String(length);
-    if (h === null || h === undefined || typeof h !== "object") return h;
-    if (Array.isArray(h)) {
-      var changed = false;
-      var pairs = h.map(function (p) {
-        if (p && p.length >= 2 && String(p[0]).toLowerCase() === "content-length") {
-          changed = true;
-          return [p[0], v];
-        }
-        return p;
-      });
-      return changed ? pairs : h;
-    }
-    if (typeof h.forEach === "function" && typeof h.has === "function") {
-      if (!h.has("content-length")) return h;
-      var list = [];
-      h.forEach(function (value, name) {
-        list.push([name, String(name).toLowerCase() === "content-length" ? v : value]);
-      });
-      return list;
-    }
-    var keys = Object.keys(h);
-    var copy = {};
-    var hit = false;
-    for (var i = 0; i < keys.length; i++) {
-      if (keys[i].toLowerCase() === "content-length") {
-        copy[keys[i]] = v;
-        hit = true;
-      } else copy[keys[i]] = h[keys[i]];
-    }
-    return hit ? copy : h;
-  }
-
-  function remediationFor(decision) {
-    if (decision.reason === "tool_choice_without_tools") {
-      return "The request carried tool_choice without a non-empty tools array, which the payload gate removes: the gate did not run for this request. Run 'clawpatch doctor' to see which runtime really executes and 'clawpatch patch --root <that runtime>'. Unset OPENCLAW_STRICT_TOOL_PAYLOAD to sanitise at the edge instead of refusing.";
-    }
-    return "The vLLM tool gate in the payload builder did not run for this request (an unpatched or stale runtime, or a code path it does not cover). Run 'clawpatch doctor' to see which runtime really executes and 'clawpatch patch --root <that runtime>'. If this vLLM server runs with --enable-auto-tool-choice --tool-call-parser, set vllm.toolCalling.enabled (or OPENCLAW_VLLM_TOOLCALL=1). Unset OPENCLAW_STRICT_TOOL_PAYLOAD to sanitise at the edge instead of refusing.";
-  }
-
-  // Strict mode: the request is never sent; the caller gets a synthetic HTTP 400 whose JSON
-  // body has the OpenAI error shape, so an OpenAI-style client shows the code to the user
-  // and does not retry (a rejected fetch reads as a network failure: retried, then
-  // "Connection error."). One structured log line per refused request.
-  function bypassRefusal(x, model, decision, via) {
-    var remediation = remediationFor(decision);
-    var message = CODE + ": a request to the vLLM endpoint " + x.origin + " (model " + (model === null ? "unknown" : model) + ") still carried " + decision.removed.join(" and ") + " at " + TAG + "; clawpatch refused to send it. " + remediation;
-    __cp_emit({ level: "error", msg: "tool_payload_sanitizer_bypassed", code: CODE, origin: x.origin, model: model, callsite_tag: TAG, removed: decision.removed, reason: decision.reason, via: via, remediation: remediation, source: "clawpatch" });
-    return {
-      error: {
-        message: message,
-        type: "clawpatch_strict_tool_payload",
-        code: CODE,
-        param: null,
-        origin: x.origin,
-        provider_id: null,
-        model: model,
-        callsite_tag: TAG,
-        removed: decision.removed.slice(),
-        reason: decision.reason,
-        remediation: remediation
-      }
-    };
-  }
-
-  function refusalResponse(body, ResponseCtor) {
-    var text = JSON.stringify(body);
-    var init = {
-      status: 400,
-      statusText: "Bad Request",
-      headers: { "content-type": "application/json", "x-clawpatch-refused": CODE }
-    };
-    var Ctor = typeof ResponseCtor === "function" ? ResponseCtor : typeof G.Response === "function" ? G.Response : null;
-    if (Ctor === null) {
-      var err = new Error(body.error.message);
-      err.name = "ToolPayloadBypassError";
-      err.code = CODE;
-      err.body = body;
-      return Promise.reject(err);
-    }
-    try {
-      return Promise.resolve(new Ctor(text, init));
-    } catch (e) {
-      return Promise.resolve(new G.Response(text, init));
-    }
-  }
-
-  function warnShape(x, model, decision, calling, via) {
-    var key = x.origin + " " + x.pathname + " " + decision.reason + " " + decision.removed.join(",");
-    var seen = G[SHAPES];
-    if (!seen || typeof seen !== "object") {
-      seen = Object.create(null);
-      try {
-        Object.defineProperty(G, SHAPES, { value: seen, configurable: true, writable: true });
-      } catch (e) {}
-    }
-    if (seen[key]) return;
-    seen[key] = true;
-    __cp_emit({ level: "warn", msg: "tool_payload_sanitized", callsite_tag: TAG, endpoint: x.origin, path: x.pathname, model: model, removed: decision.removed, tools: decision.tools, reason: decision.reason, tool_calling: calling.source, via: via, source: "clawpatch" });
-  }
-
-  // Returns null (pass the call through untouched), { init } (call with this init) or
-  // { refuse } (answer with a synthetic 400 carrying this OpenAI-shaped error body).
-  function inspect(input, init, via) {
-    var x = null;
-    var isRequest = false;
-    if (typeof input === "string") x = __cp_parseUrl(input);
-    else if (input !== null && typeof input === "object") {
-      if (typeof URL === "function" && input instanceof URL) x = __cp_parseUrl(input.href);
-      else if (typeof input.url === "string" && typeof input.method === "string") {
-        isRequest = true;
-        x = __cp_parseUrl(input.url);
-      } else if (typeof input.href === "string") x = __cp_parseUrl(input.href);
-    }
-    if (x === null || !__cp_isGatedUrl(x.href, CFG)) return null;
-    var trace = __cp_envFlag("OPENCLAW_TRACE_VLLM_OUTBOUND") === true;
-    var o = init !== null && typeof init === "object" ? init : null;
-    var read = isRequest ? { kind: "request", text: null } : readBody(o ? o.body : undefined);
-    var payload = null;
-    if (read.text !== null && /^\s*\{/.test(read.text)) {
-      try {
-        payload = JSON.parse(read.text);
-      } catch (e) {
-        payload = null;
-      }
-      if (payload === null || typeof payload !== "object" || Array.isArray(payload)) payload = null;
-    }
-    var model = payload !== null && typeof payload.model === "string" ? payload.model : null;
-    var calling = __cp_toolCalling(CFG);
-    var decision = payload !== null ? __cp_decide(payload, true, calling.enabled) : null;
-    var plan = null;
-    var action = "passed";
-    var wire = payload;
-    var length = read.text !== null ? (read.kind === "bytes" ? o.body.byteLength : utf8Length(read.text)) : headerLength(o ? o.headers : null);
-    if (decision !== null) {
-      if (__cp_envFlag("OPENCLAW_STRICT_TOOL_PAYLOAD") === true) {
-        action = "refused";
-        plan = { refuse: bypassRefusal(x, model, decision, via) };
-      } else {
-        wire = __cp_without(payload, decision.removed);
-        var text = JSON.stringify(wire);
-        var body;
-        if (read.kind === "string") body = text;
-        else if (typeof Buffer === "function" && Buffer.isBuffer(o.body)) body = Buffer.from(text, "utf8");
-        else body = new TextEncoder().encode(text);
-        length = typeof body === "string" ? utf8Length(body) : body.byteLength;
-        var next = Object.assign({}, o);
-        next.body = body;
-        if (o.headers !== undefined) next.headers = fixContentLength(o.headers, length);
-        action = "sanitized";
-        plan = { init: next };
-        warnShape(x, model, decision, calling, via);
-      }
-    }
-    if (trace) {
-      var method = (o && typeof o.method === "string" && o.method) || (isRequest ? input.method : "GET");
-      __cp_emit({
-        subsystem: "tool_payload_trace",
-        event: "vllm_outbound_trace",
-        ts: new Date().toISOString(),
-        target_url: targetUrl(x),
-        method: String(method).toUpperCase(),
-        content_length: length,
-        payload_top_keys: wire !== null ? Object.keys(wire) : null,
-        has_tools: wire !== null ? Object.prototype.hasOwnProperty.call(wire, "tools") : null,
-        has_tool_choice: wire !== null ? Object.prototype.hasOwnProperty.call(wire, "tool_choice") : null,
-        callsite_tag: TAG,
-        stack_fingerprint: stackFingerprint(),
-        action: action,
-        body_kind: read.kind,
-        model: model,
-        via: via
-      });
-    }
-    return plan;
-  }
-
-  // Depth of guarded fetch calls on the stack: a guarded fetch that (synchronously) calls
-  // another guarded fetch, e.g. an app's own globalThis.fetch wrapper around ours, is
-  // inspected once, by the outermost one.
-  var active = 0;
-  function wrapFetch(orig, via, ResponseCtor) {
-    if (typeof orig !== "function" || orig[WRAPPED]) return orig;
-    var wrapped = function fetch(input, init) {
-      if (active > 0) return orig.apply(this, arguments);
-      var plan = null;
-      try {
-        plan = inspect(input, init, via);
-      } catch (e) {
-        plan = null;
-      }
-      if (plan !== null && plan.refuse) return refusalResponse(plan.refuse, ResponseCtor);
-      var args = arguments;
-      if (plan !== null) {
-        args = Array.prototype.slice.call(arguments);
-        args[1] = plan.init;
-      }
-      active++;
-      try {
-        return orig.apply(this, args);
-      } finally {
-        active--;
-      }
-    };
-    try {
-      Object.defineProperty(wrapped, WRAPPED, { value: orig });
-    } catch (e) {}
-    return wrapped;
-  }
-
-  // globalThis.fetch becomes an accessor: whatever is assigned later (undici's install(), a
-  // proxy setup, an app's own wrapper) is guarded too.
-  function hookGlobalFetch() {
-    var current = wrapFetch(G.fetch, "globalThis.fetch");
-    var desc = Object.getOwnPropertyDescriptor(G, "fetch");
-    try {
-      Object.defineProperty(G, "fetch", {
-        configurable: true,
-        enumerable: desc ? !!desc.enumerable : false,
-        get: function () {
-          return current;
-        },
-        set: function (value) {
-          current = typeof value === "function" ? wrapFetch(value, "globalThis.fetch") : value;
-        }
-      });
-      return G.fetch === current;
-    } catch (e) {
-      return replaceProperty(G, "fetch", current);
-    }
-  }
-
-  function replaceProperty(obj, key, value) {
-    try {
-      obj[key] = value;
-    } catch (e) {}
-    if (obj[key] !== value) {
-      try {
-        Object.defineProperty(obj, key, { value: value, writable: true, configurable: true, enumerable: true });
-      } catch (e) {}
-    }
-    return obj[key] === value;
-  }
-
-  function undiciCandidates() {
-    var out = [];
-    function add(p) {
-      if (typeof p === "string" && out.indexOf(p) === -1) out.push(p);
-    }
-    try {
-      add(require.resolve("undici"));
-    } catch (e) {}
-    var fs = null;
-    var path = null;
-    try {
-      fs = require("node:fs");
-      path = require("node:path");
-    } catch (e) {
-      return out;
-    }
-    for (var i = 0; i < UNDICI_HOSTS.length; i++) {
-      var dirs = null;
-      try {
-        dirs = require.resolve.paths(UNDICI_HOSTS[i]);
-      } catch (e) {}
-      if (!dirs) continue;
-      for (var j = 0; j < dirs.length; j++) {
-        var dir = path.join(dirs[j], UNDICI_HOSTS[i]);
-        if (!fs.existsSync(path.join(dir, "package.json"))) continue;
-        try {
-          add(require.resolve("undici", { paths: [dir] }));
-        } catch (e) {}
-        break;
-      }
-    }
-    return out;
-  }
-
+  guardOsModule(require, state);
   try {
-    var os = require("node:os");
-    var guardedNI = ${NETWORK_GUARD_HELPER}(os.networkInterfaces, os);
-    if (typeof guardedNI === "function" && replaceProperty(os, "networkInterfaces", guardedNI)) {
+    if (typeof G.fetch === "function" && hookGlobalFetch(cfg, String(selfFile))) state.hooks.push("globalThis.fetch");
+  } catch {
+    // leave fetch as it is
+  }
+  for (const found of undiciCandidates(require, undiciHosts)) {
+    try {
+      const undici = require(found) as { fetch?: unknown; Response?: ResponseConstructor };
+      if (undici && typeof undici.fetch === "function") {
+        const wrapped = wrapFetch(undici.fetch as Fetch, "undici.fetch", cfg, String(selfFile), undici.Response);
+        if (replaceProperty(undici, "fetch", wrapped)) state.hooks.push(`undici.fetch:${found}`);
+      }
+    } catch {
+      // an undici that does not load is not used either
+    }
+  }
+
+  if (envFlag("OPENCLAW_TRACE_VLLM_OUTBOUND") === true) {
+    emit({
+      level: "info",
+      msg: "clawpatch_overlay_installed",
+      subsystem: "tool_payload_trace",
+      format,
+      marker: state.marker,
+      fetch_hooks: state.hooks,
+      network_guard: state.networkGuard,
+      gate: { origins: cfg.origins, loopback_ports: cfg.loopbackPorts },
+      ts: new Date().toISOString(),
+    });
+  }
+}
+
+function guardOsModule(require: Require, state: OverlayState): void {
+  try {
+    const os = require("node:os") as { networkInterfaces: unknown };
+    const guarded = guardNetworkInterfaces(os.networkInterfaces, os);
+    if (typeof guarded === "function" && replaceProperty(os, "networkInterfaces", guarded)) {
       state.networkGuard = true;
       try {
-        require("node:module").syncBuiltinESMExports();
-      } catch (e) {}
-    }
-  } catch (e) {}
-
-  try {
-    if (typeof G.fetch === "function") {
-      if (hookGlobalFetch()) state.hooks.push("globalThis.fetch");
-    }
-  } catch (e) {}
-
-  var found = undiciCandidates();
-  for (var k = 0; k < found.length; k++) {
-    try {
-      var u = require(found[k]);
-      if (u && typeof u.fetch === "function") {
-        var uf = wrapFetch(u.fetch, "undici.fetch", u.Response);
-        if (replaceProperty(u, "fetch", uf)) state.hooks.push("undici.fetch:" + found[k]);
+        (require("node:module") as { syncBuiltinESMExports(): void }).syncBuiltinESMExports();
+      } catch {
+        // named ESM imports of node:os keep the unguarded function; the guard patch covers them
       }
-    } catch (e) {}
+    }
+  } catch {
+    // no node:os: nothing to guard
   }
+}
 
-  if (__cp_envFlag("OPENCLAW_TRACE_VLLM_OUTBOUND") === true) {
-    __cp_emit({ level: "info", msg: "clawpatch_overlay_installed", subsystem: "tool_payload_trace", format: format, marker: state.marker, fetch_hooks: state.hooks, network_guard: state.networkGuard, gate: CFG.endpoints ? "configured-origins" : "default-loopback-origins", ts: new Date().toISOString() });
+function stackFingerprint(selfFile: string): string | null {
+  const limit = Error.stackTraceLimit;
+  let stack = "";
+  try {
+    Error.stackTraceLimit = 30;
+    stack = String(new Error().stack || "");
+  } catch {
+    return null;
+  } finally {
+    Error.stackTraceLimit = limit;
   }
-})`;
+  const out: string[] = [];
+  for (const raw of stack.split("\n").slice(1)) {
+    if (out.length >= 4) break;
+    const line = raw.trim();
+    const m = /\((.+):(\d+):\d+\)$/.exec(line) || /^at (?:async )?(.+):(\d+):\d+$/.exec(line);
+    if (!m) continue;
+    const file = m[1]!.replace(/[?#].*$/, "");
+    if (file === selfFile || file.indexOf("node:") === 0 || file.indexOf("internal/") === 0 || file.indexOf("<anonymous>") !== -1) continue;
+    out.push(`${file}:${m[2]}`);
+  }
+  return out.length ? out.join(" | ") : null;
+}
+
+function targetUrl(x: URL): string {
+  return x.origin + x.pathname + (x.search ? "?<redacted>" : "");
+}
+
+function readBody(body: unknown): BodyRead {
+  if (typeof body === "string") return { kind: "string", text: body };
+  if (body !== null && typeof body === "object" && typeof Uint8Array === "function" && body instanceof Uint8Array) {
+    try {
+      return { kind: "bytes", text: new TextDecoder("utf-8", { fatal: true }).decode(body) };
+    } catch {
+      return { kind: "bytes", text: null };
+    }
+  }
+  return { kind: body === undefined || body === null ? "none" : "other", text: null };
+}
+
+function utf8Length(text: string): number | null {
+  try {
+    return typeof Buffer === "function" ? Buffer.byteLength(text, "utf8") : new TextEncoder().encode(text).length;
+  } catch {
+    return null;
+  }
+}
+
+function headerLength(h: unknown): number | null {
+  try {
+    if (h === null || typeof h !== "object") return null;
+    let v: unknown = null;
+    if (Array.isArray(h)) {
+      for (const pair of h) if (pair && String(pair[0]).toLowerCase() === "content-length") v = pair[1];
+    } else if (typeof (h as { get?: unknown }).get === "function") {
+      v = (h as { get(name: string): unknown }).get("content-length");
+    } else {
+      for (const key of Object.keys(h)) if (key.toLowerCase() === "content-length") v = (h as Record<string, unknown>)[key];
+    }
+    const n = v === null || v === undefined ? Number.NaN : Number(v);
+    return Number.isFinite(n) ? n : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The headers with `content-length` set to `length` (same shape as given), or as they are. */
+function fixContentLength(h: unknown, length: number): unknown {
+  const v = String(length);
+  if (h === null || h === undefined || typeof h !== "object") return h;
+  if (Array.isArray(h)) {
+    let changed = false;
+    const pairs = h.map((p: unknown[]) => {
+      if (p && p.length >= 2 && String(p[0]).toLowerCase() === "content-length") {
+        changed = true;
+        return [p[0], v];
+      }
+      return p;
+    });
+    return changed ? pairs : h;
+  }
+  const maybeHeaders = h as { forEach?: unknown; has?: unknown };
+  if (typeof maybeHeaders.forEach === "function" && typeof maybeHeaders.has === "function") {
+    const headers = h as { has(name: string): boolean; forEach(cb: (value: string, name: string) => void): void };
+    if (!headers.has("content-length")) return h;
+    const list: Array<[string, string]> = [];
+    headers.forEach((value, name) => list.push([name, String(name).toLowerCase() === "content-length" ? v : value]));
+    return list;
+  }
+  const copy: Record<string, unknown> = {};
+  let hit = false;
+  for (const key of Object.keys(h)) {
+    if (key.toLowerCase() === "content-length") {
+      copy[key] = v;
+      hit = true;
+    } else copy[key] = (h as Record<string, unknown>)[key];
+  }
+  return hit ? copy : h;
+}
+
+function remediationFor(decision: Decision): string {
+  if (decision.reason === "tool_choice_without_tools") {
+    return "The request carried tool_choice without a non-empty tools array, which the payload gate removes: the gate did not run for this request. Run 'clawpatch doctor' to see which runtime really executes and 'clawpatch patch --root <that runtime>'. Unset OPENCLAW_STRICT_TOOL_PAYLOAD to sanitise at the edge instead of refusing.";
+  }
+  return "The vLLM tool gate in the payload builder did not run for this request (an unpatched or stale runtime, or a code path it does not cover). Run 'clawpatch doctor' to see which runtime really executes and 'clawpatch patch --root <that runtime>'. If this vLLM server runs with --enable-auto-tool-choice --tool-call-parser, set vllm.toolCalling.enabled (or OPENCLAW_VLLM_TOOLCALL=1). Unset OPENCLAW_STRICT_TOOL_PAYLOAD to sanitise at the edge instead of refusing.";
 }
 
 /**
- * The overlay module text. `format: "esm"` for an ES module file (`.mjs`, or `.js` in a
- * `"type": "module"` package), `"cjs"` for a CommonJS one; both from one body.
+ * Strict mode: the request is never sent; the caller gets a synthetic HTTP 400 whose JSON body
+ * has the OpenAI error shape, so an OpenAI-style client shows the code and does not retry (a
+ * rejected fetch reads as a network failure: retried, then "Connection error."). One log line.
  */
-export function overlayModuleSource(
-  settings: VllmSettings,
-  format: "esm" | "cjs",
-  marker: string,
-  options: OverlayOptions = {},
-): string {
-  assertMarker(marker);
-  const body = overlayBody(settings, marker, options.undiciHosts ?? OVERLAY_DEFAULT_UNDICI_HOSTS);
-  if (format === "esm") {
-    return `${marker}
-import { createRequire as __clawpatch_createRequire } from "node:module";
-const __clawpatch_require = __clawpatch_createRequire(import.meta.url);
-${body}(__clawpatch_require, import.meta.url, "esm");
-`;
+function bypassRefusal(x: URL, model: string | null, decision: Decision, via: string): RefusalBody {
+  const remediation = remediationFor(decision);
+  const message = `${BYPASS_ERROR_CODE}: a request to the vLLM endpoint ${x.origin} (model ${model === null ? "unknown" : model}) still carried ${decision.removed.join(" and ")} at ${EDGE_CALLSITE_TAG}; clawpatch refused to send it. ${remediation}`;
+  emit({
+    level: "error",
+    msg: "tool_payload_sanitizer_bypassed",
+    code: BYPASS_ERROR_CODE,
+    origin: x.origin,
+    model,
+    callsite_tag: EDGE_CALLSITE_TAG,
+    removed: decision.removed,
+    reason: decision.reason,
+    via,
+    remediation,
+    source: "clawpatch",
+  });
+  return {
+    error: {
+      message,
+      type: "clawpatch_strict_tool_payload",
+      code: BYPASS_ERROR_CODE,
+      param: null,
+      origin: x.origin,
+      provider_id: null,
+      model,
+      callsite_tag: EDGE_CALLSITE_TAG,
+      removed: decision.removed.slice(),
+      reason: decision.reason,
+      remediation,
+    },
+  };
+}
+
+function refusalResponse(body: RefusalBody, ResponseCtor: ResponseConstructor | undefined): Promise<unknown> {
+  const text = JSON.stringify(body);
+  const init = {
+    status: 400,
+    statusText: "Bad Request",
+    headers: { "content-type": "application/json", "x-clawpatch-refused": BYPASS_ERROR_CODE },
+  };
+  const GlobalResponse = typeof G.Response === "function" ? (G.Response as ResponseConstructor) : undefined;
+  const Ctor = typeof ResponseCtor === "function" ? ResponseCtor : GlobalResponse;
+  if (Ctor === undefined) {
+    const error = Object.assign(new Error(body.error.message), { name: "ToolPayloadBypassError", code: BYPASS_ERROR_CODE, body });
+    return Promise.reject(error);
   }
-  if (format === "cjs") {
-    return `${marker}
-"use strict";
-${body}(require, __filename, "cjs");
-`;
+  try {
+    return Promise.resolve(new Ctor(text, init));
+  } catch {
+    return Promise.resolve(new GlobalResponse!(text, init));
   }
-  throw new Error(`overlay format must be "esm" or "cjs", got ${JSON.stringify(format)}`);
+}
+
+function warnShape(x: URL, model: string | null, decision: Decision, calling: ToolCalling, via: string): void {
+  const SHAPES = Symbol.for(RUNTIME_SYMBOLS.edgeShapesWarned);
+  const key = `${x.origin} ${x.pathname} ${decision.reason} ${decision.removed.join(",")}`;
+  let seen = G[SHAPES] as Record<string, boolean> | undefined;
+  if (!seen || typeof seen !== "object") {
+    seen = Object.create(null) as Record<string, boolean>;
+    try {
+      Object.defineProperty(globalThis, SHAPES, { value: seen, configurable: true, writable: true });
+    } catch {
+      // warned once per copy at worst
+    }
+  }
+  if (seen[key]) return;
+  seen[key] = true;
+  emit({
+    level: "warn",
+    msg: "tool_payload_sanitized",
+    callsite_tag: EDGE_CALLSITE_TAG,
+    endpoint: x.origin,
+    path: x.pathname,
+    model,
+    removed: decision.removed,
+    tools: decision.tools,
+    reason: decision.reason,
+    tool_calling: calling.source,
+    via,
+    source: "clawpatch",
+  });
+}
+
+/** What to do with one fetch call: pass it through (null), send it with another init, or refuse it. */
+function inspect(input: unknown, init: unknown, via: string, cfg: GateConfig, selfFile: string): Plan {
+  let x: URL | null = null;
+  let request: { url: string; method: string } | null = null;
+  if (typeof input === "string") x = parseUrl(input);
+  else if (input !== null && typeof input === "object") {
+    const i = input as { url?: unknown; method?: unknown; href?: unknown };
+    if (typeof URL === "function" && input instanceof URL) x = parseUrl(input.href);
+    else if (typeof i.url === "string" && typeof i.method === "string") {
+      request = { url: i.url, method: i.method };
+      x = parseUrl(i.url);
+    } else if (typeof i.href === "string") x = parseUrl(i.href);
+  }
+  if (x === null || !isGatedUrl(x.href, cfg)) return null;
+  const trace = envFlag("OPENCLAW_TRACE_VLLM_OUTBOUND") === true;
+  const o = init !== null && typeof init === "object" ? (init as Record<string, unknown>) : null;
+  const read: BodyRead = request ? { kind: "request", text: null } : readBody(o ? o.body : undefined);
+  let payload: Record<string, unknown> | null = null;
+  if (read.text !== null && /^\s*\{/.test(read.text)) {
+    try {
+      const parsed: unknown = JSON.parse(read.text);
+      payload = parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+    } catch {
+      payload = null;
+    }
+  }
+  const model = payload !== null && typeof payload.model === "string" ? payload.model : null;
+  const calling = toolCalling(cfg);
+  const decision = payload !== null ? decide(payload, true, calling.enabled) : null;
+  let plan: Plan = null;
+  let action = "passed";
+  let wire = payload;
+  let length =
+    read.text !== null
+      ? read.kind === "bytes"
+        ? (o!.body as Uint8Array).byteLength
+        : utf8Length(read.text)
+      : headerLength(o ? o.headers : null);
+  if (decision !== null && payload !== null) {
+    if (envFlag("OPENCLAW_STRICT_TOOL_PAYLOAD") === true) {
+      action = "refused";
+      plan = { refuse: bypassRefusal(x, model, decision, via) };
+    } else {
+      wire = without(payload, decision.removed);
+      const text = JSON.stringify(wire);
+      let body: string | Uint8Array;
+      if (read.kind === "string") body = text;
+      else if (typeof Buffer === "function" && Buffer.isBuffer(o!.body)) body = Buffer.from(text, "utf8");
+      else body = new TextEncoder().encode(text);
+      length = typeof body === "string" ? utf8Length(body) : body.byteLength;
+      const next: Record<string, unknown> = Object.assign({}, o);
+      next.body = body;
+      if (o!.headers !== undefined) next.headers = fixContentLength(o!.headers, length ?? 0);
+      action = "sanitized";
+      plan = { init: next };
+      warnShape(x, model, decision, calling, via);
+    }
+  }
+  if (trace) {
+    const method = (o && typeof o.method === "string" && o.method) || (request ? request.method : "GET");
+    emit({
+      subsystem: "tool_payload_trace",
+      event: "vllm_outbound_trace",
+      ts: new Date().toISOString(),
+      target_url: targetUrl(x),
+      method: String(method).toUpperCase(),
+      content_length: length,
+      payload_top_keys: wire !== null ? Object.keys(wire) : null,
+      has_tools: wire !== null ? Object.prototype.hasOwnProperty.call(wire, "tools") : null,
+      has_tool_choice: wire !== null ? Object.prototype.hasOwnProperty.call(wire, "tool_choice") : null,
+      callsite_tag: EDGE_CALLSITE_TAG,
+      stack_fingerprint: stackFingerprint(selfFile),
+      action,
+      body_kind: read.kind,
+      model,
+      via,
+    });
+  }
+  return plan;
 }
 
 /**
- * The statement that loads the overlay, for insertion right after an entry's shebang (or at
- * offset 0): `import "<specifier>";` for an ES module entry, `require("<specifier>");` for a
- * CommonJS one, followed by the marker and a newline. `specifier` is relative to the entry
- * (e.g. `./clawpatch-overlay.mjs`).
+ * Depth of guarded fetch calls on the stack: a guarded fetch that (synchronously) calls another
+ * guarded fetch, e.g. an app's own globalThis.fetch wrapper around ours, is inspected once.
  */
-export function overlayImportSource(format: "esm" | "cjs", specifier: string, marker: string): string {
-  assertMarker(marker);
-  if (!/^\.\.?\//.test(specifier)) throw new Error(`overlay specifier must be relative ("./..."), got ${JSON.stringify(specifier)}`);
-  if (format === "esm") return `import ${JSON.stringify(specifier)};${marker}\n`;
-  if (format === "cjs") return `require(${JSON.stringify(specifier)});${marker}\n`;
-  throw new Error(`overlay format must be "esm" or "cjs", got ${JSON.stringify(format)}`);
+let active = 0;
+
+function wrapFetch(orig: Fetch, via: string, cfg: GateConfig, selfFile: string, ResponseCtor?: ResponseConstructor): Fetch {
+  const WRAPPED = Symbol.for(RUNTIME_SYMBOLS.fetchWrapped);
+  if (typeof orig !== "function" || (orig as unknown as Record<symbol, unknown>)[WRAPPED]) return orig;
+  const wrapped = function fetch(this: unknown, ...args: unknown[]): unknown {
+    if (active > 0) return orig.apply(this, args as [unknown, unknown]);
+    let plan: Plan = null;
+    try {
+      plan = inspect(args[0], args[1], via, cfg, selfFile);
+    } catch {
+      plan = null;
+    }
+    if (plan !== null && "refuse" in plan) return refusalResponse(plan.refuse, ResponseCtor);
+    if (plan !== null) args[1] = plan.init;
+    active += 1;
+    try {
+      return orig.apply(this, args as [unknown, unknown]);
+    } finally {
+      active -= 1;
+    }
+  };
+  try {
+    Object.defineProperty(wrapped, WRAPPED, { value: orig });
+  } catch {
+    // a frozen function: it may be wrapped twice, and is inspected once anyway
+  }
+  return wrapped;
+}
+
+/** `globalThis.fetch` becomes an accessor: whatever is assigned later (undici's install(), an app's wrapper) is guarded too. */
+function hookGlobalFetch(cfg: GateConfig, selfFile: string): boolean {
+  let current: unknown = wrapFetch(G.fetch as Fetch, "globalThis.fetch", cfg, selfFile);
+  const desc = Object.getOwnPropertyDescriptor(globalThis, "fetch");
+  try {
+    Object.defineProperty(globalThis, "fetch", {
+      configurable: true,
+      enumerable: desc ? !!desc.enumerable : false,
+      get: () => current,
+      set: (value: unknown) => {
+        current = typeof value === "function" ? wrapFetch(value as Fetch, "globalThis.fetch", cfg, selfFile) : value;
+      },
+    });
+    return G.fetch === current;
+  } catch {
+    return replaceProperty(G, "fetch", current);
+  }
+}
+
+function replaceProperty(obj: object, key: string, value: unknown): boolean {
+  const o = obj as Record<string, unknown>;
+  try {
+    o[key] = value;
+  } catch {
+    // read-only: try to redefine it
+  }
+  if (o[key] !== value) {
+    try {
+      Object.defineProperty(obj, key, { value, writable: true, configurable: true, enumerable: true });
+    } catch {
+      // cannot be replaced
+    }
+  }
+  return o[key] === value;
+}
+
+/** Every `undici` the process may use: its own, and the one each host package (e.g. `@openclaw/ai`) resolves. */
+function undiciCandidates(require: Require, hosts: readonly string[]): string[] {
+  const out: string[] = [];
+  const add = (p: unknown) => {
+    if (typeof p === "string" && out.indexOf(p) === -1) out.push(p);
+  };
+  try {
+    add(require.resolve("undici"));
+  } catch {
+    // not installed next to the overlay
+  }
+  let fs: { existsSync(path: string): boolean };
+  let path: { join(...parts: string[]): string };
+  try {
+    fs = require("node:fs") as typeof fs;
+    path = require("node:path") as typeof path;
+  } catch {
+    return out;
+  }
+  for (const host of hosts) {
+    let dirs: string[] | null = null;
+    try {
+      dirs = require.resolve.paths(host);
+    } catch {
+      dirs = null;
+    }
+    for (const base of dirs ?? []) {
+      const dir = path.join(base, host);
+      if (!fs.existsSync(path.join(dir, "package.json"))) continue;
+      try {
+        add(require.resolve("undici", { paths: [dir] }));
+      } catch {
+        // the host package has no undici of its own
+      }
+      break;
+    }
+  }
+  return out;
 }

@@ -1,12 +1,10 @@
-/** Names shared by the injected code, the engine and the tests. */
-export const TOOL_GATE_HELPER = "__clawpatch_vllmToolGate";
-export const NETWORK_GUARD_HELPER = "__clawpatch_guardNetworkInterfaces";
+/** Names operators grep for, and the `globalThis` symbols (via `Symbol.for`) every copy of the runtime code shares. */
 
-/** Tag of the fetch-boundary guard in logs and errors (operators grep for it). */
+/** Tag of the fetch-boundary guard in logs and errors. */
 export const EDGE_CALLSITE_TAG = "gateway.edge.final_dispatch";
 export const BYPASS_ERROR_CODE = "TOOL_PAYLOAD_SANITIZER_BYPASSED";
+export const NETWORK_ENUM_DEGRADED = "NETWORK_ENUM_DEGRADED";
 
-/** `globalThis` symbols (via `Symbol.for`) shared by every copy of the injected code. */
 export const RUNTIME_SYMBOLS = {
   gateWarned: "clawpatch.vllmToolGate.warned",
   invariantWarned: "clawpatch.toolChoiceInvariant.warned",

@@ -1,0 +1,40 @@
+/** Process exit codes: the contract every command keeps (`--json` never changes them). */
+export const EXIT = {
+  ok: 0,
+  /** `--verify` found something unpatched or drifted (doctor: a problem; revert: a file left alone). */
+  unpatched: 1,
+  /** Usage or config error: nothing was written. */
+  usage: 2,
+  /** A required patch cannot be applied, or a file cannot be written: nothing was written. */
+  cannotApply: 3,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/**
+ * The one error a user can act on. The CLI prints `message` as one line (and `frame`, a code
+ * frame of the config file, under it when there is one), never a stack, and exits with
+ * `exitCode`. Anything else that escapes a command is a bug and keeps its stack.
+ */
+export class ClawpatchError extends Error {
+  override name = "ClawpatchError";
+  constructor(
+    readonly exitCode: ExitCode,
+    message: string,
+    readonly frame?: string,
+  ) {
+    super(message);
+  }
+
+  static usage(message: string, frame?: string): ClawpatchError {
+    return new ClawpatchError(EXIT.usage, message, frame);
+  }
+
+  static cannotApply(message: string): ClawpatchError {
+    return new ClawpatchError(EXIT.cannotApply, message);
+  }
+}
+
+export function isClawpatchError(error: unknown): error is ClawpatchError {
+  return error instanceof ClawpatchError;
+}

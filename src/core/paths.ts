@@ -1,0 +1,13 @@
+/** What clawpatch keeps inside a package copy (manifest, originals): never a patch target. */
+export const STATE_DIR = ".clawpatch";
+
+/** The lock a patch run holds on its root. */
+export const LOCK_NAME = ".clawpatch.lock";
+
+/** Suffix of a file being written (staged) next to its destination. */
+export const TEMP_SUFFIX = ".clawpatch-tmp";
+
+/** Joins a copy's relative directory and a path inside it (`.` is the root). */
+export function joinRel(dir: string, file: string): string {
+  return dir === "." ? file : `${dir}/${file}`;
+}

@@ -1,0 +1,141 @@
+/**
+ * Every status clawpatch reports is decided here, from what is on disk (the state), what the
+ * plan found (sites, errors), and the mode, by pure functions the tests read as tables.
+ */
+import { EXIT, type ExitCode } from "../core/errors.js";
+import type { Expectation } from "../core/spec.js";
+import type { AddedState, FileState } from "./state.js";
+import { CANNOT_APPLY, NOT_VERIFIED, type FileResult, type PatchResult, type Status } from "./status.js";
+
+export type Mode = "patch" | "verify" | "dry-run";
+
+/** What planning found for one spec in one file. */
+export interface SpecPlan {
+  /** Sites edited by this plan, and sites that already carry the patch. */
+  patched: number;
+  already: number;
+  /** `syntax error at L:C: …` when the file does not parse. */
+  parseError?: string;
+  /** The transform refused the file, or the check of its output failed. */
+  ambiguous?: string;
+  /** The text planned carries a marker of another version of this patch. */
+  otherVersionMarker: boolean;
+  /** Planned from the kept original (re-deriving), not from the bytes on disk. */
+  fromOriginal: boolean;
+  /** The planned text equals the bytes on disk. */
+  upToDate: boolean;
+}
+
+export interface SpecOnFile {
+  mode: Mode;
+  state: FileState;
+  /** Null when the file was not planned: it is as recorded, nothing to do. */
+  plan: SpecPlan | null;
+  /** Sites the manifest records for this spec in this file. */
+  recordedSites: number;
+  /** The bytes on disk carry a clawpatch marker. */
+  marked: boolean;
+  /** For `recorded-otherwise`: how the recording differs and what reproduces it. */
+  otherwise?: string;
+}
+
+export interface Decision {
+  status: Status;
+  message?: string;
+}
+
+const NO_ORIGINAL =
+  "carries a marker of another version of this patch and no original is kept: reinstall the package, then run clawpatch patch";
+
+/** The status of one spec on one file, or null when the spec has nothing there. */
+export function decideFile(x: SpecOnFile): Decision | null {
+  const plan = x.plan;
+  if (plan === null) return x.recordedSites > 0 ? { status: "already-applied" } : null;
+  if (plan.parseError) return { status: "parse-error", message: plan.parseError };
+  if (plan.ambiguous) return { status: "ambiguous", message: plan.ambiguous };
+  if (plan.otherVersionMarker && !plan.fromOriginal) return { status: "drifted", message: NO_ORIGINAL };
+  if (plan.patched + plan.already === 0) return null;
+  if (plan.upToDate) return { status: "already-applied" };
+  switch (x.mode) {
+    case "verify":
+      if (x.state === "edited")
+        return { status: "drifted", message: "changed since clawpatch patched it: run clawpatch patch to re-apply it from the original" };
+      if (x.state === "recorded-otherwise")
+        return { status: "drifted", message: x.otherwise ?? "patched with other settings: run clawpatch patch" };
+      if (x.marked) return { status: "drifted", message: "partly patched: run clawpatch patch" };
+      return { status: "unpatched", message: "not patched" };
+    case "dry-run":
+      return { status: "unpatched", message: plan.fromOriginal ? "would re-apply it from the original" : "would patch" };
+    case "patch":
+      if (plan.fromOriginal) return { status: "applied", message: "re-applied from the original" };
+      if (x.state === "replaced")
+        return { status: "applied", message: "the package replaced this file since clawpatch patched it: patched again" };
+      return { status: "applied" };
+  }
+}
+
+/** The status of a file a spec adds, or null when it is there as clawpatch writes it. */
+export function decideAdded(mode: Mode, state: AddedState): Decision | null {
+  if (state === "present") return null;
+  const missing = state === "missing";
+  if (mode === "patch")
+    return { status: "applied", message: missing ? "restored (it was missing)" : "rewritten (it differed from what clawpatch writes)" };
+  const problem = missing
+    ? "missing (a package lifecycle or a reinstall removed it?): run clawpatch patch"
+    : "differs from what clawpatch writes (edited?): run clawpatch patch";
+  return { status: mode === "verify" && !missing ? "drifted" : "unpatched", message: problem };
+}
+
+const WORST_FIRST: Status[] = ["parse-error", "ambiguous", "drifted"];
+const THEN: Status[] = ["unpatched", "applied", "already-applied"];
+
+/** Folds the file results of one patch on one package copy into its status. */
+export function aggregate(
+  files: readonly FileResult[],
+  expect: Expectation,
+  whenAbsent: string | undefined,
+): Pick<PatchResult, "status" | "siteCount" | "message"> {
+  const siteCount = files.reduce((n, f) => n + f.sites.length, 0);
+  for (const status of WORST_FIRST) {
+    const hit = files.find((f) => f.status === status);
+    if (hit) return { status, siteCount, message: `${hit.file}: ${hit.message ?? status}` };
+  }
+  if (siteCount === 0) {
+    const unpatchedAdded = files.find((f) => f.status === "unpatched" || f.status === "applied");
+    if (unpatchedAdded) return { status: unpatchedAdded.status, siteCount, message: unpatchedAdded.message ?? "" };
+    if (expect === "any") return { status: "not-applicable", siteCount, message: whenAbsent ?? "nothing to patch in this version" };
+    return {
+      status: "missing-target",
+      siteCount,
+      message: "no site found: this version's code may have changed shape; the patch spec needs an update",
+    };
+  }
+  if (expect === "one" && siteCount > 1) {
+    const where = files.flatMap((f) => f.sites.map((s) => `${f.file}:${s.line}`)).join(", ");
+    return { status: "ambiguous", siteCount, message: `expected exactly one site, found ${siteCount}: ${where}` };
+  }
+  for (const status of THEN) {
+    const hit = files.find((f) => f.status === status);
+    if (hit) return { status, siteCount, ...(hit.message ? { message: `${hit.file}: ${hit.message}` } : {}) };
+  }
+  return { status: "already-applied", siteCount };
+}
+
+export interface RunOutcome {
+  mode: Mode;
+  results: readonly PatchResult[];
+  /** Nothing could be written (a write failed). */
+  writeFailed: boolean;
+  /** No target package was found under the root. */
+  foundNothing: boolean;
+  /** A copy's manifest is of another package version. */
+  copyProblems: boolean;
+}
+
+/** The exit code of a patch run: `--verify` fails closed (no package found is a failure). */
+export function runExitCode(x: RunOutcome): ExitCode {
+  if (x.writeFailed || x.results.some((r) => r.required && CANNOT_APPLY.has(r.status))) return EXIT.cannotApply;
+  if (x.mode !== "verify") return EXIT.ok;
+  if (x.foundNothing || x.copyProblems) return EXIT.unpatched;
+  return x.results.some((r) => r.required && NOT_VERIFIED.has(r.status)) ? EXIT.unpatched : EXIT.ok;
+}
