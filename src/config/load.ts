@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { ClawpatchError } from "../core/errors.js";
 import { sha256 } from "../core/hash.js";
 import type { PatchSpec } from "../core/spec.js";
-import { defaultSettings, type Settings } from "./settings.js";
+import { defaultSettings, type BuiltinPatches, type Settings } from "./settings.js";
 
 export const CONFIG_FILENAMES = ["patches.config.ts", "patches.config.mts", "patches.config.js", "patches.config.mjs"];
 
@@ -17,9 +17,6 @@ export interface Config {
   settings: Settings;
   patches: PatchSpec[];
 }
-
-/** The built-in patches for some settings: given by the caller, so the config layer knows no patch. */
-export type BuiltinPatches = (settings: Settings) => PatchSpec[];
 
 export interface LoadConfigOptions {
   /** Directory searched for patches.config.* when `file` is not given. */

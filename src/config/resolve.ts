@@ -1,8 +1,7 @@
 import { ClawpatchError } from "../core/errors.js";
 import type { PatchSpec } from "../core/spec.js";
-import type { BuiltinPatches } from "./load.js";
 import { configSchema, describeIssue, patchSpecSchema } from "./schema.js";
-import type { Settings } from "./settings.js";
+import type { BuiltinPatches, Settings } from "./settings.js";
 
 /** Validates a config object (as a config file exports it) and resolves its settings and patches. */
 export function resolveConfig(file: string, raw: unknown, builtins: BuiltinPatches): { settings: Settings; patches: PatchSpec[] } {

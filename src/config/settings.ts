@@ -1,3 +1,5 @@
+import type { PatchSpec } from "../core/spec.js";
+
 /**
  * The settings of a run, resolved: one source of truth for the vLLM tool gate, the runtime
  * overlay, the launcher and the doctor, so the server's flags and the gate never disagree.
@@ -41,6 +43,9 @@ export interface VllmSettings {
 export interface Settings {
   vllm: VllmSettings;
 }
+
+/** The built-in patches for some settings: given by the caller, so the config layer knows no patch. */
+export type BuiltinPatches = (settings: Settings) => PatchSpec[];
 
 /** What a config file may say (every key optional). */
 export interface VllmConfigInput {

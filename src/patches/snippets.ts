@@ -18,6 +18,7 @@ export function toolGateHelper(cfg: GateConfig, marker: string): string {
   assertMarker(marker);
   return `${marker}
 function ${TOOL_GATE_HELPER}(params, model) {
+"use strict";
 ${toolGateBundle}  return __clawpatch_runtime.gate(params, model, ${JSON.stringify(cfg)});
 }
 `;
@@ -28,6 +29,7 @@ export function networkGuardHelper(marker: string): string {
   assertMarker(marker);
   return `${marker}
 function ${NETWORK_GUARD_HELPER}(fn, self) {
+"use strict";
 ${networkGuardBundle}  return __clawpatch_runtime.guardNetworkInterfaces(fn, self);
 }
 `;

@@ -2,30 +2,24 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { NETWORK_GUARD_HELPER, RUNTIME_SYMBOLS, networkGuardHelperSource } from "../../src/patches/runtime/sources.js";
+import { beforeEach, describe, expect, it } from "vitest";
+import { NETWORK_GUARD_HELPER, networkGuardHelper } from "../../src/patches/snippets.js";
+import { networkGuardIn, sandbox, type Sandbox } from "../support/runtime-vm.js";
 
-const MARKER = "/*@clawpatch network-interfaces-guard@1*/";
+/**
+ * The network guard at run time: the helper text the guard patch inserts, evaluated in a
+ * sandbox of its own (its stderr recorded), and two copies of it in one real process.
+ */
+const MARKER = "/*@clawpatch network-interfaces-guard@2*/";
 type Guard = <T>(fn: T, self?: unknown) => T;
 
-function loadGuard(): Guard {
-  return new Function(`${networkGuardHelperSource(MARKER)}\nreturn ${NETWORK_GUARD_HELPER};`)() as Guard;
-}
-
-const SYMS = [RUNTIME_SYMBOLS.networkEnumLogged, RUNTIME_SYMBOLS.networkGuardCache];
-let stderr: string[] = [];
+let sb: Sandbox;
+let stderr: string[];
 beforeEach(() => {
-  for (const s of SYMS) delete (globalThis as Record<symbol, unknown>)[Symbol.for(s)];
-  stderr = [];
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk: unknown) => {
-    stderr.push(String(chunk));
-    return true;
-  });
+  sb = sandbox();
+  stderr = sb.stderr;
 });
-afterEach(() => {
-  vi.restoreAllMocks();
-  for (const s of SYMS) delete (globalThis as Record<symbol, unknown>)[Symbol.for(s)];
-});
+const loadGuard = (): Guard => networkGuardIn(sb, MARKER) as Guard;
 
 const failing = () => {
   throw Object.assign(new Error("A system error occurred: uv_interface_addresses returned Unknown system error 1"), {
@@ -57,7 +51,7 @@ describe("network guard helper", () => {
 
   it("returns the real os.networkInterfaces result unchanged", async () => {
     const os = await import("node:os");
-    const guard = loadGuard();
+    const guard = loadGuard() as (fn: unknown, self: unknown) => () => unknown;
     expect(guard(os.networkInterfaces, os)()).toEqual(os.networkInterfaces());
   });
 
@@ -111,7 +105,7 @@ describe("network guard helper", () => {
   it("logs once across two copies in different module files (child process)", () => {
     const dir = mkdtempSync(join(tmpdir(), "clawpatch-netguard-"));
     try {
-      const src = networkGuardHelperSource(MARKER);
+      const src = networkGuardHelper(MARKER);
       writeFileSync(join(dir, "a.cjs"), `${src}\nmodule.exports = ${NETWORK_GUARD_HELPER};\n`);
       writeFileSync(join(dir, "b.mjs"), `${src}\nexport default ${NETWORK_GUARD_HELPER};\n`);
       writeFileSync(
@@ -138,9 +132,9 @@ process.stdout.write(JSON.stringify(results));
   });
 
   it("source: starts with the marker, one function declaration, deterministic", () => {
-    const src = networkGuardHelperSource(MARKER);
+    const src = networkGuardHelper(MARKER);
     expect(src.startsWith(`${MARKER}\nfunction ${NETWORK_GUARD_HELPER}(fn, self) {`)).toBe(true);
-    expect(src).toBe(networkGuardHelperSource(MARKER));
-    expect(src).not.toMatch(/\brequire\(|\bimport\b|`/);
+    expect(src).toBe(networkGuardHelper(MARKER));
+    expect(src).not.toMatch(/\brequire\(|^\s*import\b/m);
   });
 });

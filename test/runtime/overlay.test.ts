@@ -5,10 +5,32 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resolveVllmSettings } from "../../src/config/settings.js";
-import { RUNTIME_SYMBOLS, overlayImportSource, overlayModuleSource } from "../../src/patches/runtime/sources.js";
+import { defaultSettings } from "../../src/config/settings.js";
+import type { PatchSpec } from "../../src/core/spec.js";
+import { builtinPatches } from "../../src/patches/builtins.js";
+import { gateConfigOf } from "../../src/patches/gate.js";
+import { RUNTIME_SYMBOLS } from "../../src/patches/runtime/symbols.js";
+import { overlayModule } from "../../src/patches/snippets.js";
+import { planFile } from "../../src/transforms/plan.js";
 
-const MARKER = "/*@clawpatch runtime-overlay@1*/";
+/**
+ * The runtime overlay at run time: the module the overlay patch adds, in real child processes
+ * (it hooks the process's fetch and undici), against two local servers, one of them gated.
+ */
+const MARKER = "/*@clawpatch runtime-overlay@2*/";
+
+/** The gate settings with these endpoints (over the defaults). */
+function gateWith(endpoints: string[]) {
+  return gateConfigOf({ ...defaultSettings().vllm, endpoints });
+}
+
+/** An entry as the overlay patch edits it, with the module it adds written beside it. */
+function patchedEntry(into: string, file: string, code: string): string {
+  const spec = builtinPatches({ vllm: { ...defaultSettings().vllm, endpoints: [gated] } }).find((s) => s.id === "runtime-overlay") as PatchSpec;
+  const plan = planFile({ code, file, format: file.endsWith(".cjs") ? "cjs" : "esm", specs: [spec] });
+  for (const added of plan.outcomes[0]!.added) writeFileSync(join(into, added.path), added.content);
+  return plan.output!;
+}
 
 interface Received {
   url: string;
@@ -92,11 +114,11 @@ beforeAll(async () => {
   gated = await listen();
   plain = await listen();
   dir = mkdtempSync(join(tmpdir(), "clawpatch-overlay-"));
-  const settings = resolveVllmSettings({ endpoints: [gated] });
+  const cfg = gateWith([gated]);
   writeFileSync(join(dir, "package.json"), '{"type":"module"}');
-  writeFileSync(join(dir, "overlay.mjs"), overlayModuleSource(settings, "esm", MARKER));
-  writeFileSync(join(dir, "overlay-copy.mjs"), overlayModuleSource(settings, "esm", MARKER));
-  writeFileSync(join(dir, "overlay.cjs"), overlayModuleSource(settings, "cjs", MARKER));
+  writeFileSync(join(dir, "overlay.mjs"), overlayModule(cfg, "esm", MARKER));
+  writeFileSync(join(dir, "overlay-copy.mjs"), overlayModule(cfg, "esm", MARKER));
+  writeFileSync(join(dir, "overlay.cjs"), overlayModule(cfg, "cjs", MARKER));
   // A stand-in for the `undici` package (the real one is proven end to end elsewhere): a CJS
   // module exporting `fetch` that records what it was called with instead of sending.
   const fakeUndici = (id: string) =>
@@ -418,7 +440,7 @@ console.log(JSON.stringify({ id: nested.id, status: res.status, code: (await res
   it("without undici installed the overlay still installs (skips silently)", async () => {
     const bare = mkdtempSync(join(tmpdir(), "clawpatch-overlay-bare-"));
     try {
-      writeFileSync(join(bare, "overlay.cjs"), overlayModuleSource(resolveVllmSettings({}), "cjs", MARKER));
+      writeFileSync(join(bare, "overlay.cjs"), overlayModule(gateWith([]), "cjs", MARKER));
       const r = await run(
         "bare.cjs",
         `require(${JSON.stringify(join(bare, "overlay.cjs"))});
@@ -459,7 +481,7 @@ describe.skipIf(!REAL_UNDICI)("runtime overlay and a real undici package", () =>
     try {
       mkdirSync(join(app, "node_modules"));
       symlinkSync(REAL_UNDICI!, join(app, "node_modules", "undici"), "dir");
-      writeFileSync(join(app, "overlay.mjs"), overlayModuleSource(resolveVllmSettings({ endpoints: [gated] }), "esm", MARKER));
+      writeFileSync(join(app, "overlay.mjs"), overlayModule(gateWith([gated]), "esm", MARKER));
       writeFileSync(
         join(app, "main.mjs"),
         `import "./overlay.mjs";
@@ -537,7 +559,7 @@ describe("overlay import order", () => {
       join(dir, "probe.mjs"),
       `export const seen = { installed: !!globalThis[Symbol.for(${JSON.stringify(RUNTIME_SYMBOLS.overlayInstalled)})], fetchWrapped: typeof globalThis.fetch[Symbol.for(${JSON.stringify(RUNTIME_SYMBOLS.fetchWrapped)})] === "function" };\n`,
     );
-    const entry = `#!/usr/bin/env node\n${overlayImportSource("esm", "./overlay.mjs", MARKER)}import { seen } from "./probe.mjs";\nconsole.log(JSON.stringify(seen));\n`;
+    const entry = patchedEntry(dir, "entry-order.mjs", `#!/usr/bin/env node\nimport { seen } from "./probe.mjs";\nconsole.log(JSON.stringify(seen));\n`);
     const r = await run("entry-order.mjs", entry);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ installed: true, fetchWrapped: true });
@@ -547,31 +569,23 @@ describe("overlay import order", () => {
       join(dir, "probe.cjs"),
       `exports.installed = !!globalThis[Symbol.for(${JSON.stringify(RUNTIME_SYMBOLS.overlayInstalled)})];\n`,
     );
-    const entry = `#!/usr/bin/env node\n${overlayImportSource("cjs", "./overlay.cjs", MARKER)}console.log(JSON.stringify(require("./probe.cjs").installed));\n`;
+    const entry = patchedEntry(dir, "entry-order.cjs", `#!/usr/bin/env node\n"use strict";\nconsole.log(JSON.stringify(require("./probe.cjs").installed));\n`);
     const r = await run("entry-order.cjs", entry);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe("true");
   });
-  it("overlayImportSource", () => {
-    expect(overlayImportSource("esm", "./clawpatch-overlay.mjs", MARKER)).toBe(`import "./clawpatch-overlay.mjs";${MARKER}\n`);
-    expect(overlayImportSource("cjs", "../dist/clawpatch-overlay.cjs", MARKER)).toBe(
-      `require("../dist/clawpatch-overlay.cjs");${MARKER}\n`,
-    );
-    expect(() => overlayImportSource("esm", "clawpatch-overlay.mjs", MARKER)).toThrow(/relative/);
-  });
 });
 
 describe("overlay source", () => {
-  it("ESM and CJS come from one body and are deterministic", () => {
-    const s = resolveVllmSettings({ endpoints: ["http://127.0.0.1:8001"] });
-    const esm = overlayModuleSource(s, "esm", MARKER);
-    const cjs = overlayModuleSource(s, "cjs", MARKER);
-    expect(esm).toBe(overlayModuleSource(s, "esm", MARKER));
-    const bodyOf = (t: string) => t.slice(t.indexOf("(function (require, selfFile, format) {"), t.lastIndexOf("})(") + 2);
-    expect(bodyOf(esm)).toBe(bodyOf(cjs));
+  it("ESM and CJS share one bundle and are deterministic", () => {
+    const cfg = gateWith(["http://127.0.0.1:8001"]);
+    const esm = overlayModule(cfg, "esm", MARKER);
+    const cjs = overlayModule(cfg, "cjs", MARKER);
+    expect(esm).toBe(overlayModule(cfg, "esm", MARKER));
+    const bundleOf = (t: string) => t.slice(t.indexOf("var __clawpatch_runtime"), t.lastIndexOf("__clawpatch_runtime.installOverlay("));
+    expect(bundleOf(esm)).toBe(bundleOf(cjs));
     expect(esm.startsWith(MARKER)).toBe(true);
     expect(cjs.startsWith(MARKER)).toBe(true);
-    expect(esm.split("/*@clawpatch ").length).toBe(2);
-    expect(() => overlayModuleSource(s, "umd" as "esm", MARKER)).toThrow(/format/);
+    expect(esm.split("/*@clawpatch ")).toHaveLength(2);
   });
 });

@@ -1,26 +1,35 @@
+/**
+ * The payload gate at run time: the helper text the tool gate patch inserts, evaluated in a
+ * sandbox of its own (test/support/runtime-vm.ts), with the settings the config resolves to.
+ */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { resolveVllmSettings, type VllmConfigInput } from "../../src/config/settings.js";
-import {
-  RUNTIME_SYMBOLS,
-  TOOL_GATE_CORE_SOURCE,
-  TOOL_GATE_HELPER,
-  bakeGateConfig,
-  gateConfigLiteral,
-  loadToolGateCore,
-  overlayModuleSource,
-  toolGateHelperSource,
-} from "../../src/patches/runtime/sources.js";
+import { describe, expect, it } from "vitest";
+import { defaultSettings, type VllmConfigInput } from "../../src/config/settings.js";
+import { gateConfigOf } from "../../src/patches/gate.js";
+import { TOOL_GATE_HELPER, toolGateHelper } from "../../src/patches/snippets.js";
+import { jsonLines, sandbox, toolGateIn, type Gate, type Sandbox } from "../support/runtime-vm.js";
 
-const MARKER = "/*@clawpatch vllm-tool-gate@1*/";
-type Gate = (params: unknown, model: unknown) => unknown;
+const MARKER = "/*@clawpatch vllm-tool-gate@2*/";
 
-function gateFor(input: VllmConfigInput = {}): Gate {
-  const src = toolGateHelperSource(resolveVllmSettings(input), MARKER);
-  return new Function(`${src}\nreturn ${TOOL_GATE_HELPER};`)() as Gate;
+/** The settings a config's `vllm` section resolves to (over the defaults). */
+function gateConfig(input: VllmConfigInput = {}) {
+  const base = defaultSettings().vllm;
+  return gateConfigOf({
+    ...base,
+    ...input,
+    toolCalling: { ...base.toolCalling, ...input.toolCalling },
+    launcher: { ...base.launcher, ...input.launcher },
+    endpoints: input.endpoints ?? base.endpoints,
+    providers: input.providers ?? base.providers,
+  });
+}
+
+function gateFor(input: VllmConfigInput = {}, env: Record<string, string> = {}): Gate & { sb: Sandbox } {
+  const sb = sandbox(env);
+  return Object.assign(toolGateIn(sb, gateConfig(input), MARKER), { sb });
 }
 
 const TOOLS = [
@@ -35,37 +44,9 @@ const payload = (extra: Record<string, unknown> = {}): Record<string, unknown> =
   ...extra,
 });
 const model = (baseUrl: unknown, provider = "openai-compatible") => ({ id: "qwen", provider, baseUrl });
+const stripped = (out: unknown) => !Object.prototype.hasOwnProperty.call(out, "tools") && !Object.prototype.hasOwnProperty.call(out, "tool_choice");
 
-const ENV_KEYS = ["OPENCLAW_VLLM_TOOLCALL"];
-let savedEnv: Record<string, string | undefined> = {};
-let stderr: string[] = [];
-
-function resetOnceFlags() {
-  const g = globalThis as Record<symbol, unknown>;
-  delete g[Symbol.for(RUNTIME_SYMBOLS.gateWarned)];
-  delete g[Symbol.for(RUNTIME_SYMBOLS.invariantWarned)];
-}
-
-beforeEach(() => {
-  savedEnv = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
-  for (const k of ENV_KEYS) delete process.env[k];
-  resetOnceFlags();
-  stderr = [];
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk: unknown) => {
-    stderr.push(String(chunk));
-    return true;
-  });
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  for (const k of ENV_KEYS) {
-    if (savedEnv[k] === undefined) delete process.env[k];
-    else process.env[k] = savedEnv[k];
-  }
-  resetOnceFlags();
-});
-
-describe("gate decision: which endpoints are gated (default list)", () => {
+describe("gated endpoints without configuration", () => {
   const gate = gateFor();
   const gated = [
     "http://localhost:8000/v1",
@@ -92,137 +73,125 @@ describe("gate decision: which endpoints are gated (default list)", () => {
     "http://[::2]:8001/v1",
     "http://localhost.evil.com:8001/v1",
   ];
-  for (const url of gated) {
-    it(`strips tools and tool_choice for ${url}`, () => {
-      const p = payload({ tool_choice: "auto" });
-      const out = gate(p, model(url)) as Record<string, unknown>;
-      expect(out).not.toBe(p);
-      expect(out).not.toHaveProperty("tools");
-      expect(out).not.toHaveProperty("tool_choice");
-      expect(Object.keys(out)).toEqual(["model", "messages", "stream"]);
-      // the caller's object is not mutated
-      expect(p.tools).toBe(TOOLS);
-      expect(p.tool_choice).toBe("auto");
-    });
-  }
-  for (const url of notGated) {
-    it(`returns the same object for ${url}`, () => {
-      const p = payload({ tool_choice: "auto" });
-      const before = JSON.stringify(p);
-      expect(gate(p, model(url))).toBe(p);
-      expect(JSON.stringify(p)).toBe(before);
-    });
-  }
-  it("an unparseable baseUrl is not gated", () => {
-    for (const url of ["not a url", "", "127.0.0.1:8001", "http://[::1:8001/v1", 42, null, undefined, { href: 7 }]) {
+  it.each(gated)("strips tools and tool_choice for %s, without touching the caller's object", (url) => {
+    const p = payload({ tool_choice: "auto" });
+    const out = gate(p, model(url)) as Record<string, unknown>;
+    expect(out).not.toBe(p);
+    expect(Object.keys(out)).toEqual(["model", "messages", "stream"]);
+    expect(p.tools).toBe(TOOLS);
+    expect(p.tool_choice).toBe("auto");
+  });
+  it.each(notGated)("returns the same object for %s", (url) => {
+    const p = payload({ tool_choice: "auto" });
+    const before = JSON.stringify(p);
+    expect(gate(p, model(url))).toBe(p);
+    expect(JSON.stringify(p)).toBe(before);
+  });
+  it("an unparseable or non-http baseUrl is not gated; a URL object is understood", () => {
+    for (const url of ["not a url", "", "127.0.0.1:8001", "http://[::1:8001/v1", 42, null, undefined, { href: 7 }, "ws://127.0.0.1:8001/v1", "file:///127.0.0.1:8001"]) {
       const p = payload();
       expect(gate(p, model(url))).toBe(p);
     }
-  });
-  it("a URL object baseUrl is understood", () => {
-    expect(gate(payload(), model(new URL("http://127.0.0.1:8001/v1")))).not.toHaveProperty("tools");
-  });
-  it("non-http schemes are not gated", () => {
-    const p = payload();
-    expect(gate(p, model("ws://127.0.0.1:8001/v1"))).toBe(p);
-    expect(gate(p, model("file:///127.0.0.1:8001"))).toBe(p);
+    expect(stripped(gate(payload(), model(new URL("http://127.0.0.1:8001/v1"))))).toBe(true);
   });
 });
 
-describe("gate decision: provider rule and configured endpoints", () => {
+describe("one source of truth: endpoints, the launcher's address and the defaults together", () => {
   it('provider "vllm" is gated whatever the URL, even an unparseable one', () => {
     const gate = gateFor();
-    expect(gate(payload(), model("https://gpu-box.example.com:443/v1", "vllm"))).not.toHaveProperty("tools");
-    expect(gate(payload(), model("::::", "vllm"))).not.toHaveProperty("tools");
-    expect(gate(payload(), { provider: "vllm" })).not.toHaveProperty("tools");
+    expect(stripped(gate(payload(), model("https://gpu-box.example.com:443/v1", "vllm")))).toBe(true);
+    expect(stripped(gate(payload(), model("::::", "vllm")))).toBe(true);
+    expect(stripped(gate(payload(), { provider: "vllm" }))).toBe(true);
   });
-  it("configured providers replace the default", () => {
+  it("configured providers replace the default provider list", () => {
     const gate = gateFor({ providers: ["local-qwen"] });
-    expect(gate(payload(), model("https://remote.example/v1", "local-qwen"))).not.toHaveProperty("tools");
+    expect(stripped(gate(payload(), model("https://remote.example/v1", "local-qwen")))).toBe(true);
     const p = payload();
     expect(gate(p, model("https://remote.example/v1", "vllm"))).toBe(p);
   });
-  it("a configured endpoints list replaces the default loopback rule (origin match)", () => {
+  it("configured endpoints add to the default loopback rule (origin match)", () => {
     const gate = gateFor({ endpoints: ["http://gpu-box.lan:9000", "https://vllm.example.com/v1"] });
-    expect(gate(payload(), model("http://gpu-box.lan:9000/v1"))).not.toHaveProperty("tools");
-    expect(gate(payload(), model("http://GPU-BOX.lan:9000/other/path?q=1"))).not.toHaveProperty("tools");
-    expect(gate(payload(), model("https://vllm.example.com:443/v1"))).not.toHaveProperty("tools");
-    for (const url of ["http://gpu-box.lan:9001/v1", "https://gpu-box.lan:9000/v1", "http://127.0.0.1:8001/v1"]) {
+    expect(stripped(gate(payload(), model("http://gpu-box.lan:9000/v1")))).toBe(true);
+    expect(stripped(gate(payload(), model("http://GPU-BOX.lan:9000/other/path?q=1")))).toBe(true);
+    expect(stripped(gate(payload(), model("https://vllm.example.com:443/v1")))).toBe(true);
+    expect(stripped(gate(payload(), model("http://127.0.0.1:8001/v1")))).toBe(true);
+    for (const url of ["http://gpu-box.lan:9001/v1", "https://gpu-box.lan:9000/v1"]) {
       const p = payload();
       expect(gate(p, model(url))).toBe(p);
     }
-    // the provider rule still applies with a list
-    expect(gate(payload(), model("http://elsewhere:1/v1", "vllm"))).not.toHaveProperty("tools");
   });
-  it("an empty endpoints list gates no URL (provider rule only)", () => {
-    const gate = gateFor({ endpoints: [] });
+  it("the launcher's port on a loopback or wildcard host is gated on every loopback host", () => {
+    for (const host of ["127.0.0.1", "0.0.0.0", "localhost", "::1"]) {
+      const gate = gateFor({ launcher: { host, port: 9000 } });
+      expect(stripped(gate(payload(), model("http://127.0.0.1:9000/v1"))), host).toBe(true);
+      expect(stripped(gate(payload(), model("http://localhost:9000/v1"))), host).toBe(true);
+      const p = payload();
+      expect(gate(p, model("http://127.0.0.1:9001/v1")), host).toBe(p);
+    }
+  });
+  it("the launcher on another address gates that origin", () => {
+    const gate = gateFor({ launcher: { host: "10.0.0.7", port: 9000 } });
+    expect(stripped(gate(payload(), model("http://10.0.0.7:9000/v1")))).toBe(true);
     const p = payload();
-    expect(gate(p, model("http://127.0.0.1:8001/v1"))).toBe(p);
-    expect(gate(payload(), model("http://127.0.0.1:8001/v1", "vllm"))).not.toHaveProperty("tools");
+    expect(gate(p, model("http://127.0.0.1:9000/v1"))).toBe(p);
   });
 });
 
-describe("gate decision: tool calling enabled (baked) and env overrides", () => {
+describe("tool calling enabled (baked) and the env override", () => {
   const url = "http://127.0.0.1:8001/v1";
-  it("baked enabled=false strips; OPENCLAW_VLLM_TOOLCALL=1 keeps", () => {
-    const gate = gateFor({ toolCalling: { enabled: false } });
-    expect(gate(payload(), model(url))).not.toHaveProperty("tools");
-    process.env.OPENCLAW_VLLM_TOOLCALL = "1";
+  it("baked off strips; OPENCLAW_VLLM_TOOLCALL=1 keeps", () => {
+    const gate = gateFor();
+    expect(stripped(gate(payload(), model(url)))).toBe(true);
+    gate.sb.env.OPENCLAW_VLLM_TOOLCALL = "1";
     const p = payload({ tool_choice: "auto" });
     expect(gate(p, model(url))).toBe(p);
   });
-  it("baked enabled=true keeps; OPENCLAW_VLLM_TOOLCALL=0 strips", () => {
+  it("baked on keeps; OPENCLAW_VLLM_TOOLCALL=0 strips", () => {
     const gate = gateFor({ toolCalling: { enabled: true } });
     const p = payload({ tool_choice: "auto" });
     expect(gate(p, model(url))).toBe(p);
-    process.env.OPENCLAW_VLLM_TOOLCALL = "0";
-    const out = gate(payload({ tool_choice: "auto" }), model(url));
-    expect(out).not.toHaveProperty("tools");
-    expect(out).not.toHaveProperty("tool_choice");
+    gate.sb.env.OPENCLAW_VLLM_TOOLCALL = "0";
+    expect(stripped(gate(payload({ tool_choice: "auto" }), model(url)))).toBe(true);
   });
   it("an unrecognised env value falls back to the baked setting", () => {
-    process.env.OPENCLAW_VLLM_TOOLCALL = "maybe";
-    expect(gateFor({ toolCalling: { enabled: false } })(payload(), model(url))).not.toHaveProperty("tools");
+    expect(stripped(gateFor({}, { OPENCLAW_VLLM_TOOLCALL: "maybe" })(payload(), model(url)))).toBe(true);
     const p = payload();
-    expect(gateFor({ toolCalling: { enabled: true } })(p, model(url))).toBe(p);
+    expect(gateFor({ toolCalling: { enabled: true } }, { OPENCLAW_VLLM_TOOLCALL: "maybe" })(p, model(url))).toBe(p);
   });
-  it("the env is read at call time, not when the helper is defined", () => {
+  it("the env is read per call, not when the helper is defined", () => {
     const gate = gateFor();
-    expect(gate(payload(), model(url))).not.toHaveProperty("tools");
-    process.env.OPENCLAW_VLLM_TOOLCALL = "1";
+    expect(stripped(gate(payload(), model(url)))).toBe(true);
+    gate.sb.env.OPENCLAW_VLLM_TOOLCALL = "1";
     const p = payload();
     expect(gate(p, model(url))).toBe(p);
-    delete process.env.OPENCLAW_VLLM_TOOLCALL;
-    expect(gate(payload(), model(url))).not.toHaveProperty("tools");
+    delete gate.sb.env.OPENCLAW_VLLM_TOOLCALL;
+    expect(stripped(gate(payload(), model(url)))).toBe(true);
   });
-  it("the baked setting is a literal in the emitted source", () => {
-    const on = toolGateHelperSource(resolveVllmSettings({ toolCalling: { enabled: true } }), MARKER);
-    const off = toolGateHelperSource(resolveVllmSettings({}), MARKER);
-    expect(on).toContain('"toolCalling":true');
-    expect(off).toContain('"toolCalling":false');
+  it("the baked setting is a literal in the inserted text", () => {
+    expect(toolGateHelper(gateConfig({ toolCalling: { enabled: true } }), MARKER)).toContain('"toolCalling":true');
+    expect(toolGateHelper(gateConfig(), MARKER)).toContain('"toolCalling":false');
   });
 });
 
 describe("the tool_choice invariant (any endpoint)", () => {
-  const gate = gateFor({ toolCalling: { enabled: true } });
   const remote = model("https://api.openai.com/v1", "openai");
-  it("tool_choice without tools is removed for any endpoint", () => {
+  it("tool_choice without tools is removed for any endpoint, the rest left alone", () => {
+    const gate = gateFor({ toolCalling: { enabled: true } });
     for (const extra of [{ tools: undefined }, { tools: [] }, { tools: null }, { tools: "x" }, {}]) {
       const p: Record<string, unknown> = { model: "m", messages: [], ...extra, tool_choice: "auto" };
       if (!("tools" in extra)) delete p.tools;
       const out = gate(p, remote) as Record<string, unknown>;
       expect(out).not.toHaveProperty("tool_choice");
       expect(out).not.toBe(p);
-      // the rest is left alone (tools: [] stays for a non-gated endpoint)
       expect(Object.keys(out)).toEqual(Object.keys(p).filter((k) => k !== "tool_choice"));
     }
   });
   it("also on a gated endpoint with tool calling enabled", () => {
-    const out = gate({ model: "m", tools: [], tool_choice: { type: "function" } }, model("http://localhost:8001/v1"));
+    const out = gateFor({ toolCalling: { enabled: true } })({ model: "m", tools: [], tool_choice: { type: "function" } }, model("http://localhost:8001/v1"));
     expect(out).toEqual({ model: "m", tools: [] });
   });
   it('tool_choice: "none" is never injected', () => {
-    const strip = gateFor();
+    const gate = gateFor();
     for (const [p, m] of [
       [payload(), model("http://127.0.0.1:8001/v1")],
       [payload({ tool_choice: "auto" }), model("http://127.0.0.1:8001/v1")],
@@ -230,16 +199,16 @@ describe("the tool_choice invariant (any endpoint)", () => {
       [payload(), remote],
       [{ model: "m" }, model("http://127.0.0.1:8001/v1")],
     ] as const) {
-      const out = strip(p, m) as Record<string, unknown>;
+      const out = gate(p, m) as Record<string, unknown>;
       if (!("tool_choice" in p)) expect(out).not.toHaveProperty("tool_choice");
       expect(JSON.stringify(out)).not.toContain('"none"');
     }
   });
   it("other providers with tools get the identical object, byte for byte", () => {
-    const strip = gateFor();
+    const gate = gateFor();
     for (const p of [payload(), payload({ tool_choice: "auto" }), payload({ tool_choice: "none" }), { model: "m" }]) {
       const before = JSON.stringify(p);
-      expect(strip(p, remote)).toBe(p);
+      expect(gate(p, remote)).toBe(p);
       expect(JSON.stringify(p)).toBe(before);
     }
   });
@@ -249,47 +218,39 @@ describe("the tool_choice invariant (any endpoint)", () => {
   });
 });
 
-describe("robustness", () => {
+describe("robustness: never throws, never loses the payload", () => {
   const gate = gateFor();
   const m = model("http://127.0.0.1:8001/v1");
-  it("non-object params are returned as is", () => {
+  it("non-object params, and odd models", () => {
     for (const v of [null, undefined, 0, "str", true]) expect(gate(v, m)).toBe(v);
     const arr = [1, 2];
     expect(gate(arr, m)).toBe(arr);
-  });
-  it("a null or odd model is not gated and does not throw", () => {
     const p = payload();
-    expect(gate(p, null)).toBe(p);
-    expect(gate(p, undefined)).toBe(p);
-    expect(gate(p, "vllm")).toBe(p);
+    for (const odd of [null, undefined, "vllm"]) expect(gate(p, odd)).toBe(p);
   });
-  it("a throwing getter makes the helper return params untouched", () => {
-    const p = {
+  it("a throwing getter, or a throwing then, returns params untouched", () => {
+    const a = {
       model: "m",
       get tools(): unknown {
         throw new Error("boom");
       },
     };
-    expect(gate(p, m)).toBe(p);
-  });
-  it("a throwing then getter makes the helper return params untouched", () => {
-    const p = {
+    expect(gate(a, m)).toBe(a);
+    const b = {
       model: "m",
       tools: TOOLS,
       get then(): unknown {
         throw new Error("boom");
       },
     };
-    expect(gate(p, m)).toBe(p);
+    expect(gate(b, m)).toBe(b);
   });
   it("a thenable is gated when it resolves", async () => {
-    const out = gate(Promise.resolve(payload({ tool_choice: "auto" })), m);
-    expect(out).toBeInstanceOf(Promise);
-    const resolved = (await out) as Record<string, unknown>;
-    expect(resolved).not.toHaveProperty("tools");
-    expect(resolved).not.toHaveProperty("tool_choice");
+    const out = gate(Promise.resolve(payload({ tool_choice: "auto" })), m) as PromiseLike<unknown>;
+    expect(typeof out.then).toBe("function");
+    expect(stripped(await out)).toBe(true);
     const p = payload();
-    expect(await (gate(Promise.resolve(p), model("https://api.openai.com/v1")) as Promise<unknown>)).toBe(p);
+    expect(await (gate(Promise.resolve(p), model("https://api.openai.com/v1")) as PromiseLike<unknown>)).toBe(p);
   });
   it("the copy keeps the prototype and the key order", () => {
     class Params {
@@ -309,9 +270,8 @@ describe("logging", () => {
     const gate = gateFor();
     gate(payload({ tool_choice: "auto" }), { ...m, apiKey: "sk-very-secret", headers: { Authorization: "Bearer x" } });
     gate(payload(), m);
-    expect(stderr).toHaveLength(1);
-    const line = JSON.parse(stderr[0]!);
-    expect(line).toMatchObject({
+    expect(gate.sb.stderr).toHaveLength(1);
+    expect(jsonLines(gate.sb.stderr)[0]).toMatchObject({
       level: "warn",
       msg: "vllm_tool_payload_stripped",
       tools: 2,
@@ -319,17 +279,19 @@ describe("logging", () => {
       provider: "openai-compatible",
       model: "qwen",
       removed: ["tools", "tool_choice"],
+      tool_calling: "config:vllm.toolCalling.enabled",
     });
-    expect(stderr[0]).not.toMatch(/secret|sk-|Bearer|Authorization|api_key/i);
+    expect(gate.sb.stderr[0]).not.toMatch(/secret|sk-|Bearer|Authorization|api_key/i);
   });
   it("nothing is logged when nothing is stripped", () => {
-    gateFor()(payload(), model("https://api.openai.com/v1"));
-    expect(stderr).toEqual([]);
+    const gate = gateFor();
+    gate(payload(), model("https://api.openai.com/v1"));
+    expect(gate.sb.stderr).toEqual([]);
   });
-  it("log once holds across two separate copies of the helper (child process)", () => {
+  it("logs once per process across two copies of the helper in different modules (child process)", () => {
     const dir = mkdtempSync(join(tmpdir(), "clawpatch-gate-"));
     try {
-      const src = toolGateHelperSource(resolveVllmSettings({}), MARKER);
+      const src = toolGateHelper(gateConfig(), MARKER);
       writeFileSync(join(dir, "a.cjs"), `${src}\nmodule.exports = ${TOOL_GATE_HELPER};\n`);
       writeFileSync(join(dir, "b.mjs"), `${src}\nexport default ${TOOL_GATE_HELPER};\n`);
       writeFileSync(
@@ -345,10 +307,7 @@ for (const gate of [a, b, a, b]) if (!("tools" in gate(mk(), m))) stripped++;
 process.stdout.write(String(stripped));
 `,
       );
-      const r = spawnSync(process.execPath, [join(dir, "main.mjs")], {
-        encoding: "utf8",
-        env: { ...process.env, OPENCLAW_VLLM_TOOLCALL: "" },
-      });
+      const r = spawnSync(process.execPath, [join(dir, "main.mjs")], { encoding: "utf8", env: { ...process.env, OPENCLAW_VLLM_TOOLCALL: "" } });
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout).toBe("4");
       const lines = r.stderr.trim().split("\n").filter(Boolean);
@@ -360,67 +319,18 @@ process.stdout.write(String(stripped));
   });
 });
 
-describe("source shape", () => {
-  it("starts with the marker, is one function declaration, deterministic", () => {
-    const s = resolveVllmSettings({ endpoints: ["http://b:1", "http://a:2"] });
-    const src = toolGateHelperSource(s, MARKER);
+describe("the inserted text", () => {
+  it("starts with the marker, is one self-contained function declaration, deterministic", () => {
+    const cfg = gateConfig({ endpoints: ["http://b:1", "http://a:2"] });
+    const src = toolGateHelper(cfg, MARKER);
     expect(src.startsWith(`${MARKER}\nfunction ${TOOL_GATE_HELPER}(params, model) {`)).toBe(true);
-    expect(src).toBe(toolGateHelperSource(s, MARKER));
-    expect(src).not.toMatch(/\brequire\(|\bimport\b|`/);
-    expect(src.split("/*@clawpatch ").length).toBe(2);
-    // exactly one top-level statement: a function declaration
-    const fn = new Function(`${src}\nreturn typeof ${TOOL_GATE_HELPER};`);
-    expect(fn()).toBe("function");
-  });
-  it("the gate and the overlay embed the same decision source", () => {
-    const s = resolveVllmSettings({});
-    const gateSrc = toolGateHelperSource(s, MARKER);
-    const overlay = overlayModuleSource(s, "esm", "/*@clawpatch runtime-overlay@1*/");
-    const dedent = (t: string) => t.replace(/^ +/gm, "");
-    expect(dedent(gateSrc)).toContain(dedent(TOOL_GATE_CORE_SOURCE));
-    expect(dedent(overlay)).toContain(dedent(TOOL_GATE_CORE_SOURCE));
-    expect(gateSrc).toContain(gateConfigLiteral(s));
-    expect(overlay).toContain(gateConfigLiteral(s));
+    expect(src).toBe(toolGateHelper(cfg, MARKER));
+    expect(src).not.toMatch(/\brequire\(|^\s*import\b/m);
+    expect(src.split("/*@clawpatch ")).toHaveLength(2);
+    expect(sandbox().evaluate(`${src}\ntypeof ${TOOL_GATE_HELPER}`)).toBe("function");
   });
   it("rejects a marker that is not one clawpatch comment", () => {
-    expect(() => toolGateHelperSource(resolveVllmSettings({}), "/* x */")).toThrow(/marker/);
-    expect(() => toolGateHelperSource(resolveVllmSettings({}), "/*@clawpatch a@1*/ evil()")).toThrow(/marker/);
-  });
-  it("bakes normalised endpoint origins and rejects non-http ones", () => {
-    expect(bakeGateConfig(resolveVllmSettings({ endpoints: ["http://LOCALHOST:80/v1", "https://x.example:443"] })).endpoints).toEqual([
-      "http://localhost",
-      "https://x.example",
-    ]);
-    expect(() => bakeGateConfig(resolveVllmSettings({ endpoints: ["ftp://x:1"] }))).toThrow(/http/);
-  });
-});
-
-describe("core functions (loaded from the embedded text)", () => {
-  const core = loadToolGateCore();
-  const cfg = bakeGateConfig(resolveVllmSettings({}));
-  it("isDefaultLocalHost", () => {
-    for (const h of ["localhost", "127.0.0.1", "127.1.2.3", "[::1]", "0.0.0.0"]) expect(core.isDefaultLocalHost(h)).toBe(true);
-    for (const h of ["::1x", "127.0.0.256", "127.0.0", "1.127.0.0", "localhost.", "example.com"])
-      expect(core.isDefaultLocalHost(h)).toBe(false);
-  });
-  it("decide", () => {
-    expect(core.decide({ tools: [1], tool_choice: "auto" }, true, false)).toEqual({
-      removed: ["tools", "tool_choice"],
-      tools: 1,
-      reason: "tool_calling_disabled",
-    });
-    expect(core.decide({ tools: [1], tool_choice: "auto" }, true, true)).toBeNull();
-    expect(core.decide({ tools: [1], tool_choice: "auto" }, false, false)).toBeNull();
-    expect(core.decide({ tool_choice: "auto" }, false, false)).toEqual({
-      removed: ["tool_choice"],
-      tools: 0,
-      reason: "tool_choice_without_tools",
-    });
-    expect(core.decide({ tools: [] }, false, false)).toBeNull();
-    expect(core.decide(null, true, false)).toBeNull();
-  });
-  it("isGatedUrl with the IPv4 shorthand the URL parser normalises", () => {
-    expect(core.isGatedUrl("http://127.1:8001/", cfg)).toBe(true);
-    expect(core.isGatedUrl("http://0x7f.1:8000/", cfg)).toBe(true);
+    expect(() => toolGateHelper(gateConfig(), "/* x */")).toThrow(/marker/);
+    expect(() => toolGateHelper(gateConfig(), "/*@clawpatch a@1*/ evil()")).toThrow(/marker/);
   });
 });

@@ -1,11 +1,16 @@
-import { spawn, spawnSync } from "node:child_process";
-import { join } from "node:path";
+/**
+ * The one way tests run clawpatch: `runCli` in this process (fast; no TTY, no colour), or
+ * `runBin` / `startBin` as its own process of the built bin where a process boundary matters
+ * (killing it, two at once, a postinstall hook, a heap limit).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
 import pc from "picocolors";
-import { main } from "../../src/cli.js";
 import type { CommandIO } from "../../src/commands/io.js";
+import { main } from "../../src/commands/main.js";
+import { BIN, REPO } from "./paths.js";
+import { run, type RunResult } from "./real-packages.js";
 
-export const REPO = join(import.meta.dirname, "..", "..");
-export const BIN = join(REPO, "bin", "clawpatch.js");
+export { BIN, REPO };
 
 export interface CliResult {
   code: number;
@@ -13,13 +18,16 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the CLI in this process (fast; no colour, no TTY) with the test's environment plus `env`. */
-export function runMain(argv: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  return runMainExactEnv(argv, cwd, { ...process.env, ...env });
+export interface CliOptions {
+  /** Working directory (where a patches.config.ts would be found). */
+  cwd: string;
+  /** Merged over this process's environment, unless `exactEnv`. */
+  env?: NodeJS.ProcessEnv;
+  /** Use `env` as the whole environment (e.g. a PATH and a HOME and nothing else). */
+  exactEnv?: boolean;
 }
 
-/** Runs the CLI in this process with exactly `env` (e.g. a PATH and HOME and nothing else). */
-export async function runMainExactEnv(argv: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<CliResult> {
+export async function runCli(argv: string[], options: CliOptions): Promise<CliResult> {
   let stdout = "";
   let stderr = "";
   const io: CommandIO = {
@@ -27,20 +35,54 @@ export async function runMainExactEnv(argv: string[], cwd: string, env: NodeJS.P
     err: (t) => void (stderr += t.endsWith("\n") ? t : `${t}\n`),
     errIsTTY: false,
     colors: pc.createColors(false),
-    cwd,
-    env,
+    cwd: options.cwd,
+    env: options.exactEnv ? (options.env ?? {}) : { ...process.env, ...options.env },
   };
   const code = await main(argv, io);
   return { code, stdout, stderr };
 }
 
-/** Runs the built CLI (`bin/clawpatch.js`) as its own process. */
-export function runBin(argv: string[], cwd: string, env: NodeJS.ProcessEnv = {}): CliResult {
-  const result = spawnSync(process.execPath, [BIN, ...argv], { cwd, env: { ...process.env, NO_COLOR: "1", ...env }, encoding: "utf8" });
-  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+export interface BinOptions {
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  /** Node options for the child (e.g. `--max-old-space-size=700`). */
+  nodeArgs?: string[];
+  timeoutMs?: number;
 }
 
-/** Starts the built CLI without waiting (for concurrency and kill tests). */
-export function startBin(argv: string[], cwd: string) {
-  return spawn(process.execPath, [BIN, ...argv], { cwd, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+function binEnv(env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", ...env };
+  delete out.NODE_OPTIONS;
+  return out;
+}
+
+/** The built bin as its own process, to completion. */
+export function runBin(argv: string[], options: BinOptions): Promise<RunResult> {
+  return run(process.execPath, [...(options.nodeArgs ?? []), BIN, ...argv], { cwd: options.cwd, env: binEnv(options.env), timeoutMs: options.timeoutMs ?? 30 * 60_000 });
+}
+
+/** The built bin as its own process, not waited for (to kill it, or run two at once). */
+export function startBin(argv: string[], options: BinOptions): ChildProcess {
+  return spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, ...argv], { cwd: options.cwd, env: binEnv(options.env), stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** How a started child ended (its stderr is collected and printed when it failed). */
+export function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+  let stderr = "";
+  child.stderr?.on("data", (chunk) => (stderr += chunk));
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve({ code: child.exitCode, signal: child.signalCode, stderr });
+    child.on("close", (code, signal) => resolve({ code, signal, stderr }));
+  });
+}
+
+/** Polls until `check` holds (every 2 ms) or the child exits; true when the check held. */
+export async function waitFor(check: () => boolean, child: ChildProcess, timeoutMs = 60_000): Promise<boolean> {
+  const start = Date.now();
+  while (Date.now() - start < timeoutMs) {
+    if (check()) return true;
+    if (child.exitCode !== null || child.signalCode !== null) return false;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  return false;
 }

@@ -1,8 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-
-const root = join(import.meta.dirname, "..", "..");
+import { REPO } from "./paths.js";
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -13,9 +12,12 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** Tests that spawn the CLI need dist/: build it when it is missing or older than src/. */
+/**
+ * The generated modules (runtime bundles, launcher templates) that src/ imports, and dist/ for
+ * the tests that run the bin: built when missing or older than src/.
+ */
 export default function setup(): void {
-  const built = join(root, "dist", "cli.js");
-  if (existsSync(built) && statSync(built).mtimeMs >= newestMtime(join(root, "src"))) return;
-  execFileSync(process.execPath, [join(root, "scripts", "build.mjs")], { stdio: "inherit" });
+  const built = join(REPO, "dist", "cli.js");
+  if (existsSync(built) && statSync(built).mtimeMs >= newestMtime(join(REPO, "src"))) return;
+  execFileSync(process.execPath, [join(REPO, "scripts", "build.mjs")], { stdio: "inherit" });
 }

@@ -22,14 +22,12 @@ import { existsSync, readFileSync } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 
-/** Repository root (two levels above this file). */
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+import { REPO } from "./paths.js";
 
 /** Root of the test cache (created on demand). */
 export function cacheRoot(): string {
-  return process.env.CLAWPATCH_TEST_CACHE ? path.resolve(process.env.CLAWPATCH_TEST_CACHE) : path.join(REPO_ROOT, ".cache");
+  return process.env.CLAWPATCH_TEST_CACHE ? path.resolve(process.env.CLAWPATCH_TEST_CACHE) : path.join(REPO, ".cache");
 }
 
 /**

@@ -1,8 +1,15 @@
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, relative } from "node:path";
+/**
+ * Temp trees, and snapshots of whole trees to prove "no byte changed" (or exactly which did):
+ * every entry (dot files, node_modules, `.clawpatch/`): files by sha256 and mode, links by
+ * target, directories by mode, and with `times` the mtime in ms. Files are hashed with bounded
+ * concurrency: a 500 MB install takes a few seconds warm.
+ */
 import { createHash } from "node:crypto";
-import { afterAll } from "vitest";
+import { createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import fs from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterAll, expect } from "vitest";
 
 const made: string[] = [];
 afterAll(() => {
@@ -26,20 +33,70 @@ export function writeTree(files: Record<string, string>, into = tempDir()): stri
   return into;
 }
 
-/** path → sha256 (+ mode) of every file under dir, for before/after comparisons. */
-export function hashTree(dir: string, skip: (rel: string) => boolean = () => false): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const entry of readdirSync(d, { withFileTypes: true })) {
-      const full = join(d, entry.name);
-      const rel = relative(dir, full);
-      if (skip(rel)) continue;
-      if (entry.isDirectory()) walk(full);
-      else if (entry.isFile()) {
-        out[rel] = `${createHash("sha256").update(readFileSync(full)).digest("hex")} ${(statSync(full).mode & 0o777).toString(8)}`;
-      }
-    }
+/** POSIX relative path → `file <mode> <sha256>`, `link -> <target>`, `dir <mode>` (+ ` @<mtime ms>` with `times`). */
+export type Snapshot = Map<string, string>;
+
+export interface SnapshotOptions {
+  times?: boolean;
+  /** Leaves out a path (and, for a directory, everything under it). */
+  skip?: (rel: string) => boolean;
+}
+
+async function hashFile(file: string, size: number): Promise<string> {
+  if (size < 8 * 1024 * 1024) return createHash("sha256").update(await fs.readFile(file)).digest("hex");
+  const h = createHash("sha256");
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+  return h.digest("hex");
+}
+
+export async function snapshot(dir: string, options: SnapshotOptions = {}): Promise<Snapshot> {
+  const found: Array<[string, string, () => Promise<string>]> = [];
+  const walk = async (abs: string, rel: string): Promise<void> => {
+    const entries = await fs.readdir(abs, { withFileTypes: true });
+    await Promise.all(
+      entries.map(async (entry) => {
+        const a = join(abs, entry.name);
+        const r = rel ? `${rel}/${entry.name}` : entry.name;
+        if (options.skip?.(r)) return;
+        const st = await fs.lstat(a);
+        const mode = (st.mode & 0o7777).toString(8);
+        const time = options.times ? ` @${Math.floor(st.mtimeMs)}` : "";
+        if (st.isSymbolicLink()) {
+          const target = await fs.readlink(a);
+          found.push([r, "", async () => `link -> ${target}`]);
+        } else if (st.isDirectory()) {
+          found.push([r, "", async () => `dir ${mode}${time}`]);
+          await walk(a, r);
+        } else {
+          found.push([r, "", async () => `file ${mode} ${await hashFile(a, st.size)}${time}`]);
+        }
+      }),
+    );
   };
-  walk(dir);
-  return out;
+  await walk(dir, "");
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < found.length; i = next++) found[i]![1] = await found[i]![2]();
+  };
+  await Promise.all(Array.from({ length: 32 }, worker));
+  found.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return new Map(found.map(([r, v]) => [r, v]));
+}
+
+/** What differs between two snapshots, one line per path (empty when they are equal). */
+export function diffSnapshots(before: Snapshot, after: Snapshot): string[] {
+  const out: string[] = [];
+  for (const [path, a] of before) {
+    const b = after.get(path);
+    if (b === undefined) out.push(`removed ${path}`);
+    else if (a !== b) out.push(`changed ${path}: ${a} → ${b}`);
+  }
+  for (const path of after.keys()) if (!before.has(path)) out.push(`added ${path}`);
+  return out.sort();
+}
+
+/** Asserts two snapshots are equal, listing the first differences otherwise. */
+export function expectSameTree(actual: Snapshot, expected: Snapshot): void {
+  const diff = diffSnapshots(expected, actual);
+  expect(diff.slice(0, 30), `${diff.length} differences`).toEqual([]);
 }

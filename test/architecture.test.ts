@@ -1,0 +1,106 @@
+/**
+ * The layers of src/ import only downwards, and no module imports itself through others:
+ * every `import` (static, dynamic, type-only) of every file, read with TypeScript's own
+ * pre-processor, against the table below (docs/architecture.md draws it).
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import ts from "typescript";
+import { describe, expect, it } from "vitest";
+import { REPO } from "./support/cli.js";
+
+const SRC = join(REPO, "src");
+
+/** Each layer and the layers it may import (its own files are always allowed). */
+const LAYERS: Record<string, readonly string[]> = {
+  core: [],
+  config: ["core"],
+  discover: ["core"],
+  transforms: ["core"],
+  verify: ["core"],
+  engine: ["core", "discover", "transforms", "verify"],
+  "patches/runtime": [],
+  patches: ["core", "config", "transforms", "patches/runtime"],
+  launcher: ["core", "config"],
+  rebuild: ["core", "discover", "engine", "verify"],
+  doctor: ["core", "config", "discover", "engine", "verify", "patches", "patches/runtime", "launcher"],
+  commands: ["core", "config", "discover", "transforms", "verify", "engine", "patches", "launcher", "rebuild", "doctor"],
+  entry: ["core", "config", "discover", "transforms", "verify", "engine", "patches", "launcher", "rebuild", "doctor", "commands"],
+};
+
+function layerOf(file: string): string {
+  const rel = relative(SRC, file).split("\\").join("/");
+  if (!rel.includes("/")) return "entry"; // cli.ts, index.ts
+  if (rel.startsWith("patches/runtime/")) return "patches/runtime";
+  return rel.slice(0, rel.indexOf("/"));
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return entry.name.endsWith(".ts") ? [path] : [];
+  });
+}
+
+/** Every file of src/ and the files of src/ it imports. */
+function importGraph(): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const file of sourceFiles(SRC)) {
+    const { importedFiles } = ts.preProcessFile(readFileSync(file, "utf8"), true, true);
+    const targets = importedFiles
+      .map((imported) => imported.fileName)
+      .filter((specifier) => specifier.startsWith("."))
+      .map((specifier) => resolve(dirname(file), specifier.replace(/\.js$/, ".ts")));
+    graph.set(file, targets);
+  }
+  return graph;
+}
+
+function cycles(graph: Map<string, string[]>): string[][] {
+  const found: string[][] = [];
+  const state = new Map<string, "open" | "done">();
+  const stack: string[] = [];
+  const visit = (file: string) => {
+    state.set(file, "open");
+    stack.push(file);
+    for (const next of graph.get(file) ?? []) {
+      if (state.get(next) === "open") found.push([...stack.slice(stack.indexOf(next)), next].map((f) => relative(SRC, f)));
+      else if (!state.has(next)) visit(next);
+    }
+    stack.pop();
+    state.set(file, "done");
+  };
+  for (const file of [...graph.keys()].sort()) if (!state.has(file)) visit(file);
+  return found;
+}
+
+describe("architecture", () => {
+  const graph = importGraph();
+
+  it("knows every folder of src/", () => {
+    const unknown = [...graph.keys()].map(layerOf).filter((layer) => !(layer in LAYERS));
+    expect(unknown).toEqual([]);
+  });
+
+  it("every import runs downwards", () => {
+    const upward: string[] = [];
+    for (const [file, targets] of graph) {
+      const from = layerOf(file);
+      for (const target of targets) {
+        const to = layerOf(target);
+        if (to !== from && !LAYERS[from]!.includes(to)) upward.push(`${relative(SRC, file)} (${from}) imports ${relative(SRC, target)} (${to})`);
+      }
+    }
+    expect(upward).toEqual([]);
+  });
+
+  it("no module imports itself through others", () => {
+    expect(cycles(graph)).toEqual([]);
+  });
+
+  it("imports resolve to files that exist", () => {
+    const missing = [...graph].flatMap(([file, targets]) => targets.filter((t) => !graph.has(t)).map((t) => `${relative(SRC, file)} → ${relative(SRC, t)}`));
+    expect(missing).toEqual([]);
+  });
+});

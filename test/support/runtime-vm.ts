@@ -1,0 +1,52 @@
+/**
+ * The code that runs inside OpenClaw, evaluated the way it is inserted (the exact snippet
+ * text) in a `vm` context with globals of its own: its own `process.env` and a `stderr` that
+ * records what it writes. Nothing leaks between sandboxes (each has its own `globalThis`, so
+ * every once-per-process flag starts fresh).
+ */
+import vm from "node:vm";
+import type { GateConfig } from "../../src/patches/gate.js";
+import { NETWORK_GUARD_HELPER, networkGuardHelper, TOOL_GATE_HELPER, toolGateHelper } from "../../src/patches/snippets.js";
+
+export interface Sandbox {
+  /** The sandbox's `process.env`, read by the code at call time. */
+  env: Record<string, string>;
+  /** What the code wrote to `process.stderr`, one entry per write. */
+  stderr: string[];
+  evaluate<T>(code: string): T;
+}
+
+export function sandbox(env: Record<string, string> = {}): Sandbox {
+  const stderr: string[] = [];
+  const processEnv: Record<string, string> = { ...env };
+  const context = vm.createContext({
+    process: { env: processEnv, stderr: { write: (chunk: unknown) => (stderr.push(String(chunk)), true) } },
+    URL,
+    TextDecoder,
+    TextEncoder,
+    Buffer,
+  });
+  return { env: processEnv, stderr, evaluate: <T>(code: string) => vm.runInContext(code, context) as T };
+}
+
+export type Gate = (params: unknown, model: unknown) => unknown;
+export type Guard = (fn: unknown, self: unknown) => unknown;
+
+/** The payload gate as the tool gate patch inserts it. */
+export function toolGateIn(sb: Sandbox, cfg: GateConfig, marker = "/*@clawpatch vllm-tool-gate@2*/"): Gate {
+  return sb.evaluate<Gate>(`${toolGateHelper(cfg, marker)}\n${TOOL_GATE_HELPER};`);
+}
+
+/** The network guard as the guard patch inserts it. */
+export function networkGuardIn(sb: Sandbox, marker = "/*@clawpatch network-interfaces-guard@2*/"): Guard {
+  return sb.evaluate<Guard>(`${networkGuardHelper(marker)}\n${NETWORK_GUARD_HELPER};`);
+}
+
+/** JSON lines written to stderr. */
+export function jsonLines(writes: readonly string[]): Record<string, unknown>[] {
+  return writes
+    .join("")
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
