@@ -22,7 +22,7 @@ export async function main(argv: string[], io: CommandIO = processIO()): Promise
   // The bare version (cac's own prints `clawpatch/x.y.z linux-x64 node-v20…`): scripts compare it.
   cli.option("-v, --version", "Display version number");
   try {
-    cli.parse(["node", "clawpatch", ...argv], { run: false });
+    withHelpTo(io.out, () => cli.parse(["node", "clawpatch", ...argv], { run: false }));
     if (cli.options.help) return EXIT.ok;
     if (cli.options.version) {
       io.out(TOOL_VERSION);
@@ -30,7 +30,7 @@ export async function main(argv: string[], io: CommandIO = processIO()): Promise
     }
     if (!cli.matchedCommand) {
       if (cli.args.length > 0) throw ClawpatchError.usage(`unknown command: ${cli.args[0]} (see clawpatch --help)`);
-      cli.outputHelp();
+      withHelpTo(io.err, () => cli.outputHelp());
       return EXIT.usage;
     }
     rejectUnknownOptions(cli);
@@ -48,6 +48,17 @@ export async function main(argv: string[], io: CommandIO = processIO()): Promise
       return EXIT.usage;
     }
     throw error;
+  }
+}
+
+/** cac prints help with `console.log`: route it to the command's own output while it does. */
+function withHelpTo(write: (text: string) => void, work: () => void): void {
+  const log = console.log;
+  console.log = (...parts: unknown[]) => write(parts.map(String).join(" "));
+  try {
+    work();
+  } finally {
+    console.log = log;
   }
 }
 

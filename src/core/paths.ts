@@ -1,6 +1,12 @@
 /** What clawpatch keeps inside a package copy (manifest, originals): never a patch target. */
 export const STATE_DIR = ".clawpatch";
 
+/**
+ * Every file a patch adds to a package is named `clawpatch-*`: no patch ever edits one (they
+ * are clawpatch's own code), and a reader of the dist sees at once what is not the package's.
+ */
+export const ADDED_FILE_PREFIX = "clawpatch-";
+
 /** The lock a patch run holds on its root. */
 export const LOCK_NAME = ".clawpatch.lock";
 

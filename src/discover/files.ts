@@ -1,5 +1,5 @@
 import fg from "fast-glob";
-import { STATE_DIR } from "../core/paths.js";
+import { ADDED_FILE_PREFIX, STATE_DIR } from "../core/paths.js";
 import type { PatchTarget } from "../core/spec.js";
 import { compareStrings, type PackageCopy } from "./packages.js";
 
@@ -7,7 +7,7 @@ import { compareStrings, type PackageCopy } from "./packages.js";
 export function selectFiles(copy: PackageCopy, target: PatchTarget): string[] {
   const files = fg.sync(target.files, {
     cwd: copy.dir,
-    ignore: ["**/node_modules/**", `${STATE_DIR}/**`, ...(target.ignore ?? [])],
+    ignore: ["**/node_modules/**", `${STATE_DIR}/**`, `**/${ADDED_FILE_PREFIX}*`, ...(target.ignore ?? [])],
     onlyFiles: true,
     followSymbolicLinks: false,
     dot: false,

@@ -1,7 +1,8 @@
 import { statSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import satisfies from "semver/functions/satisfies.js";
 import { sha256 } from "../core/hash.js";
+import { ADDED_FILE_PREFIX } from "../core/paths.js";
 import { isSourceTransform, type FileChange, type PatchSpec, type PatchTarget } from "../core/spec.js";
 import { moduleFormat, selectFiles } from "../discover/files.js";
 import type { PackageCopy } from "../discover/packages.js";
@@ -208,6 +209,10 @@ export async function planCopy(o: PlanCopyOptions): Promise<CopyPlan> {
       if (decision) report(spec.id, { file: c.file, ...decision, sites });
       if (sites.length === 0) continue;
       for (const file of outcome?.added ?? []) {
+        if (!basename(file.path).startsWith(ADDED_FILE_PREFIX)) {
+          report(spec.id, { file: file.path, status: "ambiguous", sites: [], message: `a file a patch adds must be named ${ADDED_FILE_PREFIX}* (no patch edits those)` });
+          continue;
+        }
         const known = added.get(file.path);
         if (known && known.content !== file.content) {
           report(spec.id, {

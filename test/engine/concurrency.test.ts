@@ -1,10 +1,11 @@
 import { cpSync, existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { REPO, runBin, startBin } from "../support/cli.js";
-import { hashTree, tempDir, writeTree } from "../support/tree.js";
+import { exited, runBin, startBin } from "../support/cli.js";
+import { FIXTURES } from "../support/paths.js";
+import { snapshot, tempDir, writeTree, type Snapshot } from "../support/tree.js";
 
-const CONFIG = join(REPO, "fixtures", "engine", "configs", "tag-buildparams.config.ts");
+const CONFIG = join(FIXTURES, "engine", "configs", "tag-buildparams.config.ts");
 const CHUNKS = 160;
 
 /** An openclaw-like package with many chunks, each holding one site: writes take a while. */
@@ -21,62 +22,51 @@ function bigTree(): string {
 }
 
 const skipLock = (rel: string) => rel.startsWith(".clawpatch.lock");
+const ARGS = (root: string) => ["patch", "--root", root, "--config", CONFIG, "--only", "tag-start-gateway"];
 
-function patchedReference(pristineRoot: string): Record<string, string> {
+/** The tree one uninterrupted run leaves. */
+async function patchedReference(pristineRoot: string): Promise<Snapshot> {
   const copy = join(tempDir(), "openclaw");
   cpSync(pristineRoot, copy, { recursive: true });
-  const result = runBin(["patch", "--root", copy, "--config", CONFIG, "--only", "tag-start-gateway"], copy);
+  const result = await runBin(ARGS(copy), { cwd: copy });
   expect(result.code, result.stderr).toBe(0);
-  return hashTree(copy, skipLock);
-}
-
-function waitForExit(child: ReturnType<typeof startBin>): Promise<number | null> {
-  let stderr = "";
-  child.stderr?.on("data", (chunk) => (stderr += chunk));
-  return new Promise((resolve) =>
-    child.on("close", (code) => {
-      if (code !== 0 && code !== null) console.error(stderr);
-      resolve(code);
-    }),
-  );
+  return snapshot(copy, { skip: skipLock });
 }
 
 describe("concurrent runs and interrupted writes", () => {
   it("two concurrent patch runs on one tree end identical to one run", async () => {
     const root = bigTree();
-    const reference = patchedReference(root);
-    const args = ["patch", "--root", root, "--config", CONFIG, "--only", "tag-start-gateway"];
-    const a = startBin(args, root);
-    const b = startBin(args, root);
-    const [ca, cb] = await Promise.all([waitForExit(a), waitForExit(b)]);
-    expect([ca, cb]).toEqual([0, 0]);
-    expect(hashTree(root, skipLock)).toEqual(reference);
+    const reference = await patchedReference(root);
+    const [a, b] = await Promise.all([exited(startBin(ARGS(root), { cwd: root })), exited(startBin(ARGS(root), { cwd: root }))]);
+    expect([a.code, b.code], a.stderr + b.stderr).toEqual([0, 0]);
+    expect(await snapshot(root, { skip: skipLock })).toEqual(reference);
   });
 
   for (const phase of ["staging", "committing"] as const) {
     it(`SIGKILL while ${phase}: every file is pristine or fully patched, a rerun converges, verify passes`, async () => {
       const root = bigTree();
-      const pristine = hashTree(root);
-      const reference = patchedReference(root);
-      const child = startBin(["patch", "--root", root, "--config", CONFIG, "--only", "tag-start-gateway"], root);
-      const exited = waitForExit(child);
+      const pristine = await snapshot(root);
+      const reference = await patchedReference(root);
+      const child = startBin(ARGS(root), { cwd: root });
+      const done = exited(child);
       const manifest = join(root, ".clawpatch", "manifest.json");
       const started = () =>
         phase === "staging" ? readdirSync(join(root, "dist")).some((f) => f.endsWith(".clawpatch-tmp")) : existsSync(manifest);
       let alive = true;
-      void exited.then(() => (alive = false));
+      void done.then(() => (alive = false));
       while (alive && !started()) await new Promise((r) => setTimeout(r, 2));
       child.kill("SIGKILL");
-      await exited;
+      await done;
 
-      for (const [file, hash] of Object.entries(hashTree(join(root, "dist")))) {
+      for (const [file, entry] of await snapshot(root, { skip: (rel) => !rel.startsWith("dist") })) {
         if (file.endsWith(".clawpatch-tmp")) continue;
-        expect([pristine[`dist/${file}`], reference[`dist/${file}`]]).toContain(hash);
+        expect([pristine.get(file), reference.get(file)], file).toContain(entry);
       }
-      const rerun = runBin(["patch", "--root", root, "--config", CONFIG, "--only", "tag-start-gateway"], root);
+      const rerun = await runBin(ARGS(root), { cwd: root });
       expect(rerun.code, rerun.stderr).toBe(0);
-      expect(hashTree(root, (rel) => skipLock(rel) || rel.endsWith(".clawpatch-tmp"))).toEqual(reference);
-      expect(runBin(["patch", "--verify", "--root", root, "--config", CONFIG, "--only", "tag-start-gateway"], root).code).toBe(0);
+      expect(await snapshot(root, { skip: (rel) => skipLock(rel) || rel.endsWith(".clawpatch-tmp") })).toEqual(reference);
+      const verify = await runBin(["patch", "--verify", ...ARGS(root).slice(1)], { cwd: root });
+      expect(verify.code, verify.stdout).toBe(0);
       const chunk = readFileSync(join(root, "dist/chunk-7.js"), "utf8");
       expect(chunk).toContain("/*@clawpatch tag-start-gateway@1*/export function startGateway");
     });

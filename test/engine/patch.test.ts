@@ -1,10 +1,11 @@
 import { cpSync, chmodSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { REPO, runMain } from "../support/cli.js";
-import { hashTree, tempDir } from "../support/tree.js";
+import { runCli } from "../support/cli.js";
+import { FIXTURES as ALL_FIXTURES } from "../support/paths.js";
+import { snapshot, tempDir } from "../support/tree.js";
 
-const FIXTURES = join(REPO, "fixtures", "engine");
+const FIXTURES = join(ALL_FIXTURES, "engine");
 const CONFIGS = join(FIXTURES, "configs");
 const TAG_CONFIG = join(CONFIGS, "tag-buildparams.config.ts");
 
@@ -17,50 +18,50 @@ function copyFixture(name: string): string {
 describe("clawpatch patch on a fixture tree", () => {
   it("applies, is a no-op the second time, verifies, and reverts to the original bytes", async () => {
     const root = copyFixture("openclaw-two-graphs");
-    const pristine = hashTree(root);
+    const pristine = await snapshot(root);
 
-    const first = await runMain(["patch", "--root", root, "--config", TAG_CONFIG], root);
+    const first = await runCli(["patch", "--root", root, "--config", TAG_CONFIG], { cwd: root });
     expect(first.stderr).toBe("");
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/tag-buildparams\s+applied\s+dist\/providers\/openai-completions\.js:1/);
     const piAi = join(root, "node_modules/@mariozechner/pi-ai/dist/providers/openai-completions.js");
     expect(readFileSync(piAi, "utf8")).toMatch(/^\/\*@clawpatch tag-buildparams@1\*\/export function buildParams/);
-    const patched = hashTree(root);
+    const patched = await snapshot(root);
 
-    const second = await runMain(["patch", "--root", root, "--config", TAG_CONFIG], root);
+    const second = await runCli(["patch", "--root", root, "--config", TAG_CONFIG], { cwd: root });
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/tag-buildparams\s+already-applied/);
-    expect(hashTree(root)).toEqual(patched);
+    expect(await snapshot(root)).toEqual(patched);
 
-    expect((await runMain(["patch", "--verify", "--root", root, "--config", TAG_CONFIG], root)).code).toBe(0);
+    expect((await runCli(["patch", "--verify", "--root", root, "--config", TAG_CONFIG], { cwd: root })).code).toBe(0);
 
-    const revert = await runMain(["revert", "--root", root, "--config", TAG_CONFIG], root);
+    const revert = await runCli(["revert", "--root", root, "--config", TAG_CONFIG], { cwd: root });
     expect(revert.code).toBe(0);
-    expect(hashTree(root)).toEqual(pristine);
+    expect(await snapshot(root)).toEqual(pristine);
   });
 
   it("--verify exits 1 on a pristine tree and writes nothing", async () => {
     const root = copyFixture("openclaw-two-graphs");
-    const pristine = hashTree(root);
-    const result = await runMain(["patch", "--verify", "--root", root, "--config", TAG_CONFIG], root);
+    const pristine = await snapshot(root);
+    const result = await runCli(["patch", "--verify", "--root", root, "--config", TAG_CONFIG], { cwd: root });
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/tag-buildparams\s+unpatched/);
-    expect(hashTree(root)).toEqual(pristine);
+    expect(await snapshot(root)).toEqual(pristine);
   });
 
   it("--dry-run prints a unified diff and writes nothing", async () => {
     const root = copyFixture("openclaw-two-graphs");
-    const pristine = hashTree(root);
-    const result = await runMain(["patch", "--dry-run", "--root", root, "--config", TAG_CONFIG], root);
+    const pristine = await snapshot(root);
+    const result = await runCli(["patch", "--dry-run", "--root", root, "--config", TAG_CONFIG], { cwd: root });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("--- a/node_modules/@mariozechner/pi-ai/dist/providers/openai-completions.js");
     expect(result.stdout).toContain("+/*@clawpatch tag-buildparams@1*/export function buildParams(model, context, options) {");
-    expect(hashTree(root)).toEqual(pristine);
+    expect(await snapshot(root)).toEqual(pristine);
   });
 
   it("--json prints one parseable document with per-file sites and keeps the exit code", async () => {
     const root = copyFixture("openclaw-two-graphs");
-    const verify = await runMain(["patch", "--verify", "--json", "--root", root, "--config", TAG_CONFIG], root);
+    const verify = await runCli(["patch", "--verify", "--json", "--root", root, "--config", TAG_CONFIG], { cwd: root });
     expect(verify.code).toBe(1);
     const report = JSON.parse(verify.stdout);
     expect(report.mode).toBe("verify");
@@ -77,8 +78,8 @@ describe("clawpatch patch on a fixture tree", () => {
   it("writes a deterministic manifest: same inputs, same digest", async () => {
     const a = copyFixture("openclaw-two-graphs");
     const b = copyFixture("openclaw-two-graphs");
-    const ra = JSON.parse((await runMain(["patch", "--json", "--root", a, "--config", TAG_CONFIG], a)).stdout);
-    const rb = JSON.parse((await runMain(["patch", "--json", "--root", b, "--config", TAG_CONFIG], b)).stdout);
+    const ra = JSON.parse((await runCli(["patch", "--json", "--root", a, "--config", TAG_CONFIG], { cwd: a })).stdout);
+    const rb = JSON.parse((await runCli(["patch", "--json", "--root", b, "--config", TAG_CONFIG], { cwd: b })).stdout);
     const manifest = (root: string) => readFileSync(join(root, "node_modules/@mariozechner/pi-ai/.clawpatch/manifest.json"), "utf8");
     expect(manifest(a)).toBe(manifest(b));
     expect(ra.copies.map((c: { digest: string }) => c.digest)).toEqual(rb.copies.map((c: { digest: string }) => c.digest));
@@ -88,57 +89,57 @@ describe("clawpatch patch on a fixture tree", () => {
 
   it("re-derives a file changed after patching from its kept original", async () => {
     const root = copyFixture("openclaw-two-graphs");
-    await runMain(["patch", "--root", root, "--config", TAG_CONFIG], root);
+    await runCli(["patch", "--root", root, "--config", TAG_CONFIG], { cwd: root });
     const file = join(root, "node_modules/@mariozechner/pi-ai/dist/providers/openai-completions.js");
     const patched = readFileSync(file, "utf8");
     writeFileSync(file, `${patched}// hand edit\n`);
-    const verify = await runMain(["patch", "--verify", "--root", root, "--config", TAG_CONFIG], root);
+    const verify = await runCli(["patch", "--verify", "--root", root, "--config", TAG_CONFIG], { cwd: root });
     expect(verify.code).toBe(1);
     expect(verify.stdout).toMatch(/tag-buildparams\s+drifted/);
-    const repatch = await runMain(["patch", "--root", root, "--config", TAG_CONFIG], root);
+    const repatch = await runCli(["patch", "--root", root, "--config", TAG_CONFIG], { cwd: root });
     expect(repatch.code).toBe(0);
     expect(readFileSync(file, "utf8")).toBe(patched);
-    expect((await runMain(["patch", "--verify", "--root", root, "--config", TAG_CONFIG], root)).code).toBe(0);
+    expect((await runCli(["patch", "--verify", "--root", root, "--config", TAG_CONFIG], { cwd: root })).code).toBe(0);
   });
 
   it("treats a reinstalled (pristine again) file as unpatched and patches it again", async () => {
     const root = copyFixture("openclaw-two-graphs");
-    await runMain(["patch", "--root", root, "--config", TAG_CONFIG], root);
+    await runCli(["patch", "--root", root, "--config", TAG_CONFIG], { cwd: root });
     const file = join(root, "node_modules/@mariozechner/pi-ai/dist/providers/openai-completions.js");
     writeFileSync(
       file,
       readFileSync(join(FIXTURES, "openclaw-two-graphs/node_modules/@mariozechner/pi-ai/dist/providers/openai-completions.js")),
     );
-    expect((await runMain(["patch", "--verify", "--root", root, "--config", TAG_CONFIG], root)).code).toBe(1);
-    expect((await runMain(["patch", "--root", root, "--config", TAG_CONFIG], root)).code).toBe(0);
-    expect((await runMain(["patch", "--verify", "--root", root, "--config", TAG_CONFIG], root)).code).toBe(0);
+    expect((await runCli(["patch", "--verify", "--root", root, "--config", TAG_CONFIG], { cwd: root })).code).toBe(1);
+    expect((await runCli(["patch", "--root", root, "--config", TAG_CONFIG], { cwd: root })).code).toBe(0);
+    expect((await runCli(["patch", "--verify", "--root", root, "--config", TAG_CONFIG], { cwd: root })).code).toBe(0);
   });
 });
 
 describe("built-in runtime overlay on fixtures", () => {
   it("imports the overlay first in both ESM entries without shifting a line, and the entry still runs", async () => {
     const root = copyFixture("openclaw-two-graphs");
-    const result = await runMain(["patch", "--root", root, "--only", "runtime-overlay"], root);
+    const result = await runCli(["patch", "--root", root, "--only", "runtime-overlay"], { cwd: root });
     expect(result.code).toBe(0);
     const entry = readFileSync(join(root, "dist/entry.js"), "utf8").split("\n");
     const original = readFileSync(join(FIXTURES, "openclaw-two-graphs/dist/entry.js"), "utf8").split("\n");
     expect(entry[0]).toBe("#!/usr/bin/env node");
-    expect(entry[1]).toBe(`/*@clawpatch runtime-overlay@1*/import "./clawpatch-overlay.mjs";${original[1]}`);
+    expect(entry[1]).toBe(`/*@clawpatch runtime-overlay@2*/import "./clawpatch-overlay.mjs";${original[1]}`);
     expect(entry.length).toBe(original.length);
     expect(existsSync(join(root, "dist/clawpatch-overlay.mjs"))).toBe(true);
     expect(readFileSync(join(root, "dist/index.js"), "utf8")).toMatch(
-      /^\/\*@clawpatch runtime-overlay@1\*\/import "\.\/clawpatch-overlay\.mjs";import \{ startGateway \}/,
+      /^\/\*@clawpatch runtime-overlay@2\*\/import "\.\/clawpatch-overlay\.mjs";import \{ startGateway \}/,
     );
   });
 
   it("puts the require after the directive prologue of a CJS entry, keeping strict mode", async () => {
     const root = copyFixture("cjs-entry");
-    const result = await runMain(["patch", "--root", root, "--only", "runtime-overlay"], root);
+    const result = await runCli(["patch", "--root", root, "--only", "runtime-overlay"], { cwd: root });
     expect(result.code).toBe(0);
     const entry = readFileSync(join(root, "dist/entry.js"), "utf8");
     expect(entry.split("\n").slice(0, 2)).toEqual([
       "#!/usr/bin/env node",
-      `"use strict";/*@clawpatch runtime-overlay@1*/require("./clawpatch-overlay.cjs");`,
+      `"use strict";/*@clawpatch runtime-overlay@2*/require("./clawpatch-overlay.cjs");`,
     ]);
     expect(existsSync(join(root, "dist/clawpatch-overlay.cjs"))).toBe(true);
   });
@@ -146,13 +147,13 @@ describe("built-in runtime overlay on fixtures", () => {
 
 describe("bad input: a clear one-line error and nothing changed", () => {
   async function expectUnchanged(root: string, argv: string[], code: number, message: RegExp) {
-    const before = hashTree(root);
-    const result = await runMain(argv, root);
+    const before = await snapshot(root);
+    const result = await runCli(argv, { cwd: root });
     expect(result.code).toBe(code);
     const errorLines = result.stderr.trim().split("\n");
     expect(errorLines).toHaveLength(1);
     expect(errorLines[0]).toMatch(message);
-    expect(hashTree(root)).toEqual(before);
+    expect(await snapshot(root)).toEqual(before);
     return result;
   }
 
@@ -230,6 +231,18 @@ describe("bad input: a clear one-line error and nothing changed", () => {
       3,
       /gateway-Xk29fQ1z\.js is read-only \(mode 0444\): make it writable .*nothing was changed/,
     );
+  });
+
+  it("a refused run reports nothing as applied, in --json too", async () => {
+    const root = copyFixture("openclaw-two-graphs");
+    chmodSync(join(root, "dist/gateway-Xk29fQ1z.js"), 0o444);
+    const result = await runCli(["patch", "--json", "--root", root, "--config", TAG_CONFIG], { cwd: root });
+    expect(result.code).toBe(3);
+    const report = JSON.parse(result.stdout);
+    expect(report.summary.applied).toBe(0);
+    expect(report.refused).toMatch(/read-only/);
+    expect(report.changed).toEqual([]);
+    expect(report.copies.flatMap((c: { patches: { status: string }[] }) => c.patches.map((p) => p.status))).not.toContain("applied");
   });
 
   it("a transform that is not idempotent is refused before anything is written", async () => {

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { REPO } from "../support/cli.js";
+import { REPO } from "../support/paths.js";
 import { tempDir, writeTree } from "../support/tree.js";
 
 /** Packs a fixture openclaw into a tarball a consuming project can depend on. */
@@ -45,7 +45,7 @@ describe('postinstall recipe: "postinstall": "clawpatch patch"', () => {
     const install = npmInstall(project);
     expect(install.status, install.stderr).toBe(0);
     expect(install.stdout).toMatch(/runtime-overlay\s+applied/);
-    expect(readFileSync(join(project, "node_modules/openclaw/dist/entry.js"), "utf8")).toContain("/*@clawpatch runtime-overlay@1*/");
+    expect(readFileSync(join(project, "node_modules/openclaw/dist/entry.js"), "utf8")).toContain("/*@clawpatch runtime-overlay@2*/");
     const verify = spawnSync("npx", ["--no-install", "clawpatch", "patch", "--verify"], { cwd: project, encoding: "utf8" });
     expect(verify.status, verify.stderr).toBe(0);
   });
