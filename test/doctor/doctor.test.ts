@@ -7,8 +7,8 @@ import { resolveProviderCopy, resolveExecStart } from "../../src/doctor/runtime.
 import { effectiveExecStart, readUnitFiles, splitCommand, splitSystemctlCat, expandSpecifiers } from "../../src/doctor/systemd.js";
 import { v1Base } from "../../src/doctor/probe.js";
 import { startVllmLikeServer, type VllmLikeServer } from "../support/vllm-server.js";
-import { makeOpenclawFixture } from "../rebuild/fixture.js";
-import { cli } from "../rebuild/helpers.js";
+import { makeOpenclawFixture } from "../support/openclaw-fixture.js";
+import { runCli } from "../support/cli.js";
 
 const made: string[] = [];
 afterAll(() => {
@@ -122,7 +122,7 @@ describe("clawpatch doctor (fixture)", () => {
   it("without systemd and without openclaw on PATH: says so, and finding nothing is a problem", async () => {
     const dir = work();
     mkdirSync(join(dir, "empty-bin"));
-    const r = await cli(["doctor"], dir, envWith(join(dir, "empty-bin")));
+    const r = await runCli(["doctor"], { cwd: dir, env: envWith(join(dir, "empty-bin")), exactEnv: true });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("note: no openclaw on PATH");
     expect(r.stdout).toContain("note: systemd: not present on this machine; no service checked");
@@ -134,13 +134,13 @@ describe("clawpatch doctor (fixture)", () => {
     const plain = makeOpenclawFixture(join(dir, "global", "openclaw"));
     const src = makeOpenclawFixture(join(dir, "src"));
     const patched = join(dir, "rt", "openclaw");
-    expect((await cli(["rebuild", "--from", src, "--to", patched], dir)).code).toBe(0);
+    expect((await runCli(["rebuild", "--from", src, "--to", patched], { cwd: dir })).code).toBe(0);
     const bin = join(dir, "bin");
     mkdirSync(bin);
     symlinkSync(join(plain, "openclaw.mjs"), join(bin, "openclaw"));
     const unitDir = join(dir, "units");
     mkdirSync(unitDir);
-    const r = await cli(["doctor", "--root", patched, "--unit-dir", unitDir], dir, envWith(bin));
+    const r = await runCli(["doctor", "--root", patched, "--unit-dir", unitDir], { cwd: dir, env: envWith(bin), exactEnv: true });
     expect(r.code, r.stdout).toBe(1);
     const problems = r.stdout.split("\n").filter((l) => l.startsWith("problem:"));
     expect(problems).toHaveLength(1);
@@ -153,7 +153,7 @@ describe("clawpatch doctor (fixture)", () => {
 
     rmSync(join(bin, "openclaw"));
     symlinkSync(join(patched, "openclaw.mjs"), join(bin, "openclaw"));
-    const ok = await cli(["doctor", "--unit-dir", unitDir, "--json"], dir, envWith(bin));
+    const ok = await runCli(["doctor", "--unit-dir", unitDir, "--json"], { cwd: dir, env: envWith(bin), exactEnv: true });
     expect(ok.code, ok.stdout).toBe(0);
     const report = JSON.parse(ok.stdout);
     expect(report.runtimes).toHaveLength(1);
@@ -187,11 +187,11 @@ describe("clawpatch doctor --probe (vLLM-like server)", () => {
   };
   const doctorProbe = async (url: string, cfg: string, env: NodeJS.ProcessEnv = {}) => {
     const runtime = join(dir, `rt-${cfg.replace(/\D/g, "")}`);
-    expect((await cli(["rebuild", "--from", join(dir, "src"), "--to", runtime, "--config", cfg], dir)).code).toBe(0);
-    return cli(["doctor", "--root", runtime, "--unit-dir", join(dir, "units"), "--probe", url, "--config", cfg, "--json"], dir, {
+    expect((await runCli(["rebuild", "--from", join(dir, "src"), "--to", runtime, "--config", cfg], { cwd: dir })).code).toBe(0);
+    return runCli(["doctor", "--root", runtime, "--unit-dir", join(dir, "units"), "--probe", url, "--config", cfg, "--json"], { cwd: dir, env: {
       ...envWith(join(dir, "bin")),
       ...env,
-    });
+    }, exactEnv: true });
   };
 
   it("v1 base from any form of the URL", () => {

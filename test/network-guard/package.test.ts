@@ -1,7 +1,7 @@
 /**
  * The hand-written mini openclaw dist (fixtures/network-guard/pkg): two chunk graphs holding
  * the same code under different hashed names, a shebang entry, a CJS file, an extension, a
- * minified worker, decoys. Patched through the CLI; then run with `os.networkInterfaces`
+ * minified chunk, a hashed worker bundle (left alone), decoys. Patched through the CLI; then run with `os.networkInterfaces`
  * made to throw (a preload), both graphs degrade to `{}` with one NETWORK_ENUM_DEGRADED line.
  */
 import { spawnSync } from "node:child_process";
@@ -10,11 +10,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fg from "fast-glob";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runMain } from "../support/cli.js";
-import { diffSnapshots, formatDiff, isEmptyDiff, snapshotTree } from "../support/fs-snapshot.js";
-import { FIXTURES, MARKER, HELPER } from "./helpers.js";
+import { NETWORK_GUARD_HELPER as HELPER } from "../../src/patches/snippets.js";
+import { runCli } from "../support/cli.js";
+import { FIXTURES } from "../support/paths.js";
+import { expectSameTree, snapshot } from "../support/tree.js";
 
-const PKG = join(FIXTURES, "pkg");
+const PKG = join(FIXTURES, "network-guard", "pkg");
+const MARKER = "/*@clawpatch network-interfaces-guard@2*/";
 const SITES: Record<string, number> = {
   "dist/net-A1b2C3d4.js": 1,
   "dist/ws-Q9w8E7r6.js": 1,
@@ -23,7 +25,7 @@ const SITES: Record<string, number> = {
   "dist/ip-K7j6H5g4.js": 6,
   "dist/legacy.cjs": 2,
   "dist/extensions/device-pair/index.js": 1,
-  "dist/worker/worker.mjs": 3,
+  "dist/gce-Wk9s8d7f.mjs": 3,
 };
 const THROWER = `const os = require("node:os");
 os.networkInterfaces = function networkInterfaces() {
@@ -58,8 +60,8 @@ function node(args: string[]) {
 
 describe("mini openclaw dist", () => {
   it("patches every copy in both chunk graphs, lists every site with file:line, verifies, is idempotent", async () => {
-    expect((await runMain(args(patched, "--verify"), dir)).code).toBe(1);
-    const result = await runMain(args(patched, "--json"), dir);
+    expect((await runCli(args(patched, "--verify"), { cwd: dir })).code).toBe(1);
+    const result = await runCli(args(patched, "--json"), { cwd: dir });
     expect(result.code, result.stderr).toBe(0);
     const doc = JSON.parse(result.stdout);
     const files = doc.copies[0].patches.find((p: { patch: string }) => p.patch === "network-interfaces-guard").files as Array<{
@@ -78,24 +80,23 @@ describe("mini openclaw dist", () => {
     }
     expect(readFileSync(join(patched, "dist/entry.js"), "utf8").startsWith("#!/usr/bin/env node\n")).toBe(true);
 
-    const snap = await snapshotTree(patched);
-    expect((await runMain(args(patched), dir)).code).toBe(0);
-    const diff = diffSnapshots(snap, await snapshotTree(patched));
-    expect(isEmptyDiff(diff), formatDiff(diff)).toBe(true);
-    expect((await runMain(args(patched, "--verify"), dir)).code).toBe(0);
+    const snap = await snapshot(patched);
+    expect((await runCli(args(patched), { cwd: dir })).code).toBe(0);
+    expectSameTree(await snapshot(patched), snap);
+    expect((await runCli(args(patched, "--verify"), { cwd: dir })).code).toBe(0);
   });
 
   it("a version without any use reports not-applicable with the reason and exits 0", async () => {
     const bare = join(dir, "bare");
     cpSync(join(PKG, "package.json"), join(bare, "package.json"));
     cpSync(join(PKG, "dist", "qr-decoy.js"), join(bare, "dist", "qr-decoy.js"));
-    const result = await runMain(args(bare, "--json"), dir);
+    const result = await runCli(args(bare, "--json"), { cwd: dir });
     expect(result.code, result.stderr).toBe(0);
     const guard = JSON.parse(result.stdout).copies[0].patches.find((p: { patch: string }) => p.patch === "network-interfaces-guard");
     expect(guard.status).toBe("not-applicable");
     expect(JSON.stringify(guard)).toContain("no use of node:os networkInterfaces");
     expect(readFileSync(join(bare, "dist", "qr-decoy.js"), "utf8")).toBe(readFileSync(join(PKG, "dist", "qr-decoy.js"), "utf8"));
-    expect((await runMain(args(bare, "--verify"), dir)).code).toBe(0);
+    expect((await runCli(args(bare, "--verify"), { cwd: dir })).code).toBe(0);
   });
 
   it("keeps results on success: the patched graphs print what the pristine ones print", () => {

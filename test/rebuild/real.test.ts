@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nodeBinary, runNode } from "../support/node-runtime.js";
 import { copyTree, globalStyleInstall, removeAllCopies } from "../support/real-packages.js";
-import { cli, exited, snapshot, spawnCli, waitFor, type Snapshot } from "./helpers.js";
+import { exited, runCli, startBin, waitFor } from "../support/cli.js";
+import { snapshot, type Snapshot } from "../support/tree.js";
 
 const SPEC = "openclaw@2026.2.26";
 
@@ -36,7 +37,7 @@ beforeAll(async () => {
   src = await copyTree(cached); // our own SRC: this test renames it away
   work = join(src, "..", "work");
   mkdirSync(work);
-  pristine = snapshot(src, { times: true });
+  pristine = await snapshot(src, { times: true });
 
   let t = Date.now();
   execFileSync("cp", ["-a", src, join(work, "cp-a-reference")]);
@@ -45,7 +46,7 @@ beforeAll(async () => {
 
   patched = join(work, "patched", "openclaw");
   t = Date.now();
-  const r = await cli(["rebuild", "--from", src, "--to", patched, "--json"], work);
+  const r = await runCli(["rebuild", "--from", src, "--to", patched, "--json"], { cwd: work });
   const rebuildMs = Date.now() - t;
   expect(r.code, r.stderr).toBe(0);
   digest = JSON.parse(r.stdout).digest;
@@ -56,10 +57,10 @@ beforeAll(async () => {
   );
 
   partial = join(work, "partial", "openclaw");
-  expect((await cli(["rebuild", "--from", src, "--to", partial, "--skip", "vllm-tool-gate"], work)).code).toBe(0);
+  expect((await runCli(["rebuild", "--from", src, "--to", partial, "--skip", "vllm-tool-gate"], { cwd: work })).code).toBe(0);
   plain = join(work, "plain", "openclaw");
-  expect((await cli(["rebuild", "--from", src, "--to", plain], work)).code).toBe(0);
-  const reverted = await cli(["revert", "--root", plain], work);
+  expect((await runCli(["rebuild", "--from", src, "--to", plain], { cwd: work })).code).toBe(0);
+  const reverted = await runCli(["revert", "--root", plain], { cwd: work });
   expect(reverted.code, reverted.stderr).toBe(0);
 }, 1_800_000);
 
@@ -69,26 +70,26 @@ afterAll(async () => {
 });
 
 describe(`rebuild on real ${SPEC}`, () => {
-  it("patches both the openclaw entries and the nested pi-ai, and never touches SRC", () => {
+  it("patches both the openclaw entries and the nested pi-ai, and never touches SRC", async () => {
     expect(timing.rebuildMs).toBeGreaterThan(0);
     expect(readlinkSync(patched)).toBe(`openclaw.clawpatch-${digest.slice(0, 16)}`);
     expect(existsSync(join(patched, ".clawpatch/manifest.json"))).toBe(true);
     expect(existsSync(join(patched, "node_modules/@mariozechner/pi-ai/.clawpatch/manifest.json"))).toBe(true);
-    expect(snapshot(src, { times: true })).toEqual(pristine);
+    expect(await snapshot(src, { times: true })).toEqual(pristine);
   });
 
   it("rebuild twice: the same digest, nothing swapped; a fresh DEST gets an identical tree", async () => {
-    const again = await cli(["rebuild", "--from", src, "--to", patched, "--json"], work);
+    const again = await runCli(["rebuild", "--from", src, "--to", patched, "--json"], { cwd: work });
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ digest, unchanged: true });
     const other = join(work, "other", "openclaw");
-    const fresh = await cli(["rebuild", "--from", src, "--to", other], work);
+    const fresh = await runCli(["rebuild", "--from", src, "--to", other], { cwd: work });
     expect(digestOf(fresh.stdout)).toBe(digest);
-    expect(snapshot(realpathSync(other), { times: true })).toEqual(snapshot(realpathSync(patched), { times: true }));
+    expect(await snapshot(realpathSync(other), { times: true })).toEqual(await snapshot(realpathSync(patched), { times: true }));
   }, 1_200_000);
 
-  it("revert --root DEST restores SRC's bytes exactly", () => {
-    expect(snapshot(realpathSync(plain))).toEqual(snapshot(src));
+  it("revert --root DEST restores SRC's bytes exactly", async () => {
+    expect(await snapshot(realpathSync(plain))).toEqual(await snapshot(src));
   }, 600_000);
 
   it("DEST runs standalone under Node 22 with SRC moved away", async () => {
@@ -125,7 +126,7 @@ describe(`rebuild on real ${SPEC}`, () => {
       ],
     ];
     for (const [label, when] of points) {
-      const child = spawnCli(["rebuild", "--from", src, "--to", patched], work);
+      const child = startBin(["rebuild", "--from", src, "--to", patched], { cwd: work });
       const hit = await waitFor(when, child, 600_000);
       child.kill("SIGKILL");
       await exited(child);
@@ -139,7 +140,7 @@ describe(`rebuild on real ${SPEC}`, () => {
       ).toBe(true);
     }
     // The next run removes the leftovers and finds the existing build intact (it re-hashes it).
-    const next = await cli(["rebuild", "--from", src, "--to", patched, "--json"], work);
+    const next = await runCli(["rebuild", "--from", src, "--to", patched, "--json"], { cwd: work });
     expect(next.code, next.stderr).toBe(0);
     const report = JSON.parse(next.stdout);
     expect(report).toMatchObject({ digest, unchanged: true });
@@ -173,7 +174,7 @@ describe(`doctor on real ${SPEC}`, () => {
 
   it("flags the unpatched runtime on PATH", async () => {
     const bin = binWith(plain);
-    const r = await cli(["doctor", "--unit-dir", join(work, "no-units"), "--root", patched], work, onlyPath(bin));
+    const r = await runCli(["doctor", "--unit-dir", join(work, "no-units"), "--root", patched], { cwd: work, env: onlyPath(bin), exactEnv: true });
     expect(r.code, r.stdout).toBe(1);
     // the runtime itself, and the pi-ai copy it resolves (one line each)
     expect(problems(r.stdout)).toHaveLength(2);
@@ -185,7 +186,7 @@ describe(`doctor on real ${SPEC}`, () => {
   });
 
   it("flags a runtime whose nested pi-ai is unpatched", async () => {
-    const r = await cli(["doctor", "--root", partial, "--unit-dir", join(work, "no-units"), "--json"], work, onlyPath(binWith(null)));
+    const r = await runCli(["doctor", "--root", partial, "--unit-dir", join(work, "no-units"), "--json"], { cwd: work, env: onlyPath(binWith(null)), exactEnv: true });
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout);
     const pi = report.runtimes[0].providers.find((p: { package: string }) => p.package === "@mariozechner/pi-ai");
@@ -199,7 +200,7 @@ describe(`doctor on real ${SPEC}`, () => {
 
   it("flags a unit whose ExecStart (after a drop-in reset) points at an unpatched tree", async () => {
     const units = unitDir(plain);
-    const r = await cli(["doctor", "--unit-dir", units, "--root", patched], work, onlyPath(binWith(null)));
+    const r = await runCli(["doctor", "--unit-dir", units, "--root", patched], { cwd: work, env: onlyPath(binWith(null)), exactEnv: true });
     expect(r.code, r.stdout).toBe(1);
     const lines = problems(r.stdout);
     expect(lines).toHaveLength(2);
@@ -211,7 +212,7 @@ describe(`doctor on real ${SPEC}`, () => {
   });
 
   it("passes a clean patched runtime (PATH, service and --root all on it)", async () => {
-    const r = await cli(["doctor", "--unit-dir", unitDir(patched), "--root", patched, "--json"], work, onlyPath(binWith(patched)));
+    const r = await runCli(["doctor", "--unit-dir", unitDir(patched), "--root", patched, "--json"], { cwd: work, env: onlyPath(binWith(patched)), exactEnv: true });
     const report = JSON.parse(r.stdout);
     expect(report.findings.filter((f: { severity: string }) => f.severity === "problem")).toEqual([]);
     expect(r.code).toBe(0);

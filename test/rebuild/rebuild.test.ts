@@ -15,8 +15,9 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { makeOpenclawFixture } from "./fixture.js";
-import { cli, exited, snapshot, spawnCli, waitFor } from "./helpers.js";
+import { makeOpenclawFixture } from "../support/openclaw-fixture.js";
+import { exited, runCli, startBin, waitFor } from "../support/cli.js";
+import { snapshot, type Snapshot } from "../support/tree.js";
 
 const made: string[] = [];
 afterAll(() => {
@@ -50,7 +51,7 @@ describe("clawpatch rebuild (fixture)", () => {
     writeFileSync(join(dir, "other", "package.json"), '{"name":"not-openclaw","version":"1.0.0"}');
     mkdirSync(join(dir, "mine"));
     writeFileSync(join(dir, "mine", "notes.txt"), "keep me");
-    const before = snapshot(dir, { times: true });
+    const before = await snapshot(dir, { times: true });
     const cases: Array<[string[], RegExp]> = [
       [["--from", join(dir, "missing"), "--to", join(dir, "out")], /--from .*missing: not found/],
       [["--from", join(dir, "other"), "--to", join(dir, "out")], /not an openclaw package \(package.json name is "not-openclaw"\)/],
@@ -62,47 +63,47 @@ describe("clawpatch rebuild (fixture)", () => {
       [["--from", src], /rebuild needs --to/],
     ];
     for (const [args, message] of cases) {
-      const r = await cli(["rebuild", ...args]);
+      const r = await runCli(["rebuild", ...args], { cwd: tmpdir() });
       expect(r.code, args.join(" ")).toBe(2);
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
       expect(r.stderr).toMatch(message);
     }
-    expect(snapshot(dir, { times: true })).toEqual(before);
+    expect(await snapshot(dir, { times: true })).toEqual(before);
   });
 
   it("builds a standalone runtime, never touches SRC, and is reproducible (tree and digest)", async () => {
     const dir = work();
     const src = makeOpenclawFixture(join(dir, "global", "openclaw"));
-    const pristine = snapshot(src, { times: true });
+    const pristine = await snapshot(src, { times: true });
     const dest = join(dir, "runtime", "openclaw");
 
-    const first = await cli(["rebuild", "--from", src, "--to", dest]);
+    const first = await runCli(["rebuild", "--from", src, "--to", dest], { cwd: tmpdir() });
     expect(first.code, first.stderr).toBe(0);
     const digest = digestOf(first.stdout);
     expect(lstatSync(dest).isSymbolicLink()).toBe(true);
     expect(readlinkSync(dest)).toBe(`openclaw.clawpatch-${digest.slice(0, 16)}`);
-    const tree1 = snapshot(dest + "/", { times: true });
-    expect(tree1["dist/entry.js"]).toBeDefined();
+    const tree1 = await snapshot(dest + "/", { times: true });
+    expect(tree1.get("dist/entry.js")).toBeDefined();
     expect(readFileSync(join(dest, "dist/entry.js"), "utf8")).toMatch(/^#!\/usr\/bin\/env node\n\/\*@clawpatch runtime-overlay@/);
     // the absolute link into SRC became relative; the .bin link kept its text
     expect(readlinkSync(join(dest, "node_modules/dep-a-abs"))).toBe("dep-a");
     expect(readlinkSync(join(dest, "node_modules/.bin/dep-a"))).toBe("../dep-a/cli.js");
-    expect(tree1["node_modules/ro-pkg"]).toMatch(/^dir 555/);
-    expect(snapshot(src, { times: true })).toEqual(pristine);
+    expect(tree1.get("node_modules/ro-pkg")).toMatch(/^dir 555/);
+    expect(await snapshot(src, { times: true })).toEqual(pristine);
 
     // Same inputs again: same digest, same tree (bytes, modes, links, times), nothing swapped.
-    const second = await cli(["rebuild", "--from", src, "--to", dest, "--json"]);
+    const second = await runCli(["rebuild", "--from", src, "--to", dest, "--json"], { cwd: tmpdir() });
     expect(second.code, second.stderr).toBe(0);
     const report = JSON.parse(second.stdout);
     expect(report.digest).toBe(digest);
     expect(report.unchanged).toBe(true);
-    expect(snapshot(dest + "/", { times: true })).toEqual(tree1);
+    expect(await snapshot(dest + "/", { times: true })).toEqual(tree1);
 
     // A fresh DEST elsewhere from the same SRC: the same digest and the same tree.
     const other = join(dir, "elsewhere", "rt");
-    const third = await cli(["rebuild", "--from", src, "--to", other]);
+    const third = await runCli(["rebuild", "--from", src, "--to", other], { cwd: tmpdir() });
     expect(digestOf(third.stdout)).toBe(digest);
-    expect(snapshot(other + "/", { times: true })).toEqual(tree1);
+    expect(await snapshot(other + "/", { times: true })).toEqual(tree1);
 
     // Standalone: SRC moved away, the runtime still runs.
     renameSync(join(dir, "global"), join(dir, "global-away"));
@@ -111,22 +112,22 @@ describe("clawpatch rebuild (fixture)", () => {
     } finally {
       renameSync(join(dir, "global-away"), join(dir, "global"));
     }
-    expect(snapshot(src, { times: true })).toEqual(pristine);
+    expect(await snapshot(src, { times: true })).toEqual(pristine);
   });
 
   it("a changed SRC gives a new digest; the previous build is kept, older ones collected", async () => {
     const dir = work();
     const src = makeOpenclawFixture(join(dir, "src"));
     const dest = join(dir, "rt");
-    const d1 = digestOf((await cli(["rebuild", "--from", src, "--to", dest])).stdout);
+    const d1 = digestOf((await runCli(["rebuild", "--from", src, "--to", dest], { cwd: tmpdir() })).stdout);
     writeFileSync(join(src, "node_modules/dep-a/node_modules/dep-b/index.js"), 'module.exports = () => "dep-b-v2";\n');
-    const r2 = await cli(["rebuild", "--from", src, "--to", dest]);
+    const r2 = await runCli(["rebuild", "--from", src, "--to", dest], { cwd: tmpdir() });
     const d2 = digestOf(r2.stdout);
     expect(d2).not.toBe(d1);
     expect(r2.stdout).toContain(`previous build kept: ${join(dir, `rt.clawpatch-${d1.slice(0, 16)}`)}`);
     expect(versionOf(dest)).toBe("2026.2.26 dep-b-v2");
     writeFileSync(join(src, "node_modules/dep-a/node_modules/dep-b/index.js"), 'module.exports = () => "dep-b-v3";\n');
-    const r3 = await cli(["rebuild", "--from", src, "--to", dest]);
+    const r3 = await runCli(["rebuild", "--from", src, "--to", dest], { cwd: tmpdir() });
     const d3 = digestOf(r3.stdout);
     expect(r3.stdout).toContain(`removed ${join(dir, `rt.clawpatch-${d1.slice(0, 16)}`)}`);
     expect(readdirSync(dir).sort()).toEqual(["rt", `rt.clawpatch-${d2.slice(0, 16)}`, `rt.clawpatch-${d3.slice(0, 16)}`, "src"].sort());
@@ -135,9 +136,9 @@ describe("clawpatch rebuild (fixture)", () => {
   it("a different config gives a different digest", async () => {
     const dir = work();
     const src = makeOpenclawFixture(join(dir, "src"));
-    const a = digestOf((await cli(["rebuild", "--from", src, "--to", join(dir, "a")])).stdout);
+    const a = digestOf((await runCli(["rebuild", "--from", src, "--to", join(dir, "a")], { cwd: tmpdir() })).stdout);
     writeFileSync(join(dir, "patches.config.mjs"), "export default { vllm: { toolCalling: { enabled: true } } };\n");
-    const b = await cli(["rebuild", "--from", src, "--to", join(dir, "b"), "--config", join(dir, "patches.config.mjs")]);
+    const b = await runCli(["rebuild", "--from", src, "--to", join(dir, "b"), "--config", join(dir, "patches.config.mjs")], { cwd: tmpdir() });
     expect(b.code, b.stderr).toBe(0);
     expect(digestOf(b.stdout)).not.toBe(a);
   });
@@ -146,7 +147,7 @@ describe("clawpatch rebuild (fixture)", () => {
     const dir = work();
     const src = makeOpenclawFixture(join(dir, "src"));
     const dest = makeOpenclawFixture(join(dir, "rt"), "2026.1.1");
-    const r = await cli(["rebuild", "--from", src, "--to", dest]);
+    const r = await runCli(["rebuild", "--from", src, "--to", dest], { cwd: tmpdir() });
     expect(r.code, r.stderr).toBe(0);
     const aside = /moved to (\S+) \(kept/.exec(r.stdout)?.[1];
     expect(aside).toBeDefined();
@@ -158,13 +159,13 @@ describe("clawpatch rebuild (fixture)", () => {
     const dir = work();
     const src = makeOpenclawFixture(join(dir, "src"));
     const dest = join(dir, "rt");
-    expect((await cli(["rebuild", "--from", src, "--to", dest])).code).toBe(0);
-    const r = await cli(["revert", "--root", dest]);
+    expect((await runCli(["rebuild", "--from", src, "--to", dest], { cwd: tmpdir() })).code).toBe(0);
+    const r = await runCli(["revert", "--root", dest], { cwd: tmpdir() });
     expect(r.code, r.stderr).toBe(0);
     const real = realpathSync(dest);
     // the one difference by design: the absolute link into SRC is relative in DEST
-    const expected = { ...snapshot(src), "node_modules/dep-a-abs": "link -> dep-a" };
-    expect(snapshot(real)).toEqual(expected);
+    const expected = new Map(await snapshot(src)).set("node_modules/dep-a-abs", "link -> dep-a");
+    expect(await snapshot(real)).toEqual(expected);
     expect(existsSync(join(real, ".clawpatch"))).toBe(false);
   });
 
@@ -172,15 +173,15 @@ describe("clawpatch rebuild (fixture)", () => {
     const dir = work();
     const src = makeOpenclawFixture(join(dir, "src"));
     const dest = join(dir, "rt");
-    expect((await cli(["rebuild", "--from", src, "--to", dest])).code).toBe(0);
-    const before = snapshot(dir, { times: true, skip: (rel) => rel.startsWith("src") });
+    expect((await runCli(["rebuild", "--from", src, "--to", dest], { cwd: tmpdir() })).code).toBe(0);
+    const before = await snapshot(dir, { times: true, skip: (rel) => rel.startsWith("src") });
     const broken = makeOpenclawFixture(join(dir, "broken"));
     rmSync(join(broken, "dist/entry.js"));
     rmSync(join(broken, "dist/index.js"));
-    const r = await cli(["rebuild", "--from", broken, "--to", dest]);
+    const r = await runCli(["rebuild", "--from", broken, "--to", dest], { cwd: tmpdir() });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/runtime-overlay.*left as it was/);
-    expect(snapshot(dir, { times: true, skip: (rel) => rel.startsWith("src") || rel.startsWith("broken") })).toEqual(before);
+    expect(await snapshot(dir, { times: true, skip: (rel) => rel.startsWith("src") || rel.startsWith("broken") })).toEqual(before);
   });
 });
 
@@ -196,10 +197,10 @@ describe("clawpatch rebuild killed (fixture with many files)", () => {
       for (let f = 0; f < 100; f++) writeFileSync(join(pkg, `f${f}.js`), `// ${p}/${f}\n${"x".repeat(10_000)}\n`);
     }
     const dest = join(dir, "rt");
-    const first = await cli(["rebuild", "--from", src, "--to", dest]);
+    const first = await runCli(["rebuild", "--from", src, "--to", dest], { cwd: tmpdir() });
     expect(first.code, first.stderr).toBe(0);
     const digest = digestOf(first.stdout);
-    const good = snapshot(dest + "/");
+    const good = await snapshot(dest + "/");
     // SRC changes, then rebuilds are killed at several points.
     writeFileSync(join(src, "node_modules/dep-a/node_modules/dep-b/index.js"), 'module.exports = () => "dep-b-v2";\n');
     const tmpOf = () => readdirSync(dir).find((n) => n.startsWith("rt.clawpatch-tmp-"));
@@ -214,23 +215,23 @@ describe("clawpatch rebuild killed (fixture with many files)", () => {
       ],
     ];
     for (const [label, when] of points) {
-      const child = spawnCli(["rebuild", "--from", src, "--to", dest]);
+      const child = startBin(["rebuild", "--from", src, "--to", dest], { cwd: tmpdir() });
       const hit = await waitFor(when, child);
       child.kill("SIGKILL");
       const end = await exited(child);
       expect(hit, `${label}: reached`).toBe(true);
       expect(end.signal, label).toBe("SIGKILL");
       expect(readlinkSync(dest), label).toBe(`rt.clawpatch-${digest.slice(0, 16)}`);
-      expect(snapshot(dest + "/"), label).toEqual(good);
+      expect(await snapshot(dest + "/"), label).toEqual(good);
       expect(versionOf(dest), label).toBe("2026.2.26 dep-b-ok");
     }
-    const next = await cli(["rebuild", "--from", src, "--to", dest]);
+    const next = await runCli(["rebuild", "--from", src, "--to", dest], { cwd: tmpdir() });
     expect(next.code, next.stderr).toBe(0);
     expect(next.stdout).toMatch(/removed .*rt\.clawpatch-tmp-/);
     expect(versionOf(dest)).toBe("2026.2.26 dep-b-v2");
     expect(readdirSync(dir).filter((n) => n.includes("clawpatch-tmp") || n.includes("clawpatch-link") || n.endsWith(".lock"))).toEqual([]);
     // converged: a clean build from scratch gives the same digest
-    const fresh = await cli(["rebuild", "--from", src, "--to", join(dir, "fresh")]);
+    const fresh = await runCli(["rebuild", "--from", src, "--to", join(dir, "fresh")], { cwd: tmpdir() });
     expect(digestOf(fresh.stdout)).toBe(digestOf(next.stdout));
   }, 180_000);
 });
