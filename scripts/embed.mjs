@@ -43,3 +43,9 @@ writeModule(
   "src/patches/runtime/*.ts",
   Object.fromEntries(Object.entries(RUNTIME_ENTRIES).map(([name, entry]) => [`${name}Bundle`, bundle(entry)])),
 );
+
+const template = (name) => readFileSync(join(root, "src/launcher/templates", name), "utf8");
+writeModule("src/launcher/templates.generated.ts", "src/launcher/templates/*", {
+  preflightPython: template("preflight.py"),
+  launchScriptTemplate: template("vllm-launch.sh"),
+});

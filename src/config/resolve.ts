@@ -1,7 +1,7 @@
 import { ClawpatchError } from "../core/errors.js";
 import type { PatchSpec } from "../core/spec.js";
 import { configSchema, describeIssue, patchSpecSchema } from "./schema.js";
-import type { BuiltinPatches, Settings } from "./settings.js";
+import type { BuiltinPatches, Settings, VllmConfigInput } from "./settings.js";
 
 /** Validates a config object (as a config file exports it) and resolves its settings and patches. */
 export function resolveConfig(file: string, raw: unknown, builtins: BuiltinPatches): { settings: Settings; patches: PatchSpec[] } {
@@ -32,4 +32,9 @@ export function resolveConfig(file: string, raw: unknown, builtins: BuiltinPatch
     seen.add(spec.id);
   }
   return { settings, patches: selected };
+}
+
+/** The settings a config's `vllm` section resolves to (defaults filled in); throws on a mistake. */
+export function resolveSettings(vllm: VllmConfigInput = {}): Settings {
+  return resolveConfig("config", { vllm }, () => []).settings;
 }

@@ -1,29 +1,12 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import pc from "picocolors";
 import { describe, expect, it } from "vitest";
-import { main } from "../../src/cli.js";
-import type { CommandIO } from "../../src/commands/io.js";
+import { runCli } from "../support/cli.js";
 import { tempDir } from "./helpers.js";
 
-function fakeIO(cwd: string) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CommandIO = {
-    out: (t) => void out.push(t),
-    err: (t) => void err.push(t),
-    errIsTTY: false,
-    colors: pc.createColors(false),
-    cwd,
-    env: {},
-  };
-  return { io, out, err };
-}
-
 async function run(cwd: string, ...argv: string[]) {
-  const { io, out, err } = fakeIO(cwd);
-  const code = await main(["launcher", ...argv], io);
-  return { code, out: out.join("\n"), err };
+  const r = await runCli(["launcher", ...argv], { cwd, env: {}, exactEnv: true });
+  return { code: r.code, out: r.stdout.replace(/\n$/, ""), err: r.stderr.split("\n").filter(Boolean) };
 }
 
 describe("clawpatch launcher (CLI)", () => {

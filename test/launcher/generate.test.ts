@@ -1,12 +1,12 @@
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { generateLauncher } from "../../src/launcher/generate.js";
-import { PYTHON_HELPER } from "../../src/launcher/python-helper.js";
+import { launchScriptTemplate, preflightPython as PYTHON_HELPER } from "../../src/launcher/templates.generated.js";
 import { shQuote, systemdArg, systemdCommand } from "../../src/launcher/quote.js";
 import { writeLauncherFiles } from "../../src/launcher/write.js";
 import { spawnSync } from "node:child_process";
-import { settingsFor, tempDir } from "./helpers.js";
+import { REPO, settingsFor, tempDir } from "./helpers.js";
 
 const config = {
   toolCalling: { enabled: true, parser: "hermes" },
@@ -44,6 +44,31 @@ describe("generateLauncher", () => {
     // bash gives back exactly the helper text
     const echoed = spawnSync("bash", ["-c", `printf '%s' ${shQuote(PYTHON_HELPER)}`], { encoding: "utf8" });
     expect(echoed.stdout).toBe(PYTHON_HELPER);
+  });
+});
+
+describe("the launcher's own files (src/launcher/templates/)", () => {
+  const dir = join(REPO, "src", "launcher", "templates");
+  it("the preflight's Python compiles", () => {
+    const out = join(tempDir(), "preflight.pyc");
+    const r = spawnSync("python3", ["-c", "import py_compile, sys; py_compile.compile(sys.argv[1], cfile=sys.argv[2], doraise=True)", join(dir, "preflight.py"), out], { encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  });
+
+  it("the script template passes bash -n, and the generated script too", () => {
+    expect(spawnSync("bash", ["-n", join(dir, "vllm-launch.sh")], { encoding: "utf8" }).stderr).toBe("");
+    const script = join(tempDir(), "vllm-launch.sh");
+    writeFileSync(script, generateLauncher(settingsFor("/out", config)).files[0]!.content);
+    const r = spawnSync("bash", ["-n", script], { encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  });
+
+  it("the generated modules embed these files byte for byte, every placeholder filled", () => {
+    expect(PYTHON_HELPER).toBe(readFileSync(join(dir, "preflight.py"), "utf8"));
+    expect(launchScriptTemplate).toBe(readFileSync(join(dir, "vllm-launch.sh"), "utf8"));
+    expect(generateLauncher(settingsFor("/out", config)).files[0]!.content).not.toMatch(/@@[A-Z_]+@@/);
   });
 });
 

@@ -3,14 +3,16 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { createServer, type Server } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { FIXTURES as ALL_FIXTURES, REPO } from "../support/paths.js";
 import { tempDir as sharedTempDir } from "../support/tree.js";
-import { resolveVllmSettings, type VllmConfigInput } from "../../src/config/settings.js";
+import { resolveSettings } from "../../src/config/resolve.js";
+import type { VllmConfigInput } from "../../src/config/settings.js";
 import { generateLauncher } from "../../src/launcher/generate.js";
 import { resolveLauncherSettings, type LauncherOverrides, type LauncherSettings } from "../../src/launcher/settings.js";
 import { writeLauncherFiles } from "../../src/launcher/write.js";
 
-export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-export const FIXTURES = join(REPO, "fixtures/launcher");
+export { REPO };
+export const FIXTURES = join(ALL_FIXTURES, "launcher");
 /** The real interpreter (not a pyenv shim), so PATH can stay minimal. */
 export const PYTHON = execFileSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" }).trim();
 
@@ -27,7 +29,7 @@ export const GPU_24G_FREE = "0, GPU-11111111-aaaa-bbbb-cccc-000000000000, 24564,
 
 export function settingsFor(outDir: string, vllm: VllmConfigInput = {}, overrides: LauncherOverrides = {}): LauncherSettings {
   return resolveLauncherSettings(
-    resolveVllmSettings(vllm),
+    resolveSettings(vllm).vllm,
     { runtimeDir: "/opt/openclaw-runtime", ...overrides },
     { cwd: outDir, outDir, node: process.execPath, clawpatchBin: join(REPO, "bin/clawpatch.js"), generator: "clawpatch test" },
   );

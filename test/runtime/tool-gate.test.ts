@@ -7,24 +7,17 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { defaultSettings, type VllmConfigInput } from "../../src/config/settings.js";
+import { resolveSettings } from "../../src/config/resolve.js";
+import type { VllmConfigInput } from "../../src/config/settings.js";
 import { gateConfigOf } from "../../src/patches/gate.js";
 import { TOOL_GATE_HELPER, toolGateHelper } from "../../src/patches/snippets.js";
 import { jsonLines, sandbox, toolGateIn, type Gate, type Sandbox } from "../support/runtime-vm.js";
 
 const MARKER = "/*@clawpatch vllm-tool-gate@2*/";
 
-/** The settings a config's `vllm` section resolves to (over the defaults). */
+/** The gate settings a config's `vllm` section resolves to. */
 function gateConfig(input: VllmConfigInput = {}) {
-  const base = defaultSettings().vllm;
-  return gateConfigOf({
-    ...base,
-    ...input,
-    toolCalling: { ...base.toolCalling, ...input.toolCalling },
-    launcher: { ...base.launcher, ...input.launcher },
-    endpoints: input.endpoints ?? base.endpoints,
-    providers: input.providers ?? base.providers,
-  });
+  return gateConfigOf(resolveSettings(input).vllm);
 }
 
 function gateFor(input: VllmConfigInput = {}, env: Record<string, string> = {}): Gate & { sb: Sandbox } {

@@ -1,16 +1,13 @@
-/**
- * The Python half of the preflight. The generated bash script runs it as
- * `"$PYTHON" -c "$PREFLIGHT_HELPER" <command> <args...>`: every configured value arrives as an
- * argv element (or through the environment / stdin), never as Python source.
- *
- * Protocol: each output line is `key<TAB>value`; the first line is `status<TAB><ok|reason>`.
- * Values never contain a tab or a newline. The helper never raises: any unexpected error becomes
- * the fallback status the caller passes first, with the error as `detail`.
- *
- * It never imports vLLM (or torch): `find_spec` only locates the package, and the tool parser
- * names are read from vLLM's sources with `ast` (static, nothing executed).
- */
-export const PYTHON_HELPER = String.raw`import os
+# The Python half of the vLLM launcher preflight, embedded in vllm-launch.sh, which runs it as
+#   PYTHON -c PREFLIGHT_HELPER FALLBACK COMMAND ARGS...
+# Every configured value arrives as an argv element (or on stdin), never as Python source.
+#
+# Protocol: each output line is KEY<TAB>VALUE; the first line is status<TAB>ok or a reason.
+# Values never contain a tab or a newline. It never raises: any unexpected error becomes the
+# FALLBACK status with the error as detail. It never imports vLLM (or torch): find_spec only
+# locates the package, and the tool parser names are read from the vLLM sources with ast
+# (static, nothing executed).
+import os
 import sys
 
 
@@ -340,4 +337,3 @@ def main(argv):
 
 
 main(sys.argv[1:])
-`;
