@@ -89,7 +89,8 @@ describe("architecture", () => {
       const from = layerOf(file);
       for (const target of targets) {
         const to = layerOf(target);
-        if (to !== from && !LAYERS[from]!.includes(to)) upward.push(`${relative(SRC, file)} (${from}) imports ${relative(SRC, target)} (${to})`);
+        if (to !== from && !LAYERS[from]!.includes(to))
+          upward.push(`${relative(SRC, file)} (${from}) imports ${relative(SRC, target)} (${to})`);
       }
     }
     expect(upward).toEqual([]);
@@ -100,7 +101,9 @@ describe("architecture", () => {
   });
 
   it("imports resolve to files that exist", () => {
-    const missing = [...graph].flatMap(([file, targets]) => targets.filter((t) => !graph.has(t)).map((t) => `${relative(SRC, file)} → ${relative(SRC, t)}`));
+    const missing = [...graph].flatMap(([file, targets]) =>
+      targets.filter((t) => !graph.has(t)).map((t) => `${relative(SRC, file)} → ${relative(SRC, t)}`),
+    );
     expect(missing).toEqual([]);
   });
 });

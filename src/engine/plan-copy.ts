@@ -210,7 +210,12 @@ export async function planCopy(o: PlanCopyOptions): Promise<CopyPlan> {
       if (sites.length === 0) continue;
       for (const file of outcome?.added ?? []) {
         if (!basename(file.path).startsWith(ADDED_FILE_PREFIX)) {
-          report(spec.id, { file: file.path, status: "ambiguous", sites: [], message: `a file a patch adds must be named ${ADDED_FILE_PREFIX}* (no patch edits those)` });
+          report(spec.id, {
+            file: file.path,
+            status: "ambiguous",
+            sites: [],
+            message: `a file a patch adds must be named ${ADDED_FILE_PREFIX}* (no patch edits those)`,
+          });
           continue;
         }
         const known = added.get(file.path);

@@ -36,7 +36,10 @@ describe("defaults without a config file", () => {
 
   it("a config file outside any project still imports clawpatch (a global install)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cfg-global-"));
-    writeFileSync(join(dir, "patches.config.ts"), 'import { defineConfig } from "clawpatch";\nexport default defineConfig({ vllm: { endpoints: ["http://10.0.0.7:8001"] } });\n');
+    writeFileSync(
+      join(dir, "patches.config.ts"),
+      'import { defineConfig } from "clawpatch";\nexport default defineConfig({ vllm: { endpoints: ["http://10.0.0.7:8001"] } });\n',
+    );
     const config = await load(dir);
     expect(config.settings.vllm.endpoints).toEqual(["http://10.0.0.7:8001"]);
   });
@@ -61,11 +64,19 @@ describe("a mistake in the config: exit 2, one line, nothing written", () => {
   }
 
   it("an endpoint that is not http(s) names the key path", async () => {
-    await expectRefused('export default { vllm: { endpoints: ["ftp://x:1"] } };\n', "c.config.mjs", /c\.config\.mjs: vllm\.endpoints\.0: an http\(s\) URL, e\.g\. http:\/\/127\.0\.0\.1:8001$/);
+    await expectRefused(
+      'export default { vllm: { endpoints: ["ftp://x:1"] } };\n',
+      "c.config.mjs",
+      /c\.config\.mjs: vllm\.endpoints\.0: an http\(s\) URL, e\.g\. http:\/\/127\.0\.0\.1:8001$/,
+    );
   });
 
   it("an unknown key names the key path", async () => {
-    await expectRefused("export default { vllm: { toolCalling: { enabled: false, parsr: 'hermes' } } };\n", "c.config.mjs", /vllm\.toolCalling\.parsr: unknown key$/);
+    await expectRefused(
+      "export default { vllm: { toolCalling: { enabled: false, parsr: 'hermes' } } };\n",
+      "c.config.mjs",
+      /vllm\.toolCalling\.parsr: unknown key$/,
+    );
   });
 
   it("a syntax error gives file:line:col and a code frame", async () => {
@@ -73,7 +84,11 @@ describe("a mistake in the config: exit 2, one line, nothing written", () => {
   });
 
   it("a patches() function that throws", async () => {
-    await expectRefused("export default { patches: () => { throw new Error('no'); } };\n", "c.config.mjs", /c\.config\.mjs: patches\(\) threw: no$/);
+    await expectRefused(
+      "export default { patches: () => { throw new Error('no'); } };\n",
+      "c.config.mjs",
+      /c\.config\.mjs: patches\(\) threw: no$/,
+    );
   });
 
   it("a default export that is not an object", async () => {

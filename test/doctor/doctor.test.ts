@@ -188,10 +188,14 @@ describe("clawpatch doctor --probe (vLLM-like server)", () => {
   const doctorProbe = async (url: string, cfg: string, env: NodeJS.ProcessEnv = {}) => {
     const runtime = join(dir, `rt-${cfg.replace(/\D/g, "")}`);
     expect((await runCli(["rebuild", "--from", join(dir, "src"), "--to", runtime, "--config", cfg], { cwd: dir })).code).toBe(0);
-    return runCli(["doctor", "--root", runtime, "--unit-dir", join(dir, "units"), "--probe", url, "--config", cfg, "--json"], { cwd: dir, env: {
-      ...envWith(join(dir, "bin")),
-      ...env,
-    }, exactEnv: true });
+    return runCli(["doctor", "--root", runtime, "--unit-dir", join(dir, "units"), "--probe", url, "--config", cfg, "--json"], {
+      cwd: dir,
+      env: {
+        ...envWith(join(dir, "bin")),
+        ...env,
+      },
+      exactEnv: true,
+    });
   };
 
   it("v1 base from any form of the URL", () => {

@@ -47,7 +47,12 @@ function pruneLikeOpenClaw(root: string): string[] {
 
 /** OpenClaw's content check: every inventoried file has the recorded hash and size. */
 function contentMismatches(root: string): string[] {
-  const records = JSON.parse(readFileSync(join(root, "dist/postinstall-content-inventory.json"), "utf8")) as Array<{ path: string; sha256: string; size: number; mode: number }>;
+  const records = JSON.parse(readFileSync(join(root, "dist/postinstall-content-inventory.json"), "utf8")) as Array<{
+    path: string;
+    sha256: string;
+    size: number;
+    mode: number;
+  }>;
   return records.flatMap((r) => {
     const bytes = readFileSync(join(root, r.path));
     const sha = createHash("sha256").update(bytes).digest("hex");
@@ -141,7 +146,9 @@ describe("a package that ships dist inventories", () => {
     writeFileSync(join(root, "package.json"), JSON.stringify({ ...pkg, version: "2026.9.7" }));
     const v = await verify(root);
     expect(v.code).toBe(1);
-    expect(v.stdout).toContain("openclaw was 2026.9.6 when clawpatch patched it, now 2026.9.7 (reinstalled or updated): run clawpatch patch");
+    expect(v.stdout).toContain(
+      "openclaw was 2026.9.6 when clawpatch patched it, now 2026.9.7 (reinstalled or updated): run clawpatch patch",
+    );
     const p = await patch(root);
     expect(p.code).toBe(0);
     expect((await verify(root)).code).toBe(0);

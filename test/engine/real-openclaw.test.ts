@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runBin } from "../support/cli.js";
-import { diffSnapshots, filterSnapshot, formatDiff, isEmptyDiff, snapshotTree, type Snapshot } from "../support/fs-snapshot.js";
+import { expectSameTree, snapshot, type Snapshot } from "../support/tree.js";
 import { nodeBinary, runNode } from "../support/node-runtime.js";
 import { copyTree, globalStyleInstall, removeCopy } from "../support/real-packages.js";
 
@@ -11,8 +11,8 @@ const VERSION = "2026.2.26";
 const notLock = (rel: string) => !rel.startsWith(".clawpatch.lock");
 
 function expectSame(a: Snapshot, b: Snapshot) {
-  const diff = diffSnapshots(filterSnapshot(a, notLock), filterSnapshot(b, notLock));
-  expect(isEmptyDiff(diff), formatDiff(diff)).toBe(true);
+  const keep = (s: Snapshot) => new Map([...s].filter(([rel]) => notLock(rel)));
+  expectSameTree(keep(a), keep(b));
 }
 
 describe(`engine on a real global-style install of openclaw ${VERSION}`, () => {
@@ -23,7 +23,7 @@ describe(`engine on a real global-style install of openclaw ${VERSION}`, () => {
   beforeAll(async () => {
     const source = await globalStyleInstall(`openclaw@${VERSION}`);
     [pristine, copy] = await Promise.all([copyTree(source), copyTree(source)]);
-    pristineSnapshot = await snapshotTree(copy);
+    pristineSnapshot = await snapshot(copy);
   }, 1_800_000);
 
   afterAll(async () => {
@@ -31,17 +31,17 @@ describe(`engine on a real global-style install of openclaw ${VERSION}`, () => {
   });
 
   it("verify exits 1 on the pristine copy; --dry-run changes no byte", async () => {
-    const verify = runBin(["patch", "--verify", "--root", pristine], pristine);
+    const verify = await runBin(["patch", "--verify", "--root", pristine], { cwd: pristine });
     expect(verify.code, verify.stdout + verify.stderr).toBe(1);
     expect(verify.stdout).toMatch(/runtime-overlay\s+unpatched/);
-    const dry = runBin(["patch", "--dry-run", "--root", pristine], pristine);
+    const dry = await runBin(["patch", "--dry-run", "--root", pristine], { cwd: pristine });
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toContain("+++ b/dist/entry.js");
-    expectSame(await snapshotTree(pristine), pristineSnapshot);
+    expectSame(await snapshot(pristine), pristineSnapshot);
   });
 
   it("patches every copy (exit 0, --json parses), a second run changes no byte, verify exits 0", async () => {
-    const first = runBin(["patch", "--json", "--root", copy], copy);
+    const first = await runBin(["patch", "--json", "--root", copy], { cwd: copy });
     expect(first.code, first.stderr).toBe(0);
     const report = JSON.parse(first.stdout);
     const byCopy = Object.fromEntries(
@@ -52,15 +52,15 @@ describe(`engine on a real global-style install of openclaw ${VERSION}`, () => {
     );
     expect(byCopy.openclaw).toMatchObject({ "runtime-overlay": "applied", "network-interfaces-guard": "applied" });
     expect(byCopy["@mariozechner/pi-ai"]).toMatchObject({ "vllm-tool-gate": "applied" });
-    const patched = await snapshotTree(copy);
+    const patched = await snapshot(copy);
 
-    const second = runBin(["patch", "--json", "--root", copy], copy);
+    const second = await runBin(["patch", "--json", "--root", copy], { cwd: copy });
     expect(second.code, second.stderr).toBe(0);
     const statuses = JSON.parse(second.stdout).copies.flatMap((c: { patches: { status: string }[] }) => c.patches.map((p) => p.status));
     expect(new Set(statuses)).toEqual(new Set(["already-applied", "not-applicable"]));
-    expectSame(await snapshotTree(copy), patched);
+    expectSame(await snapshot(copy), patched);
 
-    const verify = runBin(["patch", "--verify", "--root", copy], copy);
+    const verify = await runBin(["patch", "--verify", "--root", copy], { cwd: copy });
     expect(verify.code, verify.stdout).toBe(0);
   });
 
@@ -72,8 +72,8 @@ describe(`engine on a real global-style install of openclaw ${VERSION}`, () => {
   });
 
   it("revert returns the tree to its pristine bytes", async () => {
-    const revert = runBin(["revert", "--root", copy], copy);
+    const revert = await runBin(["revert", "--root", copy], { cwd: copy });
     expect(revert.code, revert.stderr).toBe(0);
-    expectSame(await snapshotTree(copy), pristineSnapshot);
+    expectSame(await snapshot(copy), pristineSnapshot);
   });
 });

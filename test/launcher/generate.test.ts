@@ -51,7 +51,11 @@ describe("the launcher's own files (src/launcher/templates/)", () => {
   const dir = join(REPO, "src", "launcher", "templates");
   it("the preflight's Python compiles", () => {
     const out = join(tempDir(), "preflight.pyc");
-    const r = spawnSync("python3", ["-c", "import py_compile, sys; py_compile.compile(sys.argv[1], cfile=sys.argv[2], doraise=True)", join(dir, "preflight.py"), out], { encoding: "utf8" });
+    const r = spawnSync(
+      "python3",
+      ["-c", "import py_compile, sys; py_compile.compile(sys.argv[1], cfile=sys.argv[2], doraise=True)", join(dir, "preflight.py"), out],
+      { encoding: "utf8" },
+    );
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
   });

@@ -12,10 +12,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { getifaddrsEpermEnv } from "../support/getifaddrs-shim.js";
 import { nodeBinary, runNode } from "../support/node-runtime.js";
 import { OFFLINE_ENV } from "../support/openclaw-home.js";
-import { copyTree, globalStyleInstall, removeAllCopies, run } from "../support/real-packages.js";
-import { REPO } from "./helpers.js";
+import { runBin } from "../support/cli.js";
+import { copyTree, globalStyleInstall, removeAllCopies } from "../support/real-packages.js";
 
-const CLI = [join(REPO, "node_modules", "jiti", "lib", "jiti-cli.mjs"), join(REPO, "test", "network-guard", "run-cli.ts")];
 const homes: string[] = [];
 
 afterAll(async () => {
@@ -40,9 +39,7 @@ describe("openclaw 2026.2.26 status with getifaddrs() failing (EPERM)", () => {
     async () => {
       const install = await globalStyleInstall("openclaw@2026.2.26");
       const [pristine, patched] = [await copyTree(install), await copyTree(install)];
-      const patch = await run(process.execPath, [...CLI, "patch", "--root", patched, "--only", "network-interfaces-guard"], {
-        timeoutMs: 20 * 60_000,
-      });
+      const patch = await runBin(["patch", "--root", patched, "--only", "network-interfaces-guard"], { cwd: tmpdir() });
       expect(patch.code, patch.stderr + patch.stdout).toBe(0);
 
       const before = await status(pristine);

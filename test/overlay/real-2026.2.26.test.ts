@@ -15,7 +15,10 @@ import { getifaddrsEpermEnv } from "../support/getifaddrs-shim.js";
 import { nodeBinary, runNode } from "../support/node-runtime.js";
 import { OFFLINE_ENV } from "../support/openclaw-home.js";
 import { copyTree, globalStyleInstall, removeCopy } from "../support/real-packages.js";
-import { clawpatch, evalOrder, jsonLines, writeEvalProbe, writeOverlayConfig } from "./support.js";
+import { runBin } from "../support/cli.js";
+import { evalOrder, jsonLines, writeConfig, writeEvalProbe } from "../support/probes.js";
+
+const clawpatch = (args: string[]) => runBin(args, { cwd: os.tmpdir() });
 
 const MIN = 60_000;
 let node = "";
@@ -88,15 +91,7 @@ describe("runtime overlay on real openclaw 2026.2.26 (Node 22)", () => {
   it(
     "import order: the overlay's body runs first from dist/index.js, dist/entry.js and the bin, and installs once",
     async () => {
-      const p = await clawpatch([
-        "patch",
-        "--root",
-        copy,
-        "--only",
-        "runtime-overlay,runtime-overlay-bin",
-        "--config",
-        writeOverlayConfig(work),
-      ]);
+      const p = await clawpatch(["patch", "--root", copy, "--only", "runtime-overlay,runtime-overlay-bin", "--config", writeConfig(work)]);
       expect(p.code, p.stdout + p.stderr).toBe(0);
       expect(p.stdout).toMatch(/runtime-overlay-bin\s+applied\s+openclaw\.mjs:2/);
       for (const entry of ["dist/index.js", "dist/entry.js", "openclaw.mjs"]) {
@@ -130,11 +125,12 @@ describe("runtime overlay on real openclaw 2026.2.26 (Node 22)", () => {
     "imported twice as ESM and once as CJS from the real package: installs once, hooks the package's undici once",
     async () => {
       const { writeFileSync } = await import("node:fs");
-      const { resolveVllmSettings } = await import("../../src/config/settings.js");
-      const { overlayModuleSource } = await import("../../src/patches/runtime/sources.js");
+      const { defaultSettings } = await import("../../src/config/settings.js");
+      const { gateConfigOf } = await import("../../src/patches/gate.js");
+      const { overlayModule } = await import("../../src/patches/snippets.js");
       writeFileSync(
         path.join(copy, "dist", "clawpatch-overlay-test-copy.cjs"),
-        overlayModuleSource(resolveVllmSettings({}), "cjs", "/*@clawpatch runtime-overlay@1*/"),
+        overlayModule(gateConfigOf(defaultSettings().vllm), "cjs", "/*@clawpatch runtime-overlay@2*/"),
       );
       const script = path.join(copy, "dist", "twice-test.mjs");
       writeFileSync(

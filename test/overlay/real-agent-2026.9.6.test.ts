@@ -10,7 +10,11 @@ import { describe, expect, it } from "vitest";
 import { allOutput as all, useAgentRig } from "../support/openclaw-agent.js";
 import { expectReplyWithoutTools } from "../support/vllm-assertions.js";
 import { VLLM_AUTO_TOOL_CHOICE_ERROR } from "../support/vllm-server.js";
-import { clawpatch, jsonLines, writeOverlayConfig } from "./support.js";
+import os from "node:os";
+import { runBin } from "../support/cli.js";
+import { jsonLines, writeConfig } from "../support/probes.js";
+
+const clawpatch = (args: string[]) => runBin(args, { cwd: os.tmpdir() });
 
 const SECRET = "sk-CLAWPATCH-DUMMY-KEY-7f3a9c";
 const MIN = 60_000;
@@ -41,7 +45,7 @@ describe("runtime overlay on real openclaw 2026.9.6 (Node 26, undici fetch)", ()
   it(
     "patch --skip vllm-tool-gate (+ runtime-overlay-bin) applies the overlay to dist/index.js, dist/entry.js and openclaw.mjs",
     async () => {
-      const config = writeOverlayConfig(rig.work, [rig.server.url]);
+      const config = writeConfig(rig.work, { endpoints: [rig.server.url] });
       const r = await clawpatch(["patch", "--root", rig.copy, "--skip", "vllm-tool-gate", "--config", config]);
       expect(r.code, all(r)).toBe(0);
       expect(r.stdout).toMatch(/runtime-overlay\s+applied\s+dist\/entry\.js:2, dist\/index\.js:2/);

@@ -58,7 +58,11 @@ describe("network-interfaces-guard, before and after", () => {
 
 describe("network-interfaces-guard: not uses", () => {
   it("writes to the export and re-exports", () => {
-    expect(sites('import os from "node:os";\nos.networkInterfaces = () => ({});\ndelete os.networkInterfaces;\nexport { networkInterfaces } from "node:os";\n')).toEqual([]);
+    expect(
+      sites(
+        'import os from "node:os";\nos.networkInterfaces = () => ({});\ndelete os.networkInterfaces;\nexport { networkInterfaces } from "node:os";\n',
+      ),
+    ).toEqual([]);
   });
 
   it("a file without the export name is never parsed (exact prefilter)", () => {

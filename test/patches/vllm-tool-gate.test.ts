@@ -77,7 +77,9 @@ describe("vllm-tool-gate refuses what it cannot be sure of", () => {
   });
 
   it("a first parameter shadowed at a return: never passes the wrong value", () => {
-    expect(outcomeOf("shadowed-param.js").ambiguous).toBe("buildParams() at dist/shadowed-param.js:2: `model` is shadowed at the return on line 6");
+    expect(outcomeOf("shadowed-param.js").ambiguous).toBe(
+      "buildParams() at dist/shadowed-param.js:2: `model` is shadowed at the return on line 6",
+    );
   });
 
   it("a file that never names a builder is not even parsed (exact prefilter)", () => {

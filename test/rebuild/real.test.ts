@@ -174,7 +174,11 @@ describe(`doctor on real ${SPEC}`, () => {
 
   it("flags the unpatched runtime on PATH", async () => {
     const bin = binWith(plain);
-    const r = await runCli(["doctor", "--unit-dir", join(work, "no-units"), "--root", patched], { cwd: work, env: onlyPath(bin), exactEnv: true });
+    const r = await runCli(["doctor", "--unit-dir", join(work, "no-units"), "--root", patched], {
+      cwd: work,
+      env: onlyPath(bin),
+      exactEnv: true,
+    });
     expect(r.code, r.stdout).toBe(1);
     // the runtime itself, and the pi-ai copy it resolves (one line each)
     expect(problems(r.stdout)).toHaveLength(2);
@@ -186,7 +190,11 @@ describe(`doctor on real ${SPEC}`, () => {
   });
 
   it("flags a runtime whose nested pi-ai is unpatched", async () => {
-    const r = await runCli(["doctor", "--root", partial, "--unit-dir", join(work, "no-units"), "--json"], { cwd: work, env: onlyPath(binWith(null)), exactEnv: true });
+    const r = await runCli(["doctor", "--root", partial, "--unit-dir", join(work, "no-units"), "--json"], {
+      cwd: work,
+      env: onlyPath(binWith(null)),
+      exactEnv: true,
+    });
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout);
     const pi = report.runtimes[0].providers.find((p: { package: string }) => p.package === "@mariozechner/pi-ai");
@@ -212,7 +220,11 @@ describe(`doctor on real ${SPEC}`, () => {
   });
 
   it("passes a clean patched runtime (PATH, service and --root all on it)", async () => {
-    const r = await runCli(["doctor", "--unit-dir", unitDir(patched), "--root", patched, "--json"], { cwd: work, env: onlyPath(binWith(patched)), exactEnv: true });
+    const r = await runCli(["doctor", "--unit-dir", unitDir(patched), "--root", patched, "--json"], {
+      cwd: work,
+      env: onlyPath(binWith(patched)),
+      exactEnv: true,
+    });
     const report = JSON.parse(r.stdout);
     expect(report.findings.filter((f: { severity: string }) => f.severity === "problem")).toEqual([]);
     expect(r.code).toBe(0);

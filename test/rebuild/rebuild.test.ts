@@ -138,7 +138,9 @@ describe("clawpatch rebuild (fixture)", () => {
     const src = makeOpenclawFixture(join(dir, "src"));
     const a = digestOf((await runCli(["rebuild", "--from", src, "--to", join(dir, "a")], { cwd: tmpdir() })).stdout);
     writeFileSync(join(dir, "patches.config.mjs"), "export default { vllm: { toolCalling: { enabled: true } } };\n");
-    const b = await runCli(["rebuild", "--from", src, "--to", join(dir, "b"), "--config", join(dir, "patches.config.mjs")], { cwd: tmpdir() });
+    const b = await runCli(["rebuild", "--from", src, "--to", join(dir, "b"), "--config", join(dir, "patches.config.mjs")], {
+      cwd: tmpdir(),
+    });
     expect(b.code, b.stderr).toBe(0);
     expect(digestOf(b.stdout)).not.toBe(a);
   });

@@ -26,7 +26,9 @@ function gateWith(endpoints: string[]) {
 
 /** An entry as the overlay patch edits it, with the module it adds written beside it. */
 function patchedEntry(into: string, file: string, code: string): string {
-  const spec = builtinPatches({ vllm: { ...defaultSettings().vllm, endpoints: [gated] } }).find((s) => s.id === "runtime-overlay") as PatchSpec;
+  const spec = builtinPatches({ vllm: { ...defaultSettings().vllm, endpoints: [gated] } }).find(
+    (s) => s.id === "runtime-overlay",
+  ) as PatchSpec;
   const plan = planFile({ code, file, format: file.endsWith(".cjs") ? "cjs" : "esm", specs: [spec] });
   for (const added of plan.outcomes[0]!.added) writeFileSync(join(into, added.path), added.content);
   return plan.output!;
@@ -559,7 +561,11 @@ describe("overlay import order", () => {
       join(dir, "probe.mjs"),
       `export const seen = { installed: !!globalThis[Symbol.for(${JSON.stringify(RUNTIME_SYMBOLS.overlayInstalled)})], fetchWrapped: typeof globalThis.fetch[Symbol.for(${JSON.stringify(RUNTIME_SYMBOLS.fetchWrapped)})] === "function" };\n`,
     );
-    const entry = patchedEntry(dir, "entry-order.mjs", `#!/usr/bin/env node\nimport { seen } from "./probe.mjs";\nconsole.log(JSON.stringify(seen));\n`);
+    const entry = patchedEntry(
+      dir,
+      "entry-order.mjs",
+      `#!/usr/bin/env node\nimport { seen } from "./probe.mjs";\nconsole.log(JSON.stringify(seen));\n`,
+    );
     const r = await run("entry-order.mjs", entry);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ installed: true, fetchWrapped: true });
@@ -569,7 +575,11 @@ describe("overlay import order", () => {
       join(dir, "probe.cjs"),
       `exports.installed = !!globalThis[Symbol.for(${JSON.stringify(RUNTIME_SYMBOLS.overlayInstalled)})];\n`,
     );
-    const entry = patchedEntry(dir, "entry-order.cjs", `#!/usr/bin/env node\n"use strict";\nconsole.log(JSON.stringify(require("./probe.cjs").installed));\n`);
+    const entry = patchedEntry(
+      dir,
+      "entry-order.cjs",
+      `#!/usr/bin/env node\n"use strict";\nconsole.log(JSON.stringify(require("./probe.cjs").installed));\n`,
+    );
     const r = await run("entry-order.cjs", entry);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe("true");

@@ -37,7 +37,8 @@ const payload = (extra: Record<string, unknown> = {}): Record<string, unknown> =
   ...extra,
 });
 const model = (baseUrl: unknown, provider = "openai-compatible") => ({ id: "qwen", provider, baseUrl });
-const stripped = (out: unknown) => !Object.prototype.hasOwnProperty.call(out, "tools") && !Object.prototype.hasOwnProperty.call(out, "tool_choice");
+const stripped = (out: unknown) =>
+  !Object.prototype.hasOwnProperty.call(out, "tools") && !Object.prototype.hasOwnProperty.call(out, "tool_choice");
 
 describe("gated endpoints without configuration", () => {
   const gate = gateFor();
@@ -81,7 +82,18 @@ describe("gated endpoints without configuration", () => {
     expect(JSON.stringify(p)).toBe(before);
   });
   it("an unparseable or non-http baseUrl is not gated; a URL object is understood", () => {
-    for (const url of ["not a url", "", "127.0.0.1:8001", "http://[::1:8001/v1", 42, null, undefined, { href: 7 }, "ws://127.0.0.1:8001/v1", "file:///127.0.0.1:8001"]) {
+    for (const url of [
+      "not a url",
+      "",
+      "127.0.0.1:8001",
+      "http://[::1:8001/v1",
+      42,
+      null,
+      undefined,
+      { href: 7 },
+      "ws://127.0.0.1:8001/v1",
+      "file:///127.0.0.1:8001",
+    ]) {
       const p = payload();
       expect(gate(p, model(url))).toBe(p);
     }
@@ -180,7 +192,10 @@ describe("the tool_choice invariant (any endpoint)", () => {
     }
   });
   it("also on a gated endpoint with tool calling enabled", () => {
-    const out = gateFor({ toolCalling: { enabled: true } })({ model: "m", tools: [], tool_choice: { type: "function" } }, model("http://localhost:8001/v1"));
+    const out = gateFor({ toolCalling: { enabled: true } })(
+      { model: "m", tools: [], tool_choice: { type: "function" } },
+      model("http://localhost:8001/v1"),
+    );
     expect(out).toEqual({ model: "m", tools: [] });
   });
   it('tool_choice: "none" is never injected', () => {
@@ -264,7 +279,7 @@ describe("logging", () => {
     gate(payload({ tool_choice: "auto" }), { ...m, apiKey: "sk-very-secret", headers: { Authorization: "Bearer x" } });
     gate(payload(), m);
     expect(gate.sb.stderr).toHaveLength(1);
-    expect(jsonLines(gate.sb.stderr)[0]).toMatchObject({
+    expect(jsonLines(gate.sb.stderr.join(""))[0]).toMatchObject({
       level: "warn",
       msg: "vllm_tool_payload_stripped",
       tools: 2,
@@ -300,7 +315,10 @@ for (const gate of [a, b, a, b]) if (!("tools" in gate(mk(), m))) stripped++;
 process.stdout.write(String(stripped));
 `,
       );
-      const r = spawnSync(process.execPath, [join(dir, "main.mjs")], { encoding: "utf8", env: { ...process.env, OPENCLAW_VLLM_TOOLCALL: "" } });
+      const r = spawnSync(process.execPath, [join(dir, "main.mjs")], {
+        encoding: "utf8",
+        env: { ...process.env, OPENCLAW_VLLM_TOOLCALL: "" },
+      });
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout).toBe("4");
       const lines = r.stderr.trim().split("\n").filter(Boolean);

@@ -58,12 +58,20 @@ function binEnv(env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 
 /** The built bin as its own process, to completion. */
 export function runBin(argv: string[], options: BinOptions): Promise<RunResult> {
-  return run(process.execPath, [...(options.nodeArgs ?? []), BIN, ...argv], { cwd: options.cwd, env: binEnv(options.env), timeoutMs: options.timeoutMs ?? 30 * 60_000 });
+  return run(process.execPath, [...(options.nodeArgs ?? []), BIN, ...argv], {
+    cwd: options.cwd,
+    env: binEnv(options.env),
+    timeoutMs: options.timeoutMs ?? 30 * 60_000,
+  });
 }
 
 /** The built bin as its own process, not waited for (to kill it, or run two at once). */
 export function startBin(argv: string[], options: BinOptions): ChildProcess {
-  return spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, ...argv], { cwd: options.cwd, env: binEnv(options.env), stdio: ["ignore", "pipe", "pipe"] });
+  return spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, ...argv], {
+    cwd: options.cwd,
+    env: binEnv(options.env),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 }
 
 /** How a started child ended (its stderr is collected and printed when it failed). */
@@ -85,4 +93,17 @@ export async function waitFor(check: () => boolean, child: ChildProcess, timeout
     await new Promise((r) => setTimeout(r, 2));
   }
   return false;
+}
+
+/** Status of one patch per package copy, from a `--json` report: `{ "name@version": status }`. */
+export function statuses(jsonReport: string, patch = "vllm-tool-gate"): Record<string, string> {
+  const report = JSON.parse(jsonReport) as {
+    copies: Array<{ package: string; version: string; patches: Array<{ patch: string; status: string; message?: string }> }>;
+  };
+  const out: Record<string, string> = {};
+  for (const copy of report.copies) {
+    const p = copy.patches.find((x) => x.patch === patch);
+    if (p) out[`${copy.package}@${copy.version}`] = p.status;
+  }
+  return out;
 }

@@ -129,7 +129,10 @@ export function checkSourceCase(c: FixtureCase): void {
     return;
   }
   const sites = outcome!.sites;
-  expect(sites.every((s) => s.state === "patched"), `${where}: every site patched`).toBe(true);
+  expect(
+    sites.every((s) => s.state === "patched"),
+    `${where}: every site patched`,
+  ).toBe(true);
   const got = new Map<number, number>();
   for (const s of sites) got.set(s.line, (got.get(s.line) ?? 0) + 1);
   expect(Object.fromEntries(got), `${where}: sites on exactly the MUST lines`).toEqual(Object.fromEntries(must));
@@ -143,7 +146,10 @@ export function checkSourceCase(c: FixtureCase): void {
   // Idempotent: re-run on its own output, it finds every site already there and edits nothing.
   const again = planCase(c, output);
   expect(again.output, `${where}: idempotent`).toBeNull();
-  expect(again.outcomes.find((o) => o.specId === c.spec.id)!.sites.map((s) => s.state), `${where}: all already`).toEqual(sites.map(() => "already"));
+  expect(
+    again.outcomes.find((o) => o.specId === c.spec.id)!.sites.map((s) => s.state),
+    `${where}: all already`,
+  ).toEqual(sites.map(() => "already"));
   // Deterministic, and a partial parse decides exactly as a whole one.
   expect(planCase(c, c.code).output, `${where}: deterministic`).toBe(output);
   if (isSourceTransform(c.spec.transform) && c.spec.transform.reads) {
@@ -154,22 +160,36 @@ export function checkSourceCase(c: FixtureCase): void {
 /** The ledger properties: the MUST paths recorded, every other entry as it was, idempotent, formatting kept. */
 export function checkLedgerCase(c: FixtureCase): void {
   const where = `fixtures/patches/${c.spec.id}/${c.file}`;
-  const { changes, must } = JSON.parse(readFileSync(join(PATCH_FIXTURES, c.spec.id, c.file.replace(/\.json$/, ".changes.json")), "utf8")) as {
+  const { changes, must } = JSON.parse(
+    readFileSync(join(PATCH_FIXTURES, c.spec.id, c.file.replace(/\.json$/, ".changes.json")), "utf8"),
+  ) as {
     changes: FileChange[];
     must: string[];
   };
   const file = `dist/${c.file}`;
   const plan = planLedgerFile({ code: c.code, file, spec: { ...c.spec }, changes });
   expect(plan.ambiguous, where).toBeUndefined();
-  expect(plan.sites.filter((s) => s.state === "patched").map((s) => s.what.replace(/^\w+ /, "")).sort(), `${where}: MUST paths recorded`).toEqual([...must].sort());
+  expect(
+    plan.sites
+      .filter((s) => s.state === "patched")
+      .map((s) => s.what.replace(/^\w+ /, ""))
+      .sort(),
+    `${where}: MUST paths recorded`,
+  ).toEqual([...must].sort());
   const before = JSON.parse(c.code) as unknown[];
   const after = JSON.parse(plan.output ?? c.code) as unknown[];
   const pathOfItem = (item: unknown) => (typeof item === "string" ? item : (item as { path: string }).path);
   for (const item of before) {
     const path = pathOfItem(item);
-    if (!must.includes(path)) expect(after.find((x) => pathOfItem(x) === path), `${where}: ${path} untouched`).toEqual(item);
+    if (!must.includes(path))
+      expect(
+        after.find((x) => pathOfItem(x) === path),
+        `${where}: ${path} untouched`,
+      ).toEqual(item);
   }
-  expect(after.length - before.length, `${where}: one entry per added file`).toBe(changes.filter((ch) => ch.added && must.includes(ch.path) && !before.some((i) => pathOfItem(i) === ch.path)).length);
+  expect(after.length - before.length, `${where}: one entry per added file`).toBe(
+    changes.filter((ch) => ch.added && must.includes(ch.path) && !before.some((i) => pathOfItem(i) === ch.path)).length,
+  );
   const again = planLedgerFile({ code: plan.output ?? c.code, file, spec: c.spec, changes });
   expect(again.output, `${where}: idempotent`).toBeNull();
   if (plan.output && c.code === `${JSON.stringify(before, null, 2)}\n`) {

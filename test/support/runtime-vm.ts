@@ -6,6 +6,7 @@
  */
 import vm from "node:vm";
 import type { GateConfig } from "../../src/patches/gate.js";
+export { jsonLines } from "./probes.js";
 import { NETWORK_GUARD_HELPER, networkGuardHelper, TOOL_GATE_HELPER, toolGateHelper } from "../../src/patches/snippets.js";
 
 export interface Sandbox {
@@ -40,13 +41,4 @@ export function toolGateIn(sb: Sandbox, cfg: GateConfig, marker = "/*@clawpatch 
 /** The network guard as the guard patch inserts it. */
 export function networkGuardIn(sb: Sandbox, marker = "/*@clawpatch network-interfaces-guard@2*/"): Guard {
   return sb.evaluate<Guard>(`${networkGuardHelper(marker)}\n${NETWORK_GUARD_HELPER};`);
-}
-
-/** JSON lines written to stderr. */
-export function jsonLines(writes: readonly string[]): Record<string, unknown>[] {
-  return writes
-    .join("")
-    .split("\n")
-    .filter((line) => line.startsWith("{"))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }

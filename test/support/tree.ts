@@ -43,7 +43,10 @@ export interface SnapshotOptions {
 }
 
 async function hashFile(file: string, size: number): Promise<string> {
-  if (size < 8 * 1024 * 1024) return createHash("sha256").update(await fs.readFile(file)).digest("hex");
+  if (size < 8 * 1024 * 1024)
+    return createHash("sha256")
+      .update(await fs.readFile(file))
+      .digest("hex");
   const h = createHash("sha256");
   for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
   return h.digest("hex");

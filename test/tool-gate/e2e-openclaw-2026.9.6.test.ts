@@ -15,7 +15,10 @@ import { describe, expect, it } from "vitest";
 import { allOutput as all, useAgentRig } from "../support/openclaw-agent.js";
 import { expectReplyWithoutTools } from "../support/vllm-assertions.js";
 import { VLLM_AUTO_TOOL_CHOICE_ERROR } from "../support/vllm-server.js";
-import { clawpatch, statuses } from "./support.js";
+import os from "node:os";
+import { runBin, statuses } from "../support/cli.js";
+
+const clawpatch = (args: string[]) => runBin(args, { cwd: os.tmpdir() });
 
 const MIN = 60_000;
 const STRIPPED = '"vllm_tool_payload_stripped"';

@@ -12,7 +12,10 @@ import { makeOpenclawHome, openclawEnv, type OpenclawHome } from "../support/ope
 import { copyTree, globalStyleInstall, removeCopy } from "../support/real-packages.js";
 import { expectReplyWithoutTools } from "../support/vllm-assertions.js";
 import { startVllmLikeServer, VLLM_AUTO_TOOL_CHOICE_ERROR, type VllmLikeServer } from "../support/vllm-server.js";
-import { clawpatch, statuses } from "./support.js";
+import os from "node:os";
+import { runBin, statuses } from "../support/cli.js";
+
+const clawpatch = (args: string[]) => runBin(args, { cwd: os.tmpdir() });
 
 const TIMEOUT = 30 * 60_000;
 

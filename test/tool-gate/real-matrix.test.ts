@@ -10,8 +10,12 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nodeBinary } from "../support/node-runtime.js";
 import { startVllmLikeServer, VLLM_AUTO_TOOL_CHOICE_ERROR, type VllmLikeServer } from "../support/vllm-server.js";
-import { MARKER } from "./helpers.js";
-import { clawpatch, installedPackage, packageCopy, probeTurn, removePackageCopy, statuses } from "./support.js";
+const MARKER = "/*@clawpatch vllm-tool-gate@2*/";
+import os from "node:os";
+import { runBin, statuses } from "../support/cli.js";
+import { installedPackage, packageCopy, probeTurn, removePackageCopy } from "../support/provider-packages.js";
+
+const clawpatch = (args: string[]) => runBin(args, { cwd: os.tmpdir() });
 
 interface Case {
   name: string;

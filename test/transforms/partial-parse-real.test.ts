@@ -2,10 +2,10 @@ import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import fg from "fast-glob";
 import { describe, expect, it } from "vitest";
-import { resolveVllmSettings } from "../../src/config/settings.js";
+import { defaultSettings } from "../../src/config/settings.js";
 import { moduleFormat } from "../../src/discover/files.js";
 import { builtinPatches } from "../../src/patches/builtins.js";
-import { mayHoldSite, planFile } from "../../src/transforms/plan.js";
+import { mayHoldSite, planFile, sourceTransformOf } from "../../src/transforms/plan.js";
 import { extractedPackage } from "../support/real-packages.js";
 
 /**
@@ -15,8 +15,7 @@ import { extractedPackage } from "../support/real-packages.js";
  * scan instead.
  */
 const WHOLE_PARSE_LIMIT = 20_000_000;
-const settings = { vllm: resolveVllmSettings({}) };
-const specs = builtinPatches().filter((spec) => spec.transform.prefilter?.length);
+const specs = builtinPatches(defaultSettings()).filter((spec) => sourceTransformOf(spec)?.prefilter?.length);
 
 const PACKAGES: Array<[string, string]> = [
   ["openclaw", "2026.2.26"],
@@ -39,7 +38,7 @@ describe.each(PACKAGES)("%s@%s", (name, version) => {
       const code = readFileSync(join(root, file), "utf8");
       const applicable = specs.filter((spec) => mayHoldSite(spec, code));
       if (applicable.length === 0) continue;
-      const input = { code, file, format: moduleFormat(file, copy), specs: applicable, settings };
+      const input = { code, file, format: moduleFormat(file, copy), specs: applicable };
       const whole = planFile({ ...input, parse: "whole" });
       const partial = planFile({ ...input, parse: "partial" });
       expect(partial.parsed, file).toBe("partial");

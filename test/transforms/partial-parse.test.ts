@@ -56,9 +56,12 @@ describe("partial parse", () => {
     expect(second.text).toContain("Object.values(listInterfaces())");
     // A name followed only inside one function's scope brings nothing back outside it.
     const scoped = code.indexOf("export function aliasUsedInANestedFunction");
-    const third = blankBodies(code, bodies, ["networkInterfaces", '"node:os"'], [
-      { name: "listThem", start: scoped, end: code.indexOf("export function unrelated") },
-    ]);
+    const third = blankBodies(
+      code,
+      bodies,
+      ["networkInterfaces", '"node:os"'],
+      [{ name: "listThem", start: scoped, end: code.indexOf("export function unrelated") }],
+    );
     expect(third.text).toContain("const table = listThem()");
     expect(third.text).not.toContain("[listThem(), listInterfaces()");
   });

@@ -28,7 +28,14 @@ describe("what a file is, against the manifest", () => {
   });
 });
 
-const plan = (over: Partial<SpecPlan> = {}): SpecPlan => ({ patched: 1, already: 0, otherVersionMarker: false, fromOriginal: false, upToDate: false, ...over });
+const plan = (over: Partial<SpecPlan> = {}): SpecPlan => ({
+  patched: 1,
+  already: 0,
+  otherVersionMarker: false,
+  fromOriginal: false,
+  upToDate: false,
+  ...over,
+});
 
 describe("the status of one patch on one file", () => {
   const rows: Array<[string, FileState, SpecPlan | null, Mode, string | null]> = [
@@ -44,7 +51,13 @@ describe("the status of one patch on one file", () => {
     ["edited", "edited", plan({ fromOriginal: true }), "verify", "drifted"],
     ["edited", "edited", plan({ fromOriginal: true }), "patch", "applied"],
     ["other settings", "recorded-otherwise", plan({ fromOriginal: true }), "verify", "drifted"],
-    ["other settings, same bytes", "recorded-otherwise", plan({ fromOriginal: true, upToDate: true, patched: 0, already: 1 }), "verify", "already-applied"],
+    [
+      "other settings, same bytes",
+      "recorded-otherwise",
+      plan({ fromOriginal: true, upToDate: true, patched: 0, already: 1 }),
+      "verify",
+      "already-applied",
+    ],
     ["other settings", "recorded-otherwise", plan({ fromOriginal: true }), "patch", "applied"],
     ["old marker, no original", "untracked", plan({ otherVersionMarker: true }), "patch", "drifted"],
     ["already carries it", "untracked", plan({ patched: 0, already: 1, upToDate: true }), "verify", "already-applied"],
@@ -62,7 +75,14 @@ describe("the status of one patch on one file", () => {
   });
 
   it("a drift from other settings says what reproduces them", () => {
-    const decision = decideFile({ mode: "verify", state: "recorded-otherwise", plan: plan({ fromOriginal: true }), recordedSites: 0, marked: true, otherwise: "patched with other settings (config: /etc/x.ts)" });
+    const decision = decideFile({
+      mode: "verify",
+      state: "recorded-otherwise",
+      plan: plan({ fromOriginal: true }),
+      recordedSites: 0,
+      marked: true,
+      otherwise: "patched with other settings (config: /etc/x.ts)",
+    });
     expect(decision).toEqual({ status: "drifted", message: "patched with other settings (config: /etc/x.ts)" });
   });
 });
@@ -99,11 +119,18 @@ describe("a patch on a package copy", () => {
     [[], "one", "missing-target"],
     [[file("already-applied"), file("unpatched", 0, "missing")], "at-least-one", "unpatched"],
   ] as const)("%j, expect %s → %s", (files, expect_, status) => {
-    expect(aggregate(files as FileResult[], expect_, "why").status).toBe(status);
+    expect(aggregate(files as unknown as FileResult[], expect_, "why").status).toBe(status);
   });
 });
 
-const result = (status: PatchResult["status"], required = true): PatchResult => ({ patch: "p", version: 1, required, status, siteCount: 1, files: [] });
+const result = (status: PatchResult["status"], required = true): PatchResult => ({
+  patch: "p",
+  version: 1,
+  required,
+  status,
+  siteCount: 1,
+  files: [],
+});
 
 describe("the exit code", () => {
   const base = { writeFailed: false, foundNothing: false, copyProblems: false };

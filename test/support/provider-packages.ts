@@ -1,60 +1,13 @@
 /**
- * Support for the tool-gate real-package tests: a private build of the CLI (so a concurrent
- * `npm run build` elsewhere cannot pull dist/ from under a running test), cached installs of
- * pi-ai / @openclaw/ai with their runtime dependencies, and a child-process probe that imports
- * a package's stream function and sends one agent turn with a tool to a vLLM-like server.
+ * The provider packages (pi-ai, @openclaw/ai) for real tests: cached installs with their runtime
+ * dependencies, private copies to patch, and a child-process probe that imports a package's
+ * stream function and sends one agent turn with a tool to a vLLM-like server.
  */
 import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { cacheRoot, extractPackage, REPO_ROOT, run, runOk, withCacheEntry, type RunResult } from "../support/real-packages.js";
-
-let built: Promise<string> | undefined;
-
-/** Compiles src/ once per test process into a private dir; returns the path of its cli.js runner. */
-export function privateCli(): Promise<string> {
-  built ??= (async () => {
-    const dir = path.join(cacheRoot(), "tool-gate-cli", `${process.pid}-${Date.now().toString(36)}`);
-    await fs.mkdir(dir, { recursive: true });
-    await fs.copyFile(path.join(REPO_ROOT, "package.json"), path.join(dir, "package.json"));
-    const tsc = path.join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc");
-    // Other engineers' work in progress may not typecheck: tsc still emits, and cli.js is what we need.
-    await run(process.execPath, [tsc, "-p", path.join(REPO_ROOT, "tsconfig.json"), "--outDir", path.join(dir, "dist")], {
-      timeoutMs: 300_000,
-    });
-    const cli = path.join(dir, "dist", "cli.js");
-    if (!existsSync(cli)) throw new Error(`private build of clawpatch failed: ${cli} missing`);
-    const runner = path.join(dir, "clawpatch.mjs");
-    await fs.writeFile(runner, `import { main } from "./dist/cli.js";\nprocess.exitCode = await main(process.argv.slice(2));\n`);
-    return runner;
-  })();
-  return built;
-}
-
-/**
- * `clawpatch ARGS` with the private build (Node running the tests), from the OS temp dir so
- * no patches.config.ts is found: the built-in default applies.
- */
-export async function clawpatch(args: readonly string[]): Promise<RunResult> {
-  const runner = await privateCli();
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
-  delete env.NODE_OPTIONS;
-  return run(process.execPath, [runner, ...args], { cwd: os.tmpdir(), env, timeoutMs: 300_000 });
-}
-
-/** Status of one patch per package copy, from a `--json` report: `{ "name@version": status }`. */
-export function statuses(jsonReport: string, patch = "vllm-tool-gate"): Record<string, string> {
-  const report = JSON.parse(jsonReport) as {
-    copies: Array<{ package: string; version: string; patches: Array<{ patch: string; status: string; message?: string }> }>;
-  };
-  const out: Record<string, string> = {};
-  for (const copy of report.copies) {
-    const p = copy.patches.find((x) => x.patch === patch);
-    if (p) out[`${copy.package}@${copy.version}`] = p.status;
-  }
-  return out;
-}
+import { cacheRoot, extractPackage, run, runOk, withCacheEntry } from "./real-packages.js";
 
 function safeName(name: string): string {
   return name.replace(/^@/, "").replace(/\//g, "-");

@@ -1,28 +1,14 @@
 /**
- * Shared helpers for the overlay tests on real OpenClaw packages: patching a copy with the
- * overlay (dist entries AND the bin), and an evaluation-order probe.
- *
- * @module
+ * Probes for real OpenClaw runs: a config naming the fake vLLM's endpoint, the order in which
+ * module bodies start to run, and the JSON lines a run printed.
  */
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { REPO_ROOT, run, type RunResult } from "../support/real-packages.js";
 
-/** `node bin/clawpatch.js patch --root DIR …` (the built CLI; global-setup builds it). */
-export function clawpatch(args: readonly string[], timeoutMs = 30 * 60_000): Promise<RunResult> {
-  return run(process.execPath, [path.join(REPO_ROOT, "bin", "clawpatch.js"), ...args], {
-    env: { ...process.env, NO_COLOR: "1" },
-    timeoutMs,
-  });
-}
-
-/**
- * A clawpatch config (written into `dir`) with the built-in patches and `vllm.endpoints` when
- * given (the fake vLLM listens on a random port, not the default 8000/8001).
- */
-export function writeOverlayConfig(dir: string, endpoints?: string[]): string {
-  const file = path.join(dir, "overlay-test.config.ts");
-  writeFileSync(file, `export default { ${endpoints ? `vllm: { endpoints: ${JSON.stringify(endpoints)} }` : ""} };\n`);
+/** A patches.config.ts in `dir` with these `vllm` settings (e.g. the fake vLLM's endpoint) and the built-in patches. */
+export function writeConfig(dir: string, vllm: Record<string, unknown> = {}): string {
+  const file = path.join(dir, "test.config.ts");
+  writeFileSync(file, `export default { vllm: ${JSON.stringify(vllm)} };\n`);
   return file;
 }
 
