@@ -21,11 +21,12 @@ const LAYERS: Record<string, readonly string[]> = {
   engine: ["core", "discover", "transforms", "verify"],
   "patches/runtime": [],
   patches: ["core", "config", "transforms", "patches/runtime"],
-  launcher: ["core", "config"],
+  system: ["core"],
+  launcher: ["core", "config", "system"],
   rebuild: ["core", "discover", "engine", "verify"],
-  doctor: ["core", "config", "discover", "engine", "verify", "patches", "patches/runtime", "launcher"],
-  commands: ["core", "config", "discover", "transforms", "verify", "engine", "patches", "launcher", "rebuild", "doctor"],
-  entry: ["core", "config", "discover", "transforms", "verify", "engine", "patches", "launcher", "rebuild", "doctor", "commands"],
+  doctor: ["core", "config", "discover", "engine", "verify", "patches", "patches/runtime", "system", "launcher"],
+  commands: ["core", "config", "discover", "transforms", "verify", "engine", "patches", "system", "launcher", "rebuild", "doctor"],
+  entry: ["core", "config", "discover", "transforms", "verify", "engine", "patches", "system", "launcher", "rebuild", "doctor", "commands"],
 };
 
 function layerOf(file: string): string {

@@ -15,7 +15,7 @@ import {
   type ResolvedEntry,
   type RuntimeInspection,
 } from "./runtime.js";
-import { effectiveExecStart, expandSpecifiers, findUnit, GATEWAY_UNIT } from "./systemd.js";
+import { effectiveExecStart, expandSpecifiers, findUnit, GATEWAY_UNIT } from "../system/systemd.js";
 
 export interface DoctorOptions {
   root?: string;

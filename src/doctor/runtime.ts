@@ -1,10 +1,11 @@
-import { accessSync, constants, existsSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
-import { delimiter, dirname, isAbsolute, join, relative, sep } from "node:path";
+import { dirname, isAbsolute, join, relative, sep } from "node:path";
 import type { Config } from "../config/load.js";
 import { runPatches } from "../engine/run.js";
 import type { CopyReport, RunReport } from "../verify/report.js";
-import { splitCommand } from "./systemd.js";
+import { splitCommand } from "../system/systemd.js";
+export { whichOnPath } from "../system/which.js";
 
 /** The packages whose copy decides whether model requests are gated. */
 export const PROVIDER_PACKAGES = ["@mariozechner/pi-ai", "@earendil-works/pi-ai", "@openclaw/ai"] as const;
@@ -32,21 +33,6 @@ export function openclawPackageOf(file: string): string | null {
     if (parent === dir) return null;
     dir = parent;
   }
-}
-
-/** The first executable `name` on PATH (not resolved). */
-export function whichOnPath(name: string, env: NodeJS.ProcessEnv): string | null {
-  for (const dir of (env.PATH ?? "").split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      if (statSync(candidate).isFile()) return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return null;
 }
 
 export interface ResolvedEntry {

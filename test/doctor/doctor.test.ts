@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveProviderCopy, resolveExecStart } from "../../src/doctor/runtime.js";
-import { effectiveExecStart, readUnitFiles, splitCommand, splitSystemctlCat, expandSpecifiers } from "../../src/doctor/systemd.js";
+import { effectiveExecStart, readUnitFiles, splitCommand, splitSystemctlCat, expandSpecifiers } from "../../src/system/systemd.js";
 import { v1Base } from "../../src/doctor/probe.js";
 import { startVllmLikeServer, type VllmLikeServer } from "../support/vllm-server.js";
 import { makeOpenclawFixture } from "../support/openclaw-fixture.js";

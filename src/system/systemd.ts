@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
+import { whichOnPath } from "./which.js";
 
 export const GATEWAY_UNIT = "openclaw-gateway.service";
 
@@ -47,13 +48,6 @@ export interface UnitLookup {
   systemctlError?: string;
 }
 
-function onPath(name: string, env: NodeJS.ProcessEnv): string | null {
-  for (const dir of (env.PATH ?? "").split(delimiter)) {
-    if (dir && existsSync(join(dir, name))) return join(dir, name);
-  }
-  return null;
-}
-
 /**
  * Finds the unit and its drop-ins. With `unitDirs` (tests, or an operator pointing at a
  * config dir), only those directories are read. Otherwise `systemctl --user cat` is asked
@@ -61,7 +55,7 @@ function onPath(name: string, env: NodeJS.ProcessEnv): string | null {
  * it cannot answer (no user bus, no systemd).
  */
 export function findUnit(name: string, env: NodeJS.ProcessEnv, unitDirs?: string[]): UnitLookup {
-  const systemctl = onPath("systemctl", env);
+  const systemctl = whichOnPath("systemctl", env);
   const systemdPresent = Boolean(systemctl) || existsSync("/run/systemd/system") || Boolean(unitDirs?.length);
   let systemctlError: string | undefined;
   if (!unitDirs?.length && systemctl) {
