@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CAC } from "cac";
 import { ClawpatchError } from "../core/errors.js";
@@ -26,6 +27,7 @@ const VALUE_OPTIONS = [
   "runtime",
   "node",
   "clawpatch-bin",
+  "unit-dir",
 ] as const;
 type ValueOption = (typeof VALUE_OPTIONS)[number];
 
@@ -50,6 +52,7 @@ export const registerLauncher: CommandRegistrar = (cli, io, done) => {
     .option("--runtime <dir>", "OpenClaw runtime copy the gateway runs (dist/index.js) and clawpatch verifies")
     .option("--node <path>", "Node binary for the gateway unit (default: the node running clawpatch)")
     .option("--clawpatch-bin <path>", "clawpatch bin for the gateway's ExecStartPre (default: this clawpatch)")
+    .option("--unit-dir <dir>", "Read the current openclaw-gateway.service from this directory (repeatable; default: the systemd user unit path)")
     .option("--json", "Print one JSON document describing what was written")
     .example("clawpatch launcher --out ~/.local/share/clawpatch --model Qwen/Qwen2.5-7B-Instruct --runtime ~/src/clawd/.runtime/openclaw")
     .action((options: Record<string, unknown>) => {
@@ -62,13 +65,15 @@ async function runLauncher(cli: CAC, io: CommandIO, options: Record<string, unkn
   const last = (name: ValueOption) => raw.get(name)?.at(-1);
   const out = last("out");
   if (out === undefined) throw ClawpatchError.usage("launcher: --out DIR is required");
-  const [{ generateLauncher }, { resolveLauncherSettings }, { SCRIPT_NAME, INSTALL_NAME }, { vllmArgs }, { writeLauncherFiles }] =
+  const [{ generateLauncher }, { resolveLauncherSettings }, { SCRIPT_NAME, INSTALL_NAME, GATEWAY_UNIT, clientBaseUrl }, { vllmArgs }, { writeLauncherFiles }, gateway, systemd] =
     await Promise.all([
       import("../launcher/generate.js"),
       import("../launcher/settings.js"),
       import("../launcher/units.js"),
       import("../launcher/script.js"),
       import("../launcher/write.js"),
+      import("../launcher/gateway.js"),
+      import("../system/systemd.js"),
     ]);
   const config = await commandConfig(io, last("config"));
 
@@ -90,6 +95,8 @@ async function runLauncher(cli: CAC, io: CommandIO, options: Record<string, unkn
   set("extraArgs", raw.get("extra-arg"));
   set("runtimeDir", last("runtime"));
 
+  const unitDirs = raw.get("unit-dir")?.map((d) => resolve(io.cwd, d));
+  const unit = systemd.findUnit(GATEWAY_UNIT, io.env, unitDirs);
   const settings = resolveLauncherSettings(config.settings.vllm, overrides, {
     cwd: io.cwd,
     outDir: out,
@@ -97,7 +104,9 @@ async function runLauncher(cli: CAC, io: CommandIO, options: Record<string, unkn
     clawpatchBin: last("clawpatch-bin") ?? DEFAULT_CLAWPATCH_BIN,
     configFile: config.file,
     generator: `clawpatch ${TOOL_VERSION}`,
+    gatewayArgs: gateway.gatewayArgsFromUnit(unit.files, io.env),
   });
+  const checked = settings.gateway ? gateway.checkGatewayRuntime(settings.gateway) : null;
   const { files } = generateLauncher(settings);
   const written = writeLauncherFiles(settings.outDir, files);
 
@@ -118,16 +127,19 @@ async function runLauncher(cli: CAC, io: CommandIO, options: Record<string, unkn
         model: settings.model,
         host: settings.host,
         port: settings.port,
+        baseUrl: clientBaseUrl(settings),
         python: settings.python,
         args: vllmArgs(settings),
         toolCalling: settings.toolCalling,
       },
-      gateway: {
-        runtimeDir: settings.runtimeDir,
-        port: settings.gatewayPort,
-        node: settings.node,
-        clawpatchBin: settings.clawpatchBin,
-        verifyConfig: settings.configFile ?? null,
+      gateway: settings.gateway && {
+        runtimeDir: settings.gateway.runtimeDir,
+        openclaw: checked!.openclawVersion,
+        args: settings.gateway.args,
+        node: settings.gateway.node,
+        nodeVersion: checked!.node.version,
+        clawpatchBin: settings.gateway.clawpatchBin,
+        verifyConfig: settings.gateway.configFile ?? null,
         env: { OPENCLAW_VLLM_TOOLCALL: settings.toolCalling.enabled ? "1" : "0" },
       },
     };
@@ -143,6 +155,11 @@ async function runLauncher(cli: CAC, io: CommandIO, options: Record<string, unkn
       settings.toolCalling.enabled ? `on (${settings.toolCalling.parser})` : "off"
     }`,
   );
+  if (settings.gateway) {
+    io.out(`gateway: openclaw ${checked!.openclawVersion} at ${settings.gateway.runtimeDir}, Node ${checked!.node.version} (${settings.gateway.node})`);
+  } else {
+    io.out("gateway: no drop-in written (no --runtime): the vLLM launcher and its unit need no OpenClaw runtime");
+  }
   io.out(`next: ${settings.outDir}/${SCRIPT_NAME} --preflight-only, then follow ${settings.outDir}/${INSTALL_NAME}`);
   return 0;
 }

@@ -22,7 +22,7 @@ export function generateLauncher(settings: LauncherSettings): GeneratedLauncher 
     files: [
       { path: SCRIPT_NAME, content: generateScript(settings), mode: 0o755 },
       { path: VLLM_UNIT, content: generateVllmUnit(settings), mode: 0o644 },
-      { path: GATEWAY_DROPIN, content: generateGatewayDropIn(settings), mode: 0o644 },
+      ...(settings.gateway ? [{ path: GATEWAY_DROPIN, content: generateGatewayDropIn(settings, settings.gateway), mode: 0o644 }] : []),
       { path: INSTALL_NAME, content: generateInstall(settings), mode: 0o644 },
     ],
   };

@@ -22,8 +22,14 @@ export interface LauncherSettings {
   startLimitIntervalSec: number;
   startLimitBurst: number;
   toolCalling: { enabled: boolean; parser: string };
-  gatewayPort: number;
-  /** Absolute path of the OpenClaw runtime copy the gateway unit executes. */
+  /** The drop-in for OpenClaw's gateway unit; null without a runtime (the vLLM files need none). */
+  gateway: GatewaySettings | null;
+  /** Written into headers, e.g. `clawpatch 0.1.0`. */
+  generator: string;
+}
+
+export interface GatewaySettings {
+  /** Absolute path of the OpenClaw runtime the gateway unit executes (an openclaw package). */
   runtimeDir: string;
   /** Absolute path of the node binary for the gateway and the ExecStartPre verify. */
   node: string;
@@ -31,8 +37,8 @@ export interface LauncherSettings {
   clawpatchBin: string;
   /** Config file the settings came from: the gateway's verify step uses the same one. */
   configFile?: string;
-  /** Written into headers, e.g. `clawpatch 0.1.0`. */
-  generator: string;
+  /** What follows `dist/index.js` on the gateway's ExecStart (kept from the operator's unit, else `gateway --port N`). */
+  args: string[];
 }
 
 /** What the command line can override (undefined: keep the config's value). */
@@ -59,6 +65,8 @@ export interface LauncherPaths {
   clawpatchBin: string;
   generator: string;
   configFile?: string | null;
+  /** The gateway arguments of the operator's current unit, when it names them. */
+  gatewayArgs?: string[] | null;
 }
 
 /**
@@ -85,11 +93,6 @@ export function resolveLauncherSettings(vllm: VllmSettings, overrides: LauncherO
     throw ClawpatchError.usage("no model: pass --model M or set vllm.launcher.model in the config");
   }
   const runtime = overrides.runtimeDir ?? base.runtimeDir;
-  if (runtime === undefined || runtime === "") {
-    throw ClawpatchError.usage(
-      "no OpenClaw runtime for the gateway drop-in: pass --runtime DIR or set vllm.launcher.runtimeDir in the config",
-    );
-  }
   const extraArgs = overrides.extraArgs && overrides.extraArgs.length > 0 ? overrides.extraArgs : base.extraArgs;
   for (const arg of extraArgs) {
     const flag = arg.split("=", 1)[0]!;
@@ -119,11 +122,15 @@ export function resolveLauncherSettings(vllm: VllmSettings, overrides: LauncherO
       enabled: overrides.toolCalling ?? vllm.toolCalling.enabled,
       parser: overrides.toolCallParser ?? vllm.toolCalling.parser,
     },
-    gatewayPort: base.gatewayPort,
-    runtimeDir: resolve(paths.cwd, runtime),
-    node: resolve(paths.cwd, paths.node),
-    clawpatchBin: resolve(paths.cwd, paths.clawpatchBin),
-    ...(paths.configFile ? { configFile: resolve(paths.cwd, paths.configFile) } : {}),
+    gateway: runtime
+      ? {
+          runtimeDir: resolve(paths.cwd, runtime),
+          node: resolve(paths.cwd, paths.node),
+          clawpatchBin: resolve(paths.cwd, paths.clawpatchBin),
+          ...(paths.configFile ? { configFile: resolve(paths.cwd, paths.configFile) } : {}),
+          args: paths.gatewayArgs ?? ["gateway", "--port", String(base.gatewayPort)],
+        }
+      : null,
     generator: paths.generator,
   };
   validateLauncherSettings(settings);
@@ -152,28 +159,26 @@ export function validateLauncherSettings(s: LauncherSettings): void {
     if (!Number.isInteger(n) || n < min || n > max) throw ClawpatchError.usage(`${what} must be an integer in ${min}..${max}, got ${n}`);
   };
   intIn("port", s.port, 1, 65535);
-  intIn("gateway port", s.gatewayPort, 1, 65535);
   intIn("tensor parallel size", s.tensorParallelSize, 1, 4096);
   intIn("safety margin (MiB)", s.safetyMarginMib, 0, 1 << 30);
   if (s.maxModelLen !== undefined) intIn("max model len", s.maxModelLen, 1, Number.MAX_SAFE_INTEGER);
   if (!(s.gpuMemoryUtilization > 0 && s.gpuMemoryUtilization <= 1)) {
     throw ClawpatchError.usage(`GPU memory utilization must be in (0, 1], got ${s.gpuMemoryUtilization}`);
   }
+  const g = s.gateway;
   for (const [what, path] of [
     ["output directory", s.outDir],
-    ["runtime directory", s.runtimeDir],
-    ["node", s.node],
-    ["clawpatch bin", s.clawpatchBin],
-    ...(s.configFile !== undefined ? [["config file", s.configFile] as const] : []),
+    ...(g ? ([["runtime directory", g.runtimeDir], ["node", g.node], ["clawpatch bin", g.clawpatchBin]] as const) : []),
+    ...(g?.configFile !== undefined ? [["config file", g.configFile] as const] : []),
   ] as const) {
     if (!isAbsolute(path)) throw ClawpatchError.usage(`${what} must be an absolute path: ${path}`);
     if (!unitSafe(path)) throw ClawpatchError.usage(`${what} contains a control character, which a systemd unit cannot carry`);
   }
+  for (const arg of g?.args ?? []) {
+    if (!unitSafe(arg)) throw ClawpatchError.usage(`gateway argument ${JSON.stringify(arg)} holds a control character, which a systemd unit cannot carry`);
+  }
   // Both become the executable of an Exec line, where systemd rejects quotes and backslashes.
-  for (const [what, path] of [
-    ["output directory", s.outDir],
-    ["node", s.node],
-  ] as const) {
+  for (const [what, path] of [["output directory", s.outDir], ...(g ? [["node", g.node] as const] : [])] as const) {
     if (!systemdExecutableSafe(path)) {
       throw ClawpatchError.usage(
         `${what} ${JSON.stringify(path)} holds a quote or a backslash, which systemd refuses in an executable path`,

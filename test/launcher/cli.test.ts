@@ -5,13 +5,21 @@ import { runCli } from "../support/cli.js";
 import { tempDir } from "./helpers.js";
 
 async function run(cwd: string, ...argv: string[]) {
-  const r = await runCli(["launcher", ...argv], { cwd, env: {}, exactEnv: true });
+  const r = await runCli(["launcher", ...argv], { cwd, env: { HOME: cwd }, exactEnv: true });
   return { code: r.code, out: r.stdout.replace(/\n$/, ""), err: r.stderr.split("\n").filter(Boolean) };
+}
+
+/** An OpenClaw runtime the drop-in can run: an openclaw package whose engines this Node satisfies (or not). */
+function runtime(dir: string, engines = ">=20"): string {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "openclaw", version: "2026.2.26", engines: { node: engines } }));
+  return dir;
 }
 
 describe("clawpatch launcher (CLI)", () => {
   it("writes the four files and describes them with --json", async () => {
     const cwd = tempDir();
+    runtime(join(cwd, "rt"));
     const r = await run(cwd, "--out", "gen", "--model", "org/model", "--runtime", "rt", "--json");
     expect(r.err).toEqual([]);
     expect(r.code).toBe(0);
@@ -30,7 +38,8 @@ describe("clawpatch launcher (CLI)", () => {
       expect(readFileSync(f.absolutePath).length).toBe(f.bytes);
     }
     expect(doc.vllm).toMatchObject({ model: "org/model", host: "127.0.0.1", port: 8001, toolCalling: { enabled: false } });
-    expect(doc.gateway).toMatchObject({ runtimeDir: join(cwd, "rt"), port: 18789, env: { OPENCLAW_VLLM_TOOLCALL: "0" } });
+    expect(doc.vllm.baseUrl).toBe("http://127.0.0.1:8001/v1");
+    expect(doc.gateway).toMatchObject({ runtimeDir: join(cwd, "rt"), openclaw: "2026.2.26", args: ["gateway", "--port", "18789"], nodeVersion: process.versions.node, env: { OPENCLAW_VLLM_TOOLCALL: "0" } });
     const dropIn = readFileSync(join(cwd, "gen/openclaw-gateway.service.d/override.conf"), "utf8");
     expect(dropIn).toContain(`ExecStart=\nExecStart=${process.execPath} ${join(cwd, "rt/dist/index.js")} gateway --port 18789\n`);
     expect(dropIn).toMatch(/ExecStartPre=\S+ \S+\/bin\/clawpatch\.js patch --verify --root \S+\/rt\n/);
@@ -51,7 +60,7 @@ describe("clawpatch launcher (CLI)", () => {
 
   it("a second run with the same inputs writes nothing new and gives the same bytes", async () => {
     const cwd = tempDir();
-    const args = ["--out", "gen", "--model", "/m", "--runtime", "/rt", "--json"];
+    const args = ["--out", "gen", "--model", "/m", "--runtime", runtime(join(cwd, "rt")), "--json"];
     const first = JSON.parse((await run(cwd, ...args)).out);
     const second = JSON.parse((await run(cwd, ...args)).out);
     expect(second.files.map((f: { status: string }) => f.status)).toEqual(["unchanged", "unchanged", "unchanged", "unchanged"]);
@@ -60,9 +69,10 @@ describe("clawpatch launcher (CLI)", () => {
 
   it("reads the config's vllm section; flags override it", async () => {
     const cwd = tempDir();
+    const rt = runtime(join(cwd, "rt"));
     writeFileSync(
       join(cwd, "patches.config.ts"),
-      `export default { vllm: { toolCalling: { enabled: true, parser: "mistral" }, launcher: { model: "/models/from-config", runtimeDir: "/rt", port: 9001, extraArgs: ["--enforce-eager"], startLimitBurst: 5 } } };\n`,
+      `export default { vllm: { toolCalling: { enabled: true, parser: "mistral" }, launcher: { model: "/models/from-config", runtimeDir: ${JSON.stringify(rt)}, port: 9001, extraArgs: ["--enforce-eager"], startLimitBurst: 5 } } };\n`,
     );
     const fromConfig = JSON.parse((await run(cwd, "--out", "a", "--json")).out);
     expect(fromConfig.config).toBe(join(cwd, "patches.config.ts"));
@@ -83,7 +93,7 @@ describe("clawpatch launcher (CLI)", () => {
     expect(readFileSync(join(cwd, "a/openclaw-vllm.service"), "utf8")).toContain("StartLimitBurst=5\n");
     // the gateway's verify step checks with the same config
     expect(readFileSync(join(cwd, "a/openclaw-gateway.service.d/override.conf"), "utf8")).toMatch(
-      new RegExp(`patch --verify --root /rt --config ${join(cwd, "patches.config.ts")}\n`),
+      new RegExp(`patch --verify --root ${rt} --config ${join(cwd, "patches.config.ts")}\n`),
     );
     expect(readFileSync(join(cwd, "a/openclaw-gateway.service.d/override.conf"), "utf8")).toContain(
       "Environment=OPENCLAW_VLLM_TOOLCALL=1\n",
@@ -145,16 +155,17 @@ describe("clawpatch launcher (CLI)", () => {
 
   it("prints a short human summary without --json", async () => {
     const cwd = tempDir();
-    const r = await run(cwd, "--out", "gen", "--model", "/m", "--runtime", "/rt");
+    const r = await run(cwd, "--out", "gen", "--model", "/m", "--runtime", runtime(join(cwd, "rt")));
     expect(r.code).toBe(0);
     expect(r.out).toContain(`wrote     ${join(cwd, "gen/vllm-launch.sh")}`);
     expect(r.out).toContain("tool calling off");
+    expect(r.out).toContain(`gateway: openclaw 2026.2.26 at ${join(cwd, "rt")}, Node ${process.versions.node}`);
   });
 
   const usageErrors: Array<[string, string[], RegExp]> = [
     ["a missing model", ["--out", "o", "--runtime", "/rt"], /no model: pass --model M or set vllm\.launcher\.model/],
     ["a missing --out", ["--model", "/m", "--runtime", "/rt"], /--out DIR is required/],
-    ["a missing runtime", ["--out", "o", "--model", "/m"], /--runtime DIR/],
+    ["a --runtime that is not an openclaw package", ["--out", "o", "--model", "/m", "--runtime", "/nonexistent/openclaw"], /--runtime \/nonexistent\/openclaw: not an openclaw package \(no readable package\.json\)/],
     ["a bad port", ["--out", "o", "--model", "/m", "--runtime", "/rt", "--port", "80a"], /--port must be a whole number/],
     [
       "a port out of range",
@@ -188,10 +199,47 @@ describe("clawpatch launcher (CLI)", () => {
   it("refuses to half-write: a target that is a directory stops everything before any write", async () => {
     const cwd = tempDir();
     mkdirSync(join(cwd, "gen/INSTALL.md"), { recursive: true });
-    const r = await run(cwd, "--out", "gen", "--model", "/m", "--runtime", "/rt");
+    const r = await run(cwd, "--out", "gen", "--model", "/m");
     expect(r.code).toBe(2);
     expect(r.err[0]).toMatch(/refusing to replace .*INSTALL\.md: not a regular file/);
     expect(readdirSync(join(cwd, "gen"))).toEqual(["INSTALL.md"]);
+  });
+
+  it("without --runtime: the vLLM launcher, its unit and INSTALL.md, no drop-in, and it says so", async () => {
+    const cwd = tempDir();
+    const r = await run(cwd, "--out", "gen", "--model", "org/model");
+    expect(r.code, r.err.join("\n")).toBe(0);
+    expect(readdirSync(join(cwd, "gen")).sort()).toEqual(["INSTALL.md", "openclaw-vllm.service", "vllm-launch.sh"]);
+    expect(r.out).toContain("gateway: no drop-in written (no --runtime)");
+    expect(readFileSync(join(cwd, "gen/INSTALL.md"), "utf8")).toContain("No gateway drop-in was written");
+  });
+
+  it("a Node the runtime cannot run on: exit 2 naming both versions, nothing written", async () => {
+    const cwd = tempDir();
+    const rt = runtime(join(cwd, "rt"), ">=99.0.0");
+    const r = await run(cwd, "--out", "gen", "--model", "/m", "--runtime", rt);
+    expect(r.code).toBe(2);
+    expect(r.err).toEqual([`clawpatch: the gateway drop-in would fail to start: ${process.execPath} is Node ${process.versions.node}, but openclaw 2026.2.26 needs node >=99.0.0; pass --node PATH to a Node that satisfies it`]);
+    expect(readdirSync(cwd)).toEqual(["rt"]);
+  });
+
+  it("keeps the gateway arguments of the operator's own unit", async () => {
+    const cwd = tempDir();
+    const rt = runtime(join(cwd, "rt"));
+    mkdirSync(join(cwd, "units"));
+    writeFileSync(join(cwd, "units/openclaw-gateway.service"), "[Service]\nExecStart=/usr/bin/node /usr/lib/node_modules/openclaw/dist/index.js gateway --port 18790 --bind loopback\n");
+    const r = await run(cwd, "--out", "gen", "--model", "/m", "--runtime", rt, "--unit-dir", join(cwd, "units"));
+    expect(r.code, r.err.join("\n")).toBe(0);
+    expect(readFileSync(join(cwd, "gen/openclaw-gateway.service.d/override.conf"), "utf8")).toContain(`ExecStart=${process.execPath} ${join(rt, "dist/index.js")} gateway --port 18790 --bind loopback\n`);
+  });
+
+  it("INSTALL.md shows the OpenClaw provider block for the server it launches", async () => {
+    const cwd = tempDir();
+    expect((await run(cwd, "--out", "gen", "--model", "/models/qwen", "--served-model-name", "qwen", "--host", "0.0.0.0", "--port", "9000")).code).toBe(0);
+    const install = readFileSync(join(cwd, "gen/INSTALL.md"), "utf8");
+    const block = JSON.parse(/```json\n([\s\S]*?)\n```/.exec(install)![1]!);
+    expect(block.models.providers.vllm).toMatchObject({ baseUrl: "http://127.0.0.1:9000/v1", api: "openai-completions", models: [{ id: "qwen" }] });
+    expect(block.agents.defaults.model.primary).toBe("vllm/qwen");
   });
 
   it("--help exits 0", async () => {
