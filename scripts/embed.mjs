@@ -38,6 +38,24 @@ function writeModule(path, header, values) {
   renameSync(temp, file);
 }
 
+/** The doctor's self-test probe: a standalone ES module script the runtime's own Node runs. */
+function probeScript(entry) {
+  const result = buildSync({
+    entryPoints: [join(root, "src/doctor/probe", entry)],
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node22",
+    charset: "utf8",
+    legalComments: "none",
+    write: false,
+    logLevel: "error",
+  });
+  return result.outputFiles[0].text;
+}
+
+writeModule("src/doctor/probe-scripts.generated.ts", "src/doctor/probe/*.ts", { selfTestProbe: probeScript("self-test.ts") });
+
 writeModule(
   "src/patches/runtime-bundles.generated.ts",
   "src/patches/runtime/*.ts",

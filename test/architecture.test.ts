@@ -20,6 +20,7 @@ const LAYERS: Record<string, readonly string[]> = {
   verify: ["core"],
   engine: ["core", "discover", "transforms", "verify"],
   "patches/runtime": [],
+  "doctor/probe": [],
   patches: ["core", "config", "transforms", "patches/runtime"],
   system: ["core"],
   launcher: ["core", "config", "system"],
@@ -33,6 +34,7 @@ function layerOf(file: string): string {
   const rel = relative(SRC, file).split("\\").join("/");
   if (!rel.includes("/")) return "entry"; // cli.ts, index.ts
   if (rel.startsWith("patches/runtime/")) return "patches/runtime";
+  if (rel.startsWith("doctor/probe/")) return "doctor/probe";
   return rel.slice(0, rel.indexOf("/"));
 }
 

@@ -5,6 +5,7 @@ import type { CommandIO, CommandRegistrar } from "./io.js";
 export interface DoctorFlags {
   root?: string;
   probe?: string;
+  selfTest?: boolean;
   json?: boolean;
   config?: string;
   unitDir?: string | string[];
@@ -15,6 +16,10 @@ export const registerDoctor: CommandRegistrar = (cli, io, done) => {
     .command("doctor", "Say what really runs (openclaw on PATH, the gateway service) and whether it is patched")
     .option("--root <dir>", "Also check this runtime (an installed openclaw package)")
     .option("--probe <url>", "Ask this vLLM server (base URL) whether auto tool choice is enabled")
+    .option(
+      "--self-test",
+      "With each runtime's own Node, build the request its next agent turn sends to every local provider of OpenClaw's config (nothing is sent)",
+    )
     .option("--config <file>", "Config file (default: patches.config.ts in the current directory, else the built-in patches)")
     .option(
       "--unit-dir <dir>",
@@ -33,6 +38,7 @@ export async function doctorCommand(flags: DoctorFlags, io: CommandIO): Promise<
   const report = await doctor({
     ...(flags.root ? { root: String(flags.root) } : {}),
     ...(flags.probe ? { probe: String(flags.probe) } : {}),
+    ...(flags.selfTest ? { selfTest: true } : {}),
     ...(unitDirs.length ? { unitDirs } : {}),
     config,
     env: io.env,
@@ -78,6 +84,32 @@ function render(report: DoctorReport, io: CommandIO): string {
       lines.push(
         `  resolves ${p.package}@${p.version ?? "?"} -> ${p.relDir && p.relDir !== "." ? p.relDir : p.dir} ${p.patched ? c.green("patched") : p.patches.every((x) => x.status === "not-applicable") ? c.dim("nothing to patch") : c.yellow("NOT patched")}`,
       );
+    }
+  }
+  for (const l of report.launches) {
+    lines.push("");
+    lines.push(
+      `${c.bold(l.source === "service" ? "service" : l.source === "path" ? "PATH" : "--root")} runs ${l.dir} with ${l.node.path} (${l.node.version ? `Node ${l.node.version}` : l.node.error})`,
+    );
+    const st = l.selfTest;
+    if (!st) continue;
+    lines.push(`  OpenClaw config ${st.openclawConfig.path}${st.openclawConfig.found ? "" : " (none)"}`);
+    for (const m of st.modules)
+      lines.push(`  ${m.ok ? c.green("loads") : c.red("fails")} ${m.entry} → ${m.specifier}${m.error ? ` (${m.error})` : ""}`);
+    if (st.guard)
+      lines.push(
+        `  network guard: a throwing os.networkInterfaces() gives ${JSON.stringify(st.guard.processWide)} (${st.guard.processWideLogged} NETWORK_ENUM_DEGRADED line)`,
+      );
+    for (const p of st.providers) {
+      const verdict =
+        p.toolsReachWire === null
+          ? c.red("not built")
+          : p.toolsReachWire
+            ? p.problem
+              ? c.red("tools reach the wire")
+              : c.yellow("tools reach the wire")
+            : c.green("no tools on the wire");
+      lines.push(`  ${p.id} ${p.baseUrl ?? ""} ${verdict}${p.gated ? ` (gated by ${p.gated})` : " (not gated)"}`);
     }
   }
   if (report.probe) {

@@ -52,7 +52,10 @@ export const registerLauncher: CommandRegistrar = (cli, io, done) => {
     .option("--runtime <dir>", "OpenClaw runtime copy the gateway runs (dist/index.js) and clawpatch verifies")
     .option("--node <path>", "Node binary for the gateway unit (default: the node running clawpatch)")
     .option("--clawpatch-bin <path>", "clawpatch bin for the gateway's ExecStartPre (default: this clawpatch)")
-    .option("--unit-dir <dir>", "Read the current openclaw-gateway.service from this directory (repeatable; default: the systemd user unit path)")
+    .option(
+      "--unit-dir <dir>",
+      "Read the current openclaw-gateway.service from this directory (repeatable; default: the systemd user unit path)",
+    )
     .option("--json", "Print one JSON document describing what was written")
     .example("clawpatch launcher --out ~/.local/share/clawpatch --model Qwen/Qwen2.5-7B-Instruct --runtime ~/src/clawd/.runtime/openclaw")
     .action((options: Record<string, unknown>) => {
@@ -65,16 +68,23 @@ async function runLauncher(cli: CAC, io: CommandIO, options: Record<string, unkn
   const last = (name: ValueOption) => raw.get(name)?.at(-1);
   const out = last("out");
   if (out === undefined) throw ClawpatchError.usage("launcher: --out DIR is required");
-  const [{ generateLauncher }, { resolveLauncherSettings }, { SCRIPT_NAME, INSTALL_NAME, GATEWAY_UNIT, clientBaseUrl }, { vllmArgs }, { writeLauncherFiles }, gateway, systemd] =
-    await Promise.all([
-      import("../launcher/generate.js"),
-      import("../launcher/settings.js"),
-      import("../launcher/units.js"),
-      import("../launcher/script.js"),
-      import("../launcher/write.js"),
-      import("../launcher/gateway.js"),
-      import("../system/systemd.js"),
-    ]);
+  const [
+    { generateLauncher },
+    { resolveLauncherSettings },
+    { SCRIPT_NAME, INSTALL_NAME, GATEWAY_UNIT, clientBaseUrl },
+    { vllmArgs },
+    { writeLauncherFiles },
+    gateway,
+    systemd,
+  ] = await Promise.all([
+    import("../launcher/generate.js"),
+    import("../launcher/settings.js"),
+    import("../launcher/units.js"),
+    import("../launcher/script.js"),
+    import("../launcher/write.js"),
+    import("../launcher/gateway.js"),
+    import("../system/systemd.js"),
+  ]);
   const config = await commandConfig(io, last("config"));
 
   const overrides: LauncherOverrides = {};
@@ -156,7 +166,9 @@ async function runLauncher(cli: CAC, io: CommandIO, options: Record<string, unkn
     }`,
   );
   if (settings.gateway) {
-    io.out(`gateway: openclaw ${checked!.openclawVersion} at ${settings.gateway.runtimeDir}, Node ${checked!.node.version} (${settings.gateway.node})`);
+    io.out(
+      `gateway: openclaw ${checked!.openclawVersion} at ${settings.gateway.runtimeDir}, Node ${checked!.node.version} (${settings.gateway.node})`,
+    );
   } else {
     io.out("gateway: no drop-in written (no --runtime): the vLLM launcher and its unit need no OpenClaw runtime");
   }

@@ -11,15 +11,20 @@ import {
   openclawPackageOf,
   resolveExecStart,
   resolveExecutable,
-  whichOnPath,
   type ResolvedEntry,
   type RuntimeInspection,
 } from "./runtime.js";
-import { effectiveExecStart, expandSpecifiers, findUnit, GATEWAY_UNIT } from "../system/systemd.js";
+import { engineMismatch, nodeRuntime, type NodeRuntime } from "../system/node.js";
+import { effectiveExecStart, expandSpecifiers, findUnit, GATEWAY_UNIT, splitCommand, unitEnvironment } from "../system/systemd.js";
+import { whichOnPath } from "../system/which.js";
+import { readOpenclawConfig } from "./openclaw-config.js";
+import { selfTest, type SelfTestReport } from "./self-test.js";
 
 export interface DoctorOptions {
   root?: string;
   probe?: string;
+  /** Build the request each runtime's next agent turn sends to every local provider (nothing is sent). */
+  selfTest?: boolean;
   /** Read the unit from these directories only (tests, or a config dir elsewhere). */
   unitDirs?: string[];
   config: Config;
@@ -49,9 +54,20 @@ export interface DoctorReport {
     executes: ResolvedEntry | null;
   };
   runtimes: Array<RuntimeInspection & { sources: RuntimeSource[] }>;
+  /** How each runtime is started: with which Node and environment (and the self-test, when asked). */
+  launches: Launch[];
   probe: (ProbeResult & { configToolCalling: boolean; configSource: string; gated: boolean; agrees: boolean | null }) | null;
   findings: Finding[];
   exitCode: 0 | 1;
+}
+
+export interface Launch {
+  source: RuntimeSource;
+  dir: string;
+  node: NodeRuntime;
+  /** The environment variables the unit sets (service only). */
+  unitEnv: Record<string, string>;
+  selfTest?: SelfTestReport;
 }
 
 const SOURCE_TEXT: Record<RuntimeSource, string> = { path: "openclaw on PATH", service: `the ${GATEWAY_UNIT} ExecStart`, root: "--root" };
@@ -182,6 +198,49 @@ export async function doctor(options: DoctorOptions): Promise<DoctorReport> {
     problem(`no openclaw runtime found (not on PATH, no ${GATEWAY_UNIT} unit): pass --root DIR`);
   }
 
+  // 3b. The Node each runtime is started with, against the engines of the openclaw it runs, and
+  //     (asked) what the next agent turn sends to every local provider.
+  const launches: Launch[] = [];
+  const nodeOnPath = whichOnPath("node", env);
+  const pathNode = (): NodeRuntime => (nodeOnPath ? nodeRuntime(nodeOnPath) : { path: "node", version: null, error: "no node on PATH" });
+  if (path.found && path.packageDir) launches.push({ source: "path", dir: path.packageDir, node: pathNode(), unitEnv: {} });
+  if (executes?.packageDir && execStart) {
+    const own = serviceNode(execStart, env);
+    launches.push({
+      source: "service",
+      dir: executes.packageDir,
+      node: own ? nodeRuntime(own) : pathNode(),
+      unitEnv: unitEnvironment(unit.files, env),
+    });
+  }
+  if (rootDir) launches.push({ source: "root", dir: rootDir, node: nodeRuntime(nodeOnPath ?? process.execPath), unitEnv: {} });
+  for (const launch of launches) {
+    const runtime = runtimes.find((r) => r.dir === launch.dir)!;
+    const mismatch = engineMismatch(launch.node, runtime.engines ?? undefined, `openclaw ${runtime.version ?? "?"}`);
+    if (mismatch) {
+      const fix =
+        launch.source === "service"
+          ? `point ExecStart at a Node that satisfies it (clawpatch launcher --node PATH writes such a drop-in)`
+          : "put a Node that satisfies it first on PATH";
+      problem(`${SOURCE_TEXT[launch.source]} would not start: ${mismatch}; ${fix}`);
+    }
+    if (options.selfTest) {
+      const runEnv = { ...env, ...launch.unitEnv };
+      const provider = runtime.providers[0] ? { name: runtime.providers[0].package, dir: runtime.providers[0].dir } : null;
+      launch.selfTest = selfTest({
+        runtimeDir: launch.dir,
+        openclawVersion: runtime.version ?? "0.0.0",
+        node: launch.node,
+        provider,
+        env: runEnv,
+        config,
+        openclawConfig: readOpenclawConfig(runEnv, options.cwd),
+      });
+      for (const line of launch.selfTest.problems) problem(`self-test of ${SOURCE_TEXT[launch.source]}: ${line}`);
+      for (const line of launch.selfTest.notes) note(`self-test of ${SOURCE_TEXT[launch.source]}: ${line}`);
+    }
+  }
+
   // 4. The server, if asked.
   let probe: DoctorReport["probe"] = null;
   if (options.probe) {
@@ -220,7 +279,7 @@ export async function doctor(options: DoctorOptions): Promise<DoctorReport> {
     }
   }
 
-  return { path, service, runtimes, probe, findings, exitCode: findings.some((f) => f.severity === "problem") ? 1 : 0 };
+  return { path, service, runtimes, launches, probe, findings, exitCode: findings.some((f) => f.severity === "problem") ? 1 : 0 };
 }
 
 /** The fix for an unpatched tree: patch it, or for a clawpatch rebuild (a content-addressed `DEST.clawpatch-<digest>`), rebuild DEST. */
@@ -229,4 +288,13 @@ export function fixFor(dir: string): string {
   if (store)
     return `it is a clawpatch rebuild of ${store[1]}: run clawpatch rebuild --from <the installed openclaw> --to ${store[1]} (with the config you want)`;
   return `run clawpatch patch --root ${dir}`;
+}
+
+/** The Node an ExecStart runs: its own executable when that is a Node, `env node` on PATH, or null. */
+function serviceNode(execStart: string, env: NodeJS.ProcessEnv): string | null {
+  const words = splitCommand(execStart);
+  const isNode = (w: string) => /(?:^|\/)(?:node|nodejs)(?:\d+)?$/.test(w);
+  if (words[0] && isNode(words[0])) return words[0].includes("/") ? words[0] : whichOnPath(words[0], env);
+  if (words[0] && /(?:^|\/)env$/.test(words[0]) && words[1] && isNode(words[1])) return whichOnPath(words[1], env);
+  return null;
 }

@@ -5,10 +5,18 @@ import type { Config } from "../config/load.js";
 import { runPatches } from "../engine/run.js";
 import type { CopyReport, RunReport } from "../verify/report.js";
 import { splitCommand } from "../system/systemd.js";
-export { whichOnPath } from "../system/which.js";
 
-/** The packages whose copy decides whether model requests are gated. */
-export const PROVIDER_PACKAGES = ["@mariozechner/pi-ai", "@earendil-works/pi-ai", "@openclaw/ai"] as const;
+/**
+ * The packages whose copy the runtime resolves and the patches change, besides openclaw itself
+ * (the provider packages: @openclaw/ai, pi-ai under both names), from the patches' own targets,
+ * newest name first.
+ */
+export function providerPackages(patches: Config["patches"]): string[] {
+  const names = new Set<string>();
+  for (const spec of patches)
+    for (const t of spec.targets) for (const name of [t.package, ...(t.aliases ?? [])]) if (name !== "openclaw") names.add(name);
+  return [...names].sort((a, b) => (a === "@openclaw/ai" ? -1 : b === "@openclaw/ai" ? 1 : a < b ? -1 : a > b ? 1 : 0));
+}
 
 function readJson(path: string): Record<string, unknown> | null {
   try {
@@ -132,6 +140,8 @@ export function resolveProviderCopy(dir: string, name: string): { dir: string; h
 export interface RuntimeInspection {
   dir: string;
   version: string | null;
+  /** The package's `engines.node`. */
+  engines: string | null;
   verify: Omit<RunReport, "changes"> | null;
   verifyError?: string;
   /** Every spec on every copy under the runtime verifies. */
@@ -148,7 +158,10 @@ function relInside(root: string, dir: string): string | null {
 const GOOD = new Set(["applied", "already-applied"]);
 
 export async function inspectRuntime(dir: string, config: Config): Promise<RuntimeInspection> {
-  const version = (readJson(join(dir, "package.json"))?.version as string | undefined) ?? null;
+  const pkg = readJson(join(dir, "package.json"));
+  const version = (pkg?.version as string | undefined) ?? null;
+  const engines =
+    typeof (pkg?.engines as { node?: unknown } | undefined)?.node === "string" ? (pkg!.engines as { node: string }).node : null;
   let verify: RunReport | null = null;
   let verifyError: string | undefined;
   try {
@@ -157,7 +170,7 @@ export async function inspectRuntime(dir: string, config: Config): Promise<Runti
     verifyError = error instanceof Error ? error.message : String(error);
   }
   const providers: ProviderCopy[] = [];
-  for (const name of PROVIDER_PACKAGES) {
+  for (const name of providerPackages(config.patches)) {
     const found = resolveProviderCopy(dir, name);
     if (!found) continue;
     const relDir = relInside(dir, found.dir);
@@ -187,6 +200,7 @@ export async function inspectRuntime(dir: string, config: Config): Promise<Runti
   return {
     dir,
     version,
+    engines,
     verify: verify ? (rest as Omit<RunReport, "changes">) : null,
     ...(verifyError ? { verifyError } : {}),
     clean: Boolean(verify && verify.exitCode === 0 && verify.summary.unpatched === 0 && verify.summary.drifted === 0),

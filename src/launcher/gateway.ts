@@ -19,16 +19,21 @@ export function checkGatewayRuntime(g: GatewaySettings): CheckedGateway {
   try {
     pkg = JSON.parse(readFileSync(join(g.runtimeDir, "package.json"), "utf8"));
   } catch {
-    throw ClawpatchError.usage(`--runtime ${g.runtimeDir}: not an openclaw package (no readable package.json); pass the runtime the gateway runs`);
+    throw ClawpatchError.usage(
+      `--runtime ${g.runtimeDir}: not an openclaw package (no readable package.json); pass the runtime the gateway runs`,
+    );
   }
   if (pkg.name !== "openclaw") {
-    throw ClawpatchError.usage(`--runtime ${g.runtimeDir}: not an openclaw package (package.json name is ${JSON.stringify(pkg.name ?? null)})`);
+    throw ClawpatchError.usage(
+      `--runtime ${g.runtimeDir}: not an openclaw package (package.json name is ${JSON.stringify(pkg.name ?? null)})`,
+    );
   }
   const version = String(pkg.version);
   const node = nodeRuntime(g.node);
   const range = typeof pkg.engines?.node === "string" ? pkg.engines.node : undefined;
   const mismatch = engineMismatch(node, range, `openclaw ${version}`);
-  if (mismatch) throw ClawpatchError.usage(`the gateway drop-in would fail to start: ${mismatch}; pass --node PATH to a Node that satisfies it`);
+  if (mismatch)
+    throw ClawpatchError.usage(`the gateway drop-in would fail to start: ${mismatch}; pass --node PATH to a Node that satisfies it`);
   return { openclawVersion: version, node };
 }
 

@@ -168,14 +168,21 @@ export function validateLauncherSettings(s: LauncherSettings): void {
   const g = s.gateway;
   for (const [what, path] of [
     ["output directory", s.outDir],
-    ...(g ? ([["runtime directory", g.runtimeDir], ["node", g.node], ["clawpatch bin", g.clawpatchBin]] as const) : []),
+    ...(g
+      ? ([
+          ["runtime directory", g.runtimeDir],
+          ["node", g.node],
+          ["clawpatch bin", g.clawpatchBin],
+        ] as const)
+      : []),
     ...(g?.configFile !== undefined ? [["config file", g.configFile] as const] : []),
   ] as const) {
     if (!isAbsolute(path)) throw ClawpatchError.usage(`${what} must be an absolute path: ${path}`);
     if (!unitSafe(path)) throw ClawpatchError.usage(`${what} contains a control character, which a systemd unit cannot carry`);
   }
   for (const arg of g?.args ?? []) {
-    if (!unitSafe(arg)) throw ClawpatchError.usage(`gateway argument ${JSON.stringify(arg)} holds a control character, which a systemd unit cannot carry`);
+    if (!unitSafe(arg))
+      throw ClawpatchError.usage(`gateway argument ${JSON.stringify(arg)} holds a control character, which a systemd unit cannot carry`);
   }
   // Both become the executable of an Exec line, where systemd rejects quotes and backslashes.
   for (const [what, path] of [["output directory", s.outDir], ...(g ? [["node", g.node] as const] : [])] as const) {

@@ -60,7 +60,12 @@ export function generateGatewayDropIn(s: LauncherSettings, g: GatewaySettings): 
 
 /** The address clients use for the server: a wildcard listen address is reached on loopback. */
 export function clientBaseUrl(s: Pick<LauncherSettings, "host" | "port">): string {
-  const host = s.host === "0.0.0.0" || s.host === "::" || s.host === "[::]" ? "127.0.0.1" : s.host.includes(":") && !s.host.startsWith("[") ? `[${s.host}]` : s.host;
+  const host =
+    s.host === "0.0.0.0" || s.host === "::" || s.host === "[::]"
+      ? "127.0.0.1"
+      : s.host.includes(":") && !s.host.startsWith("[")
+        ? `[${s.host}]`
+        : s.host;
   return `http://${host}:${s.port}/v1`;
 }
 
@@ -101,11 +106,18 @@ export function generateInstall(s: LauncherSettings): string {
     `| \`${SCRIPT_NAME}\` | Preflight checks, then \`exec\`s vLLM (model \`${escapeMd(s.model)}\` on ${escapeMd(s.host)}:${s.port}, tool calling ${s.toolCalling.enabled ? `on, parser \`${escapeMd(s.toolCalling.parser)}\`` : "off"}). |`,
     `| \`${VLLM_UNIT}\` | systemd user unit running the script: restarts transient failures (exit ${EXIT_TRANSIENT}), never configuration failures (exit ${EXIT_CONFIG}); at most ${s.startLimitBurst} starts in ${s.startLimitIntervalSec} s. |`,
     ...(g
-      ? [`| \`${GATEWAY_DROPIN}\` | Drop-in for OpenClaw's gateway unit: runs \`${escapeMd(join(g.runtimeDir, "dist/index.js"))} ${escapeMd(g.args.join(" "))}\`, verifies the patches first, \`OPENCLAW_VLLM_TOOLCALL=${s.toolCalling.enabled ? 1 : 0}\`. |`]
+      ? [
+          `| \`${GATEWAY_DROPIN}\` | Drop-in for OpenClaw's gateway unit: runs \`${escapeMd(join(g.runtimeDir, "dist/index.js"))} ${escapeMd(g.args.join(" "))}\`, verifies the patches first, \`OPENCLAW_VLLM_TOOLCALL=${s.toolCalling.enabled ? 1 : 0}\`. |`,
+        ]
       : []),
     "",
     "The unit runs the script from this directory: keep it here (or re-generate with another `--out`).",
-    ...(g ? [] : ["", "No gateway drop-in was written (no `--runtime`): the vLLM files need no OpenClaw runtime. Re-run with `--runtime DIR` for a drop-in that runs and verifies a patched OpenClaw."]),
+    ...(g
+      ? []
+      : [
+          "",
+          "No gateway drop-in was written (no `--runtime`): the vLLM files need no OpenClaw runtime. Re-run with `--runtime DIR` for a drop-in that runs and verifies a patched OpenClaw.",
+        ]),
     "",
     "## 1. Check the machine first",
     "",

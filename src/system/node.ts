@@ -15,7 +15,9 @@ export function nodeRuntime(path: string): NodeRuntime {
   const r = spawnSync(path, ["--version"], { encoding: "utf8", timeout: 10_000 });
   if (r.error) return { path, version: null, error: (r.error as NodeJS.ErrnoException).code ?? r.error.message };
   const version = /^v(\d+\.\d+\.\d+\S*)\s*$/.exec(r.stdout)?.[1];
-  return version ? { path, version } : { path, version: null, error: `${path} --version printed ${JSON.stringify(r.stdout.trim().slice(0, 40))}` };
+  return version
+    ? { path, version }
+    : { path, version: null, error: `${path} --version printed ${JSON.stringify(r.stdout.trim().slice(0, 40))}` };
 }
 
 /**

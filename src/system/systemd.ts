@@ -145,6 +145,25 @@ export function effectiveExecStart(files: UnitFile[]): { value: string; file: st
   return current;
 }
 
+/** The environment the unit gives its process: every `Environment=` assignment, in order (an empty one resets). */
+export function unitEnvironment(files: UnitFile[], env: NodeJS.ProcessEnv): Record<string, string> {
+  let out: Record<string, string> = {};
+  for (const file of files) {
+    for (const [key, value] of serviceAssignments(file.text)) {
+      if (key !== "Environment") continue;
+      if (value === "") {
+        out = {};
+        continue;
+      }
+      for (const word of splitCommand(value)) {
+        const eq = word.indexOf("=");
+        if (eq > 0) out[word.slice(0, eq)] = expandSpecifiers(word.slice(eq + 1), env);
+      }
+    }
+  }
+  return out;
+}
+
 /** Expands the specifiers an ExecStart path commonly uses (%h, %u, %%). */
 export function expandSpecifiers(text: string, env: NodeJS.ProcessEnv): string {
   const home = env.HOME ?? homedir();

@@ -39,7 +39,13 @@ describe("clawpatch launcher (CLI)", () => {
     }
     expect(doc.vllm).toMatchObject({ model: "org/model", host: "127.0.0.1", port: 8001, toolCalling: { enabled: false } });
     expect(doc.vllm.baseUrl).toBe("http://127.0.0.1:8001/v1");
-    expect(doc.gateway).toMatchObject({ runtimeDir: join(cwd, "rt"), openclaw: "2026.2.26", args: ["gateway", "--port", "18789"], nodeVersion: process.versions.node, env: { OPENCLAW_VLLM_TOOLCALL: "0" } });
+    expect(doc.gateway).toMatchObject({
+      runtimeDir: join(cwd, "rt"),
+      openclaw: "2026.2.26",
+      args: ["gateway", "--port", "18789"],
+      nodeVersion: process.versions.node,
+      env: { OPENCLAW_VLLM_TOOLCALL: "0" },
+    });
     const dropIn = readFileSync(join(cwd, "gen/openclaw-gateway.service.d/override.conf"), "utf8");
     expect(dropIn).toContain(`ExecStart=\nExecStart=${process.execPath} ${join(cwd, "rt/dist/index.js")} gateway --port 18789\n`);
     expect(dropIn).toMatch(/ExecStartPre=\S+ \S+\/bin\/clawpatch\.js patch --verify --root \S+\/rt\n/);
@@ -165,7 +171,11 @@ describe("clawpatch launcher (CLI)", () => {
   const usageErrors: Array<[string, string[], RegExp]> = [
     ["a missing model", ["--out", "o", "--runtime", "/rt"], /no model: pass --model M or set vllm\.launcher\.model/],
     ["a missing --out", ["--model", "/m", "--runtime", "/rt"], /--out DIR is required/],
-    ["a --runtime that is not an openclaw package", ["--out", "o", "--model", "/m", "--runtime", "/nonexistent/openclaw"], /--runtime \/nonexistent\/openclaw: not an openclaw package \(no readable package\.json\)/],
+    [
+      "a --runtime that is not an openclaw package",
+      ["--out", "o", "--model", "/m", "--runtime", "/nonexistent/openclaw"],
+      /--runtime \/nonexistent\/openclaw: not an openclaw package \(no readable package\.json\)/,
+    ],
     ["a bad port", ["--out", "o", "--model", "/m", "--runtime", "/rt", "--port", "80a"], /--port must be a whole number/],
     [
       "a port out of range",
@@ -219,7 +229,9 @@ describe("clawpatch launcher (CLI)", () => {
     const rt = runtime(join(cwd, "rt"), ">=99.0.0");
     const r = await run(cwd, "--out", "gen", "--model", "/m", "--runtime", rt);
     expect(r.code).toBe(2);
-    expect(r.err).toEqual([`clawpatch: the gateway drop-in would fail to start: ${process.execPath} is Node ${process.versions.node}, but openclaw 2026.2.26 needs node >=99.0.0; pass --node PATH to a Node that satisfies it`]);
+    expect(r.err).toEqual([
+      `clawpatch: the gateway drop-in would fail to start: ${process.execPath} is Node ${process.versions.node}, but openclaw 2026.2.26 needs node >=99.0.0; pass --node PATH to a Node that satisfies it`,
+    ]);
     expect(readdirSync(cwd)).toEqual(["rt"]);
   });
 
@@ -227,18 +239,30 @@ describe("clawpatch launcher (CLI)", () => {
     const cwd = tempDir();
     const rt = runtime(join(cwd, "rt"));
     mkdirSync(join(cwd, "units"));
-    writeFileSync(join(cwd, "units/openclaw-gateway.service"), "[Service]\nExecStart=/usr/bin/node /usr/lib/node_modules/openclaw/dist/index.js gateway --port 18790 --bind loopback\n");
+    writeFileSync(
+      join(cwd, "units/openclaw-gateway.service"),
+      "[Service]\nExecStart=/usr/bin/node /usr/lib/node_modules/openclaw/dist/index.js gateway --port 18790 --bind loopback\n",
+    );
     const r = await run(cwd, "--out", "gen", "--model", "/m", "--runtime", rt, "--unit-dir", join(cwd, "units"));
     expect(r.code, r.err.join("\n")).toBe(0);
-    expect(readFileSync(join(cwd, "gen/openclaw-gateway.service.d/override.conf"), "utf8")).toContain(`ExecStart=${process.execPath} ${join(rt, "dist/index.js")} gateway --port 18790 --bind loopback\n`);
+    expect(readFileSync(join(cwd, "gen/openclaw-gateway.service.d/override.conf"), "utf8")).toContain(
+      `ExecStart=${process.execPath} ${join(rt, "dist/index.js")} gateway --port 18790 --bind loopback\n`,
+    );
   });
 
   it("INSTALL.md shows the OpenClaw provider block for the server it launches", async () => {
     const cwd = tempDir();
-    expect((await run(cwd, "--out", "gen", "--model", "/models/qwen", "--served-model-name", "qwen", "--host", "0.0.0.0", "--port", "9000")).code).toBe(0);
+    expect(
+      (await run(cwd, "--out", "gen", "--model", "/models/qwen", "--served-model-name", "qwen", "--host", "0.0.0.0", "--port", "9000"))
+        .code,
+    ).toBe(0);
     const install = readFileSync(join(cwd, "gen/INSTALL.md"), "utf8");
     const block = JSON.parse(/```json\n([\s\S]*?)\n```/.exec(install)![1]!);
-    expect(block.models.providers.vllm).toMatchObject({ baseUrl: "http://127.0.0.1:9000/v1", api: "openai-completions", models: [{ id: "qwen" }] });
+    expect(block.models.providers.vllm).toMatchObject({
+      baseUrl: "http://127.0.0.1:9000/v1",
+      api: "openai-completions",
+      models: [{ id: "qwen" }],
+    });
     expect(block.agents.defaults.model.primary).toBe("vllm/qwen");
   });
 

@@ -54,7 +54,11 @@ const openclawVersion = (copy: string) =>
 
 /** OpenClaw's own postinstall, run again as `npm rebuild` would. */
 const rerunPostinstall = (copy: string) =>
-  runNode(node, [path.join(copy, "scripts", "postinstall-bundled-plugins.mjs")], { cwd: copy, env: { HOME: home, ...OFFLINE_ENV }, timeoutMs: 10 * MIN });
+  runNode(node, [path.join(copy, "scripts", "postinstall-bundled-plugins.mjs")], {
+    cwd: copy,
+    env: { HOME: home, ...OFFLINE_ENV },
+    timeoutMs: 10 * MIN,
+  });
 
 /**
  * What OpenClaw's own integrity checks say about a tree: the updater's installed-package check
@@ -120,7 +124,13 @@ describe(`openclaw ${VERSION}: clawpatch and the package lifecycle`, () => {
       const revert = await clawpatch("revert", "--root", copy);
       expect(revert.code, revert.stdout + revert.stderr).toBe(0);
       expect(existsSync(path.join(copy, OVERLAY))).toBe(false);
-      for (const file of ["dist/entry.js", "dist/index.js", "openclaw.mjs", "dist/postinstall-inventory.json", "dist/postinstall-content-inventory.json"]) {
+      for (const file of [
+        "dist/entry.js",
+        "dist/index.js",
+        "openclaw.mjs",
+        "dist/postinstall-inventory.json",
+        "dist/postinstall-content-inventory.json",
+      ]) {
         expect(readFileSync(path.join(copy, file)).equals(readFileSync(path.join(install, file))), file).toBe(true);
       }
       expect(await openclawIntegrityErrors(copy)).toEqual([]);

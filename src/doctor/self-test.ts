@@ -1,0 +1,286 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, posix } from "node:path";
+import satisfies from "semver/functions/satisfies.js";
+import type { Config } from "../config/load.js";
+import { gateConfigOf } from "../patches/gate.js";
+import { isGatedUrl, isLoopbackHost, parseUrl, type GateConfig } from "../patches/runtime/gate-core.js";
+import type { NodeRuntime } from "../system/node.js";
+import { readManifest } from "../verify/manifest.js";
+import type { OpenclawConfig, OpenclawProvider } from "./openclaw-config.js";
+import type { ProbeInput, ProbeOutput, WireRequest } from "./probe/self-test.js";
+import { selfTestProbe } from "./probe-scripts.generated.js";
+
+/**
+ * What OpenClaw itself does with `models.providers.<id>.models[].compat.supportsTools: false`,
+ * by version (see docs/doctor.md for how each range was measured).
+ */
+const SUPPORTS_TOOLS: ReadonlyArray<{ range: string; effect: "rejected" | "ineffective" | "honoured"; note: string }> = [
+  {
+    range: "<2026.4.0-0",
+    effect: "rejected",
+    note: "an unknown key under this version's strict config schema: OpenClaw refuses the config",
+  },
+  { range: ">=2026.4.24-0 <2026.5.12-0", effect: "ineffective", note: "accepted but ineffective in this version: tools are still sent" },
+  { range: ">=2026.5.12-0", effect: "honoured", note: "OpenClaw leaves tools out of the request" },
+];
+
+export function supportsToolsSwitch(version: string): (typeof SUPPORTS_TOOLS)[number] | null {
+  return SUPPORTS_TOOLS.find((row) => satisfies(version, row.range, { includePrerelease: true })) ?? null;
+}
+
+export interface ProviderVerdict {
+  id: string;
+  baseUrl: string | null;
+  model: string | null;
+  /** Gated by clawpatch, and why. */
+  gated: "endpoint" | "provider id" | null;
+  toolCalling: { enabled: boolean; source: string };
+  /** `compat.supportsTools` as the operator's OpenClaw config sets it on the model. */
+  supportsTools: boolean | null;
+  /** How the request was built (the provider package and function). */
+  driver: string;
+  built: WireRequest | null;
+  /** What reached the (recording) wire. */
+  wire: WireRequest | null;
+  toolsReachWire: boolean | null;
+  problem: string | null;
+  note: string | null;
+}
+
+export interface SelfTestReport {
+  node: NodeRuntime;
+  openclawConfig: Pick<OpenclawConfig, "path" | "from" | "found" | "error">;
+  modules: ProbeOutput["modules"];
+  guard: ProbeOutput["guard"] | null;
+  providers: ProviderVerdict[];
+  /** The probe did not run or did not answer. */
+  error?: string;
+  problems: string[];
+  notes: string[];
+}
+
+export interface SelfTestOptions {
+  runtimeDir: string;
+  openclawVersion: string;
+  node: NodeRuntime;
+  /** The provider package the runtime resolves (name and directory). */
+  provider: { name: string; dir: string } | null;
+  /** The environment the runtime runs with (the service's Environment= over the doctor's). */
+  env: NodeJS.ProcessEnv;
+  config: Config;
+  openclawConfig: OpenclawConfig;
+}
+
+/** The local providers: chat completions at a loopback host, a gated origin, or a gated provider id. */
+function isLocal(p: OpenclawProvider, gate: GateConfig): boolean {
+  if (p.api !== null && p.api !== "openai-completions") return false;
+  if (gate.providers.includes(p.id)) return true;
+  const url = parseUrl(p.baseUrl);
+  return url !== null && (isLoopbackHost(url.hostname) || isGatedUrl(url.href, gate));
+}
+
+function chatUrl(baseUrl: string): string {
+  return `${baseUrl.replace(/\/+$/, "")}/chat/completions`;
+}
+
+/** The model as OpenClaw hands it to its provider package. */
+function modelOf(p: OpenclawProvider): Record<string, unknown> {
+  const m = p.models[0];
+  return {
+    contextWindow: 32768,
+    maxTokens: 1024,
+    reasoning: false,
+    input: ["text"],
+    cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+    ...(m?.raw ?? {}),
+    id: m?.id ?? "model",
+    name: m?.id ?? "model",
+    api: "openai-completions",
+    provider: p.id,
+    baseUrl: p.baseUrl,
+  };
+}
+
+/** The entries that import what clawpatch added, and a file carrying the network guard, from the runtime's manifest. */
+function probedFiles(runtimeDir: string): Pick<ProbeInput, "entries" | "guardHelperFile"> {
+  const manifest = readManifest(runtimeDir);
+  const entries = new Map<string, string[]>();
+  for (const [path, added] of Object.entries(manifest?.added ?? {})) {
+    for (const importer of added.importers) {
+      const specifier = posix.relative(posix.dirname(importer), path);
+      entries.set(importer, [...(entries.get(importer) ?? []), specifier.startsWith(".") ? specifier : `./${specifier}`]);
+    }
+  }
+  const guardHelperFile =
+    Object.entries(manifest?.files ?? {}).find(([, entry]) => (entry.sites["network-interfaces-guard"]?.length ?? 0) > 0)?.[0] ?? null;
+  return { entries: [...entries].map(([file, imports]) => ({ file, imports })), guardHelperFile };
+}
+
+/** Runs the probe with the runtime's Node; only the gate's switch of the runtime's environment reaches it (no keys). */
+function runProbe(node: string, input: ProbeInput, gateEnv: NodeJS.ProcessEnv): { output: ProbeOutput | null; error?: string } {
+  const dir = mkdtempSync(join(tmpdir(), "clawpatch-self-test-"));
+  try {
+    const script = join(dir, "self-test.mjs");
+    const inputFile = join(dir, "input.json");
+    writeFileSync(script, selfTestProbe);
+    writeFileSync(inputFile, JSON.stringify(input));
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, NO_COLOR: "1" };
+    const r = spawnSync(node, [script, inputFile], { cwd: dir, encoding: "utf8", timeout: 120_000, env: { ...env, ...gateEnv } });
+    const line = r.stdout?.split("\n").find((l) => l.startsWith("@@CLAWPATCH_SELF_TEST@@"));
+    if (!line) {
+      const why = r.error ? r.error.message : `exit ${r.status ?? r.signal}: ${(r.stderr ?? "").trim().split("\n").slice(-1)[0] ?? ""}`;
+      return { output: null, error: `the self-test probe did not answer under ${node} (${why})` };
+    }
+    return { output: JSON.parse(line.slice("@@CLAWPATCH_SELF_TEST@@".length)) as ProbeOutput };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function selfTest(o: SelfTestOptions): SelfTestReport {
+  const gate = gateConfigOf(o.config.settings.vllm);
+  const problems: string[] = [];
+  const notes: string[] = [];
+  const openclawConfig = {
+    path: o.openclawConfig.path,
+    from: o.openclawConfig.from,
+    found: o.openclawConfig.found,
+    ...(o.openclawConfig.error ? { error: o.openclawConfig.error } : {}),
+  };
+  if (!o.openclawConfig.found) notes.push(`no OpenClaw config at ${o.openclawConfig.path} (${o.openclawConfig.from}): no provider to test`);
+  if (o.openclawConfig.error) problems.push(`${o.openclawConfig.path}: OpenClaw's config does not parse (${o.openclawConfig.error})`);
+  const local = o.openclawConfig.providers.filter((p) => isLocal(p, gate));
+  if (o.openclawConfig.found && local.length === 0) notes.push(`${o.openclawConfig.path}: no local openai-completions provider`);
+
+  const flag = o.env.OPENCLAW_VLLM_TOOLCALL?.trim().toLowerCase();
+  const envFlag =
+    flag === undefined
+      ? null
+      : ["1", "true", "yes", "on"].includes(flag)
+        ? true
+        : ["0", "false", "no", "off"].includes(flag)
+          ? false
+          : null;
+  const gateEnv: NodeJS.ProcessEnv =
+    o.env.OPENCLAW_VLLM_TOOLCALL !== undefined ? { OPENCLAW_VLLM_TOOLCALL: o.env.OPENCLAW_VLLM_TOOLCALL } : {};
+  const toolCalling =
+    envFlag !== null
+      ? { enabled: envFlag, source: "env:OPENCLAW_VLLM_TOOLCALL" }
+      : { enabled: gate.toolCalling, source: "config:vllm.toolCalling.enabled" };
+
+  const files = probedFiles(o.runtimeDir);
+  const input: ProbeInput = {
+    runtimeDir: o.runtimeDir,
+    ...files,
+    provider: o.provider,
+    providers: local.filter((p) => p.baseUrl !== null).map((p) => ({ id: p.id, url: chatUrl(p.baseUrl!), model: modelOf(p) })),
+  };
+  if (o.node.version === null) {
+    return {
+      node: o.node,
+      openclawConfig,
+      modules: [],
+      guard: null,
+      providers: [],
+      error: o.node.error,
+      problems: [...problems, `cannot run the self-test: ${o.node.path}: ${o.node.error}`],
+      notes,
+    };
+  }
+  const { output, error } = runProbe(o.node.path, input, gateEnv);
+  if (!output)
+    return {
+      node: o.node,
+      openclawConfig,
+      modules: [],
+      guard: null,
+      providers: [],
+      ...(error ? { error } : {}),
+      problems: [...problems, error!],
+      notes,
+    };
+
+  for (const m of output.modules) {
+    if (!m.ok)
+      problems.push(
+        `${m.entry} imports ${m.specifier}, which does not load under Node ${output.node} (${m.error}): run clawpatch patch --root ${o.runtimeDir}`,
+      );
+  }
+  const guardOk = isEmptyObject(output.guard.processWide) && output.guard.processWideLogged === 1;
+  if (!guardOk) {
+    problems.push(
+      `a throwing os.networkInterfaces() is not guarded process-wide under Node ${output.node} (got ${JSON.stringify(output.guard.processWide)}, ${output.guard.processWideLogged} NETWORK_ENUM_DEGRADED lines): run clawpatch patch --root ${o.runtimeDir}`,
+    );
+  }
+  if (files.guardHelperFile && !isEmptyObject(output.guard.helper)) {
+    problems.push(
+      `the network guard in ${files.guardHelperFile} does not return {} for a throwing os.networkInterfaces() (${output.guard.helperError ?? JSON.stringify(output.guard.helper)})`,
+    );
+  }
+
+  const switchRow = supportsToolsSwitch(o.openclawVersion);
+  const providers = local.map((p): ProviderVerdict => {
+    const turn = output.turns.find((t) => t.id === p.id);
+    const url = p.baseUrl ?? "";
+    const gated = gate.providers.includes(p.id) ? "provider id" : isGatedUrl(url, gate) ? "endpoint" : null;
+    const supportsTools = typeof p.models[0]?.compat?.supportsTools === "boolean" ? (p.models[0]!.compat!.supportsTools as boolean) : null;
+    const wire = turn?.wire.find((w) => w.method === "POST") ?? null;
+    const reach = wire ? wire.hasTools || wire.hasToolChoice : null;
+    const verdict: ProviderVerdict = {
+      id: p.id,
+      baseUrl: p.baseUrl,
+      model: p.models[0]?.id ?? null,
+      gated,
+      toolCalling: gated ? toolCalling : { enabled: gate.toolCalling, source: "not gated" },
+      supportsTools,
+      driver: turn?.driver ?? "none",
+      built: turn?.built ?? null,
+      wire,
+      toolsReachWire: reach,
+      problem: null,
+      note: null,
+    };
+    const where = `provider ${p.id} (${url}, model ${verdict.model ?? "?"}; Node ${output.node} at ${o.node.path}; ${verdict.driver})`;
+    if (supportsTools === false && switchRow?.effect === "rejected") {
+      verdict.problem = `${where}: compat.supportsTools is ${switchRow.note}: remove it from ${o.openclawConfig.path}; the clawpatch gate covers this provider${gated ? "" : " once gated"}`;
+    }
+    if (turn?.error || reach === null) {
+      verdict.problem ??= `${where}: the self-test could not build its request (${turn?.error ?? "nothing reached the wire"})`;
+      return verdict;
+    }
+    if (!reach) {
+      const why = gated
+        ? `the gate strips them (gated by ${gated}; tool calling ${toolCalling.enabled ? "enabled" : "disabled"}, ${toolCalling.source})`
+        : supportsTools === false
+          ? "compat.supportsTools: false (OpenClaw's own switch)"
+          : "the request carries none";
+      verdict.note = `${where}: no tools reach the wire: ${why}`;
+      return verdict;
+    }
+    if (gated && toolCalling.enabled) {
+      verdict.note = `${where}: tools reach the wire, as tool calling is enabled (${toolCalling.source}); the server must run with --enable-auto-tool-choice --tool-call-parser`;
+      return verdict;
+    }
+    const origin = parseUrl(url)?.origin ?? url;
+    const switchFix =
+      switchRow?.effect === "honoured"
+        ? `; or OpenClaw's own switch: set models.providers.${p.id}.models[].compat.supportsTools: false in ${o.openclawConfig.path}`
+        : "";
+    const fix = gated
+      ? `the payload builder the runtime resolves (${o.provider?.dir ?? "?"}) is not gated: run clawpatch patch --root ${o.runtimeDir}`
+      : `this endpoint is not gated: add ${JSON.stringify(origin)} to vllm.endpoints in ${o.config.file ?? "patches.config.ts"} and run clawpatch patch --root ${o.runtimeDir}${switchFix}`;
+    verdict.problem ??= `${where}: the next agent turn sends ${wire!.tools ?? 0} tool(s)${wire!.hasToolChoice ? ` and tool_choice ${JSON.stringify(wire!.toolChoice)}` : ""} while tool calling is disabled (${toolCalling.source}), which vLLM without --enable-auto-tool-choice answers with HTTP 400: ${fix}`;
+    return verdict;
+  });
+  for (const v of providers) {
+    if (v.problem) problems.push(v.problem);
+    if (v.note) notes.push(v.note);
+  }
+  return { node: o.node, openclawConfig, modules: output.modules, guard: output.guard, providers, problems, notes };
+}
+
+function isEmptyObject(value: unknown): boolean {
+  return value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 0;
+}
