@@ -24,6 +24,7 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { pidOfConnection } from "./proc.js";
 
 /** The exact message vLLM returns when "auto" tool choice is not enabled. */
 export const VLLM_AUTO_TOOL_CHOICE_ERROR = '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set';
@@ -46,6 +47,8 @@ export interface RecordedRequest {
   status: number;
   /** For chat completions: the tool_choice vLLM would use (explicit or defaulted). */
   effectiveToolChoice?: unknown;
+  /** With `identifySenders`: the pid of the process that opened the connection. */
+  senderPid?: number;
 }
 
 /** Options for {@link startVllmLikeServer}. */
@@ -60,6 +63,8 @@ export interface VllmLikeServerOptions {
   port?: number;
   /** Context length reported as `max_model_len` in `/v1/models`. Default 32768. */
   maxModelLen?: number;
+  /** Record which process sent each request (`senderPid`, read from /proc while it is open). */
+  identifySenders?: boolean;
 }
 
 /** A running server. */
@@ -190,6 +195,7 @@ export async function startVllmLikeServer(opts: VllmLikeServerOptions): Promise<
         body,
         status: 0,
       };
+      if (opts.identifySenders && req.socket.remotePort) rec.senderPid = pidOfConnection(req.socket.remotePort, port);
       requests.push(rec);
       const pathname = (req.url ?? "").split("?")[0]!.replace(/\/+$/, "");
 
