@@ -63,7 +63,14 @@ export function decideFile(x: SpecOnFile): Decision | null {
       if (x.state === "recorded-otherwise")
         return { status: "drifted", message: x.otherwise ?? "patched with other settings: run clawpatch patch" };
       if (x.marked) return { status: "drifted", message: "partly patched: run clawpatch patch" };
-      return { status: "unpatched", message: "not patched" };
+      if (x.state === "original")
+        return { status: "unpatched", message: "back to the package's original bytes (reinstalled?): run clawpatch patch" };
+      if (x.state === "replaced")
+        return {
+          status: "unpatched",
+          message: "the package replaced this file since clawpatch patched it (updated?): run clawpatch patch",
+        };
+      return { status: "unpatched", message: "not patched: run clawpatch patch" };
     case "dry-run":
       return { status: "unpatched", message: plan.fromOriginal ? "would re-apply it from the original" : "would patch" };
     case "patch":

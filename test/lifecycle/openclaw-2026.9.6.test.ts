@@ -5,7 +5,7 @@
  * deletes every dist file `dist/postinstall-inventory.json` does not list. Each case starts from
  * its own copy of that never-run install and says in which order things happen.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runBin } from "../support/cli.js";
 import { nodeBinary, runNode } from "../support/node-runtime.js";
 import { OFFLINE_ENV } from "../support/openclaw-home.js";
-import { copyTree, globalStyleInstall, removeAllCopies } from "../support/real-packages.js";
+import { copyTree, globalStyleInstall, removeAllCopies, runOk } from "../support/real-packages.js";
 
 const MIN = 60_000;
 const VERSION = "2026.9.6";
@@ -67,7 +67,6 @@ const rerunPostinstall = (copy: string) =>
  */
 async function openclawIntegrityErrors(copy: string): Promise<string[]> {
   const probe = path.join(home, "integrity-probe.mjs");
-  const { writeFileSync } = await import("node:fs");
   writeFileSync(
     probe,
     `import { readdirSync } from "node:fs";
@@ -173,6 +172,22 @@ describe(`openclaw ${VERSION}: clawpatch and the package lifecycle`, () => {
       expect((await openclawVersion(copy)).code).toBe(0);
       expect((await clawpatch("patch", "--verify", "--root", copy)).code).toBe(0);
       expect(await openclawIntegrityErrors(copy)).toEqual([]);
+    },
+    30 * MIN,
+  );
+
+  it(
+    "a reinstall over the patched tree (what an updater or `npm install -g` leaves): verify turns red and names it, patch makes it green",
+    async () => {
+      const copy = await neverRun();
+      expect((await clawpatch("patch", "--root", copy)).code).toBe(0);
+      await runOk("cp", ["-a", `${install}/.`, copy]);
+      const verify = await clawpatch("patch", "--verify", "--root", copy);
+      expect(verify.code).toBe(1);
+      expect(verify.stdout).toContain("dist/entry.js: back to the package's original bytes (reinstalled?): run clawpatch patch");
+      expect((await clawpatch("patch", "--root", copy)).code).toBe(0);
+      expect((await openclawVersion(copy)).code).toBe(0);
+      expect((await clawpatch("patch", "--verify", "--root", copy)).code).toBe(0);
     },
     30 * MIN,
   );

@@ -85,6 +85,14 @@ describe("the status of one patch on one file", () => {
     });
     expect(decision).toEqual({ status: "drifted", message: "patched with other settings (config: /etc/x.ts)" });
   });
+
+  it.each<[FileState, string]>([
+    ["original", "back to the package's original bytes (reinstalled?): run clawpatch patch"],
+    ["replaced", "the package replaced this file since clawpatch patched it (updated?): run clawpatch patch"],
+    ["untracked", "not patched: run clawpatch patch"],
+  ])("verify of an unpatched file that is %s says why and what to run", (state, message) => {
+    expect(decideFile({ mode: "verify", state, plan: plan(), recordedSites: 1, marked: false })).toEqual({ status: "unpatched", message });
+  });
 });
 
 describe("the status of a file a patch adds", () => {
