@@ -14,16 +14,25 @@ import { selfTestProbe } from "./probe-scripts.generated.js";
 
 /**
  * What OpenClaw itself does with `models.providers.<id>.models[].compat.supportsTools: false`,
- * by version (see docs/doctor.md for how each range was measured).
+ * by version (measured on the published packages; see docs/doctor.md):
+ * - rejected: not in the strict config schema (2026.3.2 and earlier), OpenClaw refuses the config;
+ * - runner: the agent runner hands the payload builder no tools, but the builder may still send
+ *   an empty `tools: []` (pi-ai before 0.70.5; with tool history; OpenClaw's own transport);
+ * - honoured: OpenClaw also deletes `tools`, `tool_choice` and `parallel_tool_calls` before
+ *   sending (2026.5.12), and its own payload builder leaves them out (2026.5.22).
  */
-const SUPPORTS_TOOLS: ReadonlyArray<{ range: string; effect: "rejected" | "ineffective" | "honoured"; note: string }> = [
+const SUPPORTS_TOOLS: ReadonlyArray<{ range: string; effect: "rejected" | "runner" | "honoured"; note: string }> = [
   {
-    range: "<2026.4.0-0",
+    range: "<2026.3.7-0",
     effect: "rejected",
     note: "an unknown key under this version's strict config schema: OpenClaw refuses the config",
   },
-  { range: ">=2026.4.24-0 <2026.5.12-0", effect: "ineffective", note: "accepted but ineffective in this version: tools are still sent" },
-  { range: ">=2026.5.12-0", effect: "honoured", note: "OpenClaw leaves tools out of the request" },
+  {
+    range: ">=2026.3.7-0 <2026.5.12-0",
+    effect: "runner",
+    note: "OpenClaw's agent runner passes no tools, but this version can still send an empty tools list",
+  },
+  { range: ">=2026.5.12-0", effect: "honoured", note: "OpenClaw strips the tool fields before sending" },
 ];
 
 export function supportsToolsSwitch(version: string): (typeof SUPPORTS_TOOLS)[number] | null {
@@ -171,11 +180,19 @@ export function selfTest(o: SelfTestOptions): SelfTestReport {
       : { enabled: gate.toolCalling, source: "config:vllm.toolCalling.enabled" };
 
   const files = probedFiles(o.runtimeDir);
+  const switchRow = supportsToolsSwitch(o.openclawVersion);
   const input: ProbeInput = {
     runtimeDir: o.runtimeDir,
     ...files,
     provider: o.provider,
-    providers: local.filter((p) => p.baseUrl !== null).map((p) => ({ id: p.id, url: chatUrl(p.baseUrl!), model: modelOf(p) })),
+    providers: local
+      .filter((p) => p.baseUrl !== null)
+      .map((p) => ({
+        id: p.id,
+        url: chatUrl(p.baseUrl!),
+        model: modelOf(p),
+        passesTools: !(supportsToolsOf(p) === false && switchRow && switchRow.effect !== "rejected"),
+      })),
   };
   if (o.node.version === null) {
     return {
@@ -220,14 +237,14 @@ export function selfTest(o: SelfTestOptions): SelfTestReport {
     );
   }
 
-  const switchRow = supportsToolsSwitch(o.openclawVersion);
   const providers = local.map((p): ProviderVerdict => {
     const turn = output.turns.find((t) => t.id === p.id);
     const url = p.baseUrl ?? "";
     const gated = gate.providers.includes(p.id) ? "provider id" : isGatedUrl(url, gate) ? "endpoint" : null;
-    const supportsTools = typeof p.models[0]?.compat?.supportsTools === "boolean" ? (p.models[0]!.compat!.supportsTools as boolean) : null;
+    const supportsTools = supportsToolsOf(p);
     const wire = turn?.wire.find((w) => w.method === "POST") ?? null;
-    const reach = wire ? wire.hasTools || wire.hasToolChoice : null;
+    const strippedByOpenclaw = supportsTools === false && switchRow?.effect === "honoured";
+    const reach = wire ? !strippedByOpenclaw && (wire.hasTools || wire.hasToolChoice) : null;
     const verdict: ProviderVerdict = {
       id: p.id,
       baseUrl: p.baseUrl,
@@ -254,7 +271,7 @@ export function selfTest(o: SelfTestOptions): SelfTestReport {
       const why = gated
         ? `the gate strips them (gated by ${gated}; tool calling ${toolCalling.enabled ? "enabled" : "disabled"}, ${toolCalling.source})`
         : supportsTools === false
-          ? "compat.supportsTools: false (OpenClaw's own switch)"
+          ? `compat.supportsTools: false (OpenClaw's own switch: ${switchRow?.note ?? "?"})`
           : "the request carries none";
       verdict.note = `${where}: no tools reach the wire: ${why}`;
       return verdict;
@@ -271,7 +288,12 @@ export function selfTest(o: SelfTestOptions): SelfTestReport {
     const fix = gated
       ? `the payload builder the runtime resolves (${o.provider?.dir ?? "?"}) is not gated: run clawpatch patch --root ${o.runtimeDir}`
       : `this endpoint is not gated: add ${JSON.stringify(origin)} to vllm.endpoints in ${o.config.file ?? "patches.config.ts"} and run clawpatch patch --root ${o.runtimeDir}${switchFix}`;
-    verdict.problem ??= `${where}: the next agent turn sends ${wire!.tools ?? 0} tool(s)${wire!.hasToolChoice ? ` and tool_choice ${JSON.stringify(wire!.toolChoice)}` : ""} while tool calling is disabled (${toolCalling.source}), which vLLM without --enable-auto-tool-choice answers with HTTP 400: ${fix}`;
+    const sends =
+      wire!.tools === 0
+        ? "an empty tools list"
+        : `${wire!.tools ?? 0} tool(s)${wire!.hasToolChoice ? ` and tool_choice ${JSON.stringify(wire!.toolChoice)}` : ""}`;
+    const despite = supportsTools === false ? ` despite compat.supportsTools: false (${switchRow?.note ?? "?"})` : "";
+    verdict.problem ??= `${where}: the next agent turn sends ${sends}${despite} while tool calling is disabled (${toolCalling.source}), which vLLM without --enable-auto-tool-choice answers with HTTP 400: ${fix}`;
     return verdict;
   });
   for (const v of providers) {
@@ -279,6 +301,11 @@ export function selfTest(o: SelfTestOptions): SelfTestReport {
     if (v.note) notes.push(v.note);
   }
   return { node: o.node, openclawConfig, modules: output.modules, guard: output.guard, providers, problems, notes };
+}
+
+function supportsToolsOf(p: OpenclawProvider): boolean | null {
+  const value = p.models[0]?.compat?.supportsTools;
+  return typeof value === "boolean" ? value : null;
 }
 
 function isEmptyObject(value: unknown): boolean {

@@ -28,5 +28,5 @@ export function engineMismatch(node: NodeRuntime, range: string | undefined, wha
   if (!range || validRange(range) === null) return null;
   if (node.version === null) return `cannot tell which Node ${node.path} is (${node.error}); ${what} needs node ${range}`;
   if (satisfies(node.version, range, { includePrerelease: true })) return null;
-  return `${node.path} is Node ${node.version}, but ${what} needs node ${range}`;
+  return `${node.path} is Node v${node.version}, but ${what} needs node ${range}`;
 }

@@ -119,7 +119,7 @@ describe("doctor --self-test (fixture runtime)", () => {
     const r = await s.doctor("--self-test");
     expect(r.code, r.stdout).toBe(0);
     expect(r.stdout).toMatch(/lab-box .* no tools on the wire \(not gated\)/);
-    expect(r.stdout).toContain("compat.supportsTools: false (OpenClaw's own switch)");
+    expect(r.stdout).toContain("compat.supportsTools: false (OpenClaw's own switch: OpenClaw strips the tool fields before sending)");
     expect(connections).toBe(0);
   });
 
@@ -130,7 +130,7 @@ describe("doctor --self-test (fixture runtime)", () => {
     const r = await s.doctor();
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(
-      `--root would not start: ${process.execPath} is Node ${process.versions.node}, but openclaw 2026.9.6 needs node >=99`,
+      `--root would not start: ${process.execPath} is Node v${process.versions.node}, but openclaw 2026.9.6 needs node >=99`,
     );
   });
 });

@@ -230,7 +230,7 @@ describe("clawpatch launcher (CLI)", () => {
     const r = await run(cwd, "--out", "gen", "--model", "/m", "--runtime", rt);
     expect(r.code).toBe(2);
     expect(r.err).toEqual([
-      `clawpatch: the gateway drop-in would fail to start: ${process.execPath} is Node ${process.versions.node}, but openclaw 2026.2.26 needs node >=99.0.0; pass --node PATH to a Node that satisfies it`,
+      `clawpatch: the gateway drop-in would fail to start: ${process.execPath} is Node v${process.versions.node}, but openclaw 2026.2.26 needs node >=99.0.0; pass --node PATH to a Node that satisfies it`,
     ]);
     expect(readdirSync(cwd)).toEqual(["rt"]);
   });

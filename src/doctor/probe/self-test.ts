@@ -24,7 +24,8 @@ export interface ProbeInput {
   guardHelperFile: string | null;
   /** The provider package the runtime resolves. */
   provider: { name: string; dir: string } | null;
-  providers: Array<{ id: string; url: string; model: Record<string, unknown> }>;
+  /** `passesTools`: whether OpenClaw's agent runner hands the builder its tools for this model. */
+  providers: Array<{ id: string; url: string; model: Record<string, unknown>; passesTools: boolean }>;
 }
 
 export interface WireRequest {
@@ -112,11 +113,15 @@ function exportTarget(pkgDir: string, subpath: string): string | null {
   return typeof target === "string" ? path.join(pkgDir, target) : null;
 }
 
-const CONTEXT = {
-  systemPrompt: "clawpatch doctor self-test",
-  messages: [{ role: "user", content: "ping", timestamp: 1_700_000_000_000 }],
-  tools: [{ name: "clawpatch_self_test", description: "never called", parameters: { type: "object", properties: {} } }],
-};
+const TOOL = { name: "clawpatch_self_test", description: "never called", parameters: { type: "object", properties: {} } };
+
+function contextFor(turn: ProbeInput["providers"][number]) {
+  return {
+    systemPrompt: "clawpatch doctor self-test",
+    messages: [{ role: "user", content: "ping", timestamp: 1_700_000_000_000 }],
+    tools: turn.passesTools ? [TOOL] : [],
+  };
+}
 
 /** Builds one turn's request with the provider package, by what it exports. */
 async function buildTurn(input: ProbeInput, turn: ProbeInput["providers"][number]): Promise<ProbeOutput["turns"][number]> {
@@ -131,7 +136,7 @@ async function buildTurn(input: ProbeInput, turn: ProbeInput["providers"][number
       const mod = (await import(pathToFileURL(transports).href)) as Record<string, unknown>;
       const build = exported(mod, ["buildOpenAICompletionsParams"]);
       if (!build) throw new Error(`${provider.name}/transports exports no buildOpenAICompletionsParams`);
-      const payload = await build(turn.model, CONTEXT, options);
+      const payload = await build(turn.model, contextFor(turn), options);
       await globalThis.fetch(turn.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(payload) });
       return {
         id: turn.id,
@@ -152,7 +157,7 @@ async function buildTurn(input: ProbeInput, turn: ProbeInput["providers"][number
       const stream = exported(mod, ["streamOpenAICompletions", "stream"]);
       if (!stream) throw new Error(`${provider.name} ${file} exports no stream function`);
       let built: unknown = null;
-      const s = (await stream(turn.model, CONTEXT, { ...options, onPayload: (p: unknown) => void (built = p) })) as {
+      const s = (await stream(turn.model, contextFor(turn), { ...options, onPayload: (p: unknown) => void (built = p) })) as {
         result?: () => Promise<unknown>;
       };
       await s.result?.();
