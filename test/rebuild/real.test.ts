@@ -150,9 +150,15 @@ describe(`rebuild on real ${SPEC}`, () => {
 });
 
 describe(`doctor on real ${SPEC}`, () => {
+  // The Node the operator's PATH and unit run openclaw with: one its engines accept.
+  let node22 = "";
+  beforeAll(async () => {
+    node22 = await nodeBinary(22);
+  });
   function binWith(target: string | null): string {
     const bin = join(work, `bin-${Math.random().toString(36).slice(2)}`);
     mkdirSync(bin);
+    symlinkSync(node22, join(bin, "node"));
     if (target) symlinkSync(join(target, "openclaw.mjs"), join(bin, "openclaw"));
     return bin;
   }
@@ -162,11 +168,11 @@ describe(`doctor on real ${SPEC}`, () => {
     // the packaged unit runs the global install; an operator's drop-in overrides ExecStart
     writeFileSync(
       join(dir, "openclaw-gateway.service"),
-      `[Unit]\nDescription=OpenClaw gateway\n[Service]\nExecStart=/usr/bin/node ${patched}/dist/index.js gateway\nRestart=on-failure\n`,
+      `[Unit]\nDescription=OpenClaw gateway\n[Service]\nExecStart=${node22} ${patched}/dist/index.js gateway\nRestart=on-failure\n`,
     );
     writeFileSync(
       join(dir, "openclaw-gateway.service.d", "override.conf"),
-      `[Service]\nExecStart=\nExecStart=/usr/bin/node ${execStartTarget}/dist/index.js gateway --port 18789\n`,
+      `[Service]\nExecStart=\nExecStart=${node22} ${execStartTarget}/dist/index.js gateway --port 18789\n`,
     );
     return dir;
   }
