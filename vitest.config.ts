@@ -6,6 +6,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 900_000,
     pool: "forks",
+    // Two cores: the real-package files wait on child processes and I/O much of the time.
+    maxWorkers: 2,
     globalSetup: ["test/support/global-setup.ts"],
   },
 });

@@ -25,7 +25,7 @@ const LAYERS: Record<string, readonly string[]> = {
   system: ["core"],
   launcher: ["core", "config", "system"],
   rebuild: ["core", "discover", "engine", "verify"],
-  doctor: ["core", "config", "discover", "engine", "verify", "patches", "patches/runtime", "system", "launcher"],
+  doctor: ["core", "config", "discover", "engine", "verify", "patches", "patches/runtime", "doctor/probe", "system", "launcher"],
   commands: ["core", "config", "discover", "transforms", "verify", "engine", "patches", "system", "launcher", "rebuild", "doctor"],
   entry: ["core", "config", "discover", "transforms", "verify", "engine", "patches", "system", "launcher", "rebuild", "doctor", "commands"],
 };

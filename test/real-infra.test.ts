@@ -1,8 +1,9 @@
 /**
- * Proves the real-package test infrastructure and, on PRISTINE published packages, the
- * failures clawpatch fixes (the "can fail" halves of the end-to-end tests):
- * - `openclaw status` dies with `uv_interface_addresses` when getifaddrs() fails (EPERM);
- * - `openclaw agent --local` against a vLLM without tool calling gets vLLM's 400.
+ * Proves the real-package test infrastructure: the vLLM-like server decides like vLLM, the
+ * caches and snapshots, the getifaddrs() EPERM shim reproduces Node's failure, and a PRISTINE
+ * openclaw gets its reply from the server when it has tool calling (so a 400 in the end-to-end
+ * tests is the tool payload's, not the harness's). The pristine failures clawpatch fixes are
+ * shown by each end-to-end test itself, on its own copy.
  */
 import fs from "node:fs/promises";
 import path from "node:path";
@@ -151,28 +152,12 @@ describe(`pristine openclaw ${OPENCLAW} (global-style install, Node 22)`, () => 
     expect(r.stdout.trim()).toBe(OPENCLAW);
   });
 
-  // Timeouts are generous on purpose: the first CLI run from a fresh copy costs ~60-70 s of
-  // CPU (no V8 compile cache for the new path), and minutes of wall time on a loaded box.
-  it("`openclaw status` dies under getifaddrs() EPERM with uv_interface_addresses", { timeout: 900_000 }, async () => {
-    const shim = await compileGetifaddrsShim();
-    // The shim alone reproduces Node's failure.
-    const probe = await runNode(node22, ["-e", "require('node:os').networkInterfaces()"], { env: { LD_PRELOAD: shim } });
+  it("the getifaddrs() EPERM shim reproduces Node's failure", async () => {
+    const probe = await runNode(node22, ["-e", "require('node:os').networkInterfaces()"], {
+      env: { LD_PRELOAD: await compileGetifaddrsShim() },
+    });
     expect(probe.code).not.toBe(0);
     expect(probe.stderr).toContain("uv_interface_addresses returned Unknown system error 1");
-
-    const home = await makeOpenclawHome({ baseUrl: "http://127.0.0.1:9/v1", model: "fake-model" });
-    try {
-      const r = await runNode(node22, [entry, "status"], {
-        env: openclawEnv(process.env, home, { LD_PRELOAD: shim }),
-        timeoutMs: 840_000,
-      });
-      const out = r.stdout + r.stderr;
-      expect(r.code, out.slice(-2000)).toBe(1);
-      expect(out).toContain("uv_interface_addresses");
-      expect(out).toContain("Failed to start CLI");
-    } finally {
-      await home.cleanup();
-    }
   });
 
   describe("`openclaw agent --local --message ping` against a vLLM-like server", () => {
@@ -191,22 +176,6 @@ describe(`pristine openclaw ${OPENCLAW} (global-style install, Node 22)`, () => 
         env: openclawEnv(process.env, home),
         timeoutMs: 840_000,
       });
-
-    it("gets vLLM's 400 when the server has no tool calling", { timeout: 900_000 }, async () => {
-      srv.setToolCalling(false);
-      srv.requests.length = 0;
-      const r = await agent();
-      const out = r.stdout + r.stderr;
-      const chats = srv.chatRequests();
-      expect(chats.length, out.slice(-2000)).toBeGreaterThan(0);
-      const first = chats[0]!;
-      expect(first.body.model).toBe("fake-model");
-      expect(first.body.tools.length).toBeGreaterThan(0);
-      expect(first.body).not.toHaveProperty("tool_choice");
-      expect(first.status).toBe(400);
-      expect(out).toContain(`400 ${VLLM_AUTO_TOOL_CHOICE_ERROR}`);
-      expect(out).not.toContain("pong from fake vllm");
-    });
 
     it("gets the reply when the server has tool calling", { timeout: 900_000 }, async () => {
       srv.setToolCalling(true);

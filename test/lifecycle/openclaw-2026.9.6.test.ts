@@ -181,7 +181,7 @@ describe(`openclaw ${VERSION}: clawpatch and the package lifecycle`, () => {
     async () => {
       const copy = await neverRun();
       expect((await clawpatch("patch", "--root", copy)).code).toBe(0);
-      await runOk("cp", ["-a", `${install}/.`, copy]);
+      await runOk("cp", ["-a", "--remove-destination", `${install}/.`, copy]);
       const verify = await clawpatch("patch", "--verify", "--root", copy);
       expect(verify.code).toBe(1);
       expect(verify.stdout).toContain("dist/entry.js: back to the package's original bytes (reinstalled?): run clawpatch patch");

@@ -20,7 +20,6 @@ let patched: string; // full rebuild
 let partial: string; // rebuilt with --skip vllm-tool-gate: nested pi-ai unpatched
 let plain: string; // rebuilt, then reverted: pristine bytes
 let digest: string;
-let timing: { rebuildMs: number; cpMs: number };
 
 function digestOf(stdout: string): string {
   const match = /^digest ([0-9a-f]{64})$/m.exec(stdout);
@@ -39,22 +38,10 @@ beforeAll(async () => {
   mkdirSync(work);
   pristine = await snapshot(src, { times: true });
 
-  let t = Date.now();
-  execFileSync("cp", ["-a", src, join(work, "cp-a-reference")]);
-  const cpMs = Date.now() - t;
-  execFileSync("rm", ["-rf", join(work, "cp-a-reference")]);
-
   patched = join(work, "patched", "openclaw");
-  t = Date.now();
   const r = await runCli(["rebuild", "--from", src, "--to", patched, "--json"], { cwd: work });
-  const rebuildMs = Date.now() - t;
   expect(r.code, r.stderr).toBe(0);
   digest = JSON.parse(r.stdout).digest;
-  timing = { rebuildMs, cpMs };
-  // eslint-disable-next-line no-console
-  console.log(
-    `rebuild ${SPEC}: ${rebuildMs} ms (${JSON.stringify(JSON.parse(r.stdout).ms)}); cp -a of the same tree: ${cpMs} ms; ratio ${(rebuildMs / cpMs).toFixed(2)}`,
-  );
 
   partial = join(work, "partial", "openclaw");
   expect((await runCli(["rebuild", "--from", src, "--to", partial, "--skip", "vllm-tool-gate"], { cwd: work })).code).toBe(0);
@@ -71,7 +58,6 @@ afterAll(async () => {
 
 describe(`rebuild on real ${SPEC}`, () => {
   it("patches both the openclaw entries and the nested pi-ai, and never touches SRC", async () => {
-    expect(timing.rebuildMs).toBeGreaterThan(0);
     expect(readlinkSync(patched)).toBe(`openclaw.clawpatch-${digest.slice(0, 16)}`);
     expect(existsSync(join(patched, ".clawpatch/manifest.json"))).toBe(true);
     expect(existsSync(join(patched, "node_modules/@mariozechner/pi-ai/.clawpatch/manifest.json"))).toBe(true);

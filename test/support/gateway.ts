@@ -10,7 +10,7 @@
  *   (`Gateway agent failed; falling back to embedded`), so tests check who sent the request
  *   (`senderPid` of the vLLM-like server) rather than only the reply.
  * - 2026.2.26 keeps a jiti transpile cache in `$TMPDIR/jiti` keyed by file path: a restart
- *   of the same copy with the same TMPDIR starts in seconds instead of ~45 s.
+ *   of the same copy with the same TMPDIR starts in seconds instead of ~45 s (see `copyTree`).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs/promises";
@@ -37,7 +37,7 @@ export interface GatewayHome extends OpenclawHome {
   token: string;
   /** `logging.file` of the config. */
   logFile: string;
-  /** TMPDIR of every process started from this home (one per home, kept across restarts). */
+  /** TMPDIR of every process started from this home: the test run's, shared, so OpenClaw's transpile cache is too. */
   tmpdir: string;
 }
 
@@ -58,8 +58,7 @@ export async function makeGatewayHome(options: GatewayHomeOptions): Promise<Gate
   const token = `clawpatch-test-${Math.random().toString(36).slice(2)}`;
   const draft = await makeOpenclawHome({ baseUrl: options.baseUrl, model: "fake-model" });
   const logFile = path.join(draft.home, "openclaw.log");
-  const tmpdir = path.join(draft.home, "tmp");
-  await fs.mkdir(tmpdir, { mode: 0o700 });
+  const tmpdir = os.tmpdir();
   const config = {
     ...draft.config,
     logging: { file: logFile },

@@ -17,7 +17,7 @@
  * @module
  */
 import { execFile, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
@@ -396,25 +396,66 @@ export async function treeSize(dir: string): Promise<{ bytes: number; files: num
 const copies = new Set<string>();
 
 /**
- * A fresh private copy of `src` (`cp -a`: modes, symlinks and timestamps kept) under a
- * new temp dir; returns the copy's path (`<tmp>/<basename(src)>`). The copy lives outside
- * the repo, so Node resolution from it cannot leak into the repo's node_modules.
- * Remove it with {@link removeCopy} (or {@link removeAllCopies} in an afterAll).
+ * Takes the lowest free slot directory `<base>-<n>` (mkdir is the lock; the owner's pid is
+ * inside, and a slot whose owner died is taken over).
+ */
+async function takeSlot(base: string): Promise<string> {
+  for (let n = 0; ; n++) {
+    const slot = `${base}-${n}`;
+    try {
+      await fs.mkdir(slot);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      const owner = Number(await fs.readFile(path.join(slot, ".owner"), "utf8").catch(() => "0"));
+      if (owner === 0 || pidAlive(owner)) continue;
+      await fs.rm(slot, { recursive: true, force: true });
+      n--;
+      continue;
+    }
+    await fs.writeFile(path.join(slot, ".owner"), String(process.pid));
+    return slot;
+  }
+}
+
+/**
+ * A fresh private copy of `src` (`cp -a`: modes, symlinks and timestamps kept); returns the
+ * copy's path (`<slot>/<basename(src)>`). The copy lives outside the repo, so Node resolution
+ * from it cannot leak into the repo's node_modules. Remove it with {@link removeCopy} (or
+ * {@link removeAllCopies} in an afterAll).
+ *
+ * The files under the package's own `node_modules/` are hard links to `src`'s (directories are
+ * real): most of a 500 MB install, and copying it is most of a copy's cost on this machine. That
+ * is safe because every writer replaces a file instead of writing into it: clawpatch writes a
+ * temp file and renames it, and so must a test (never `writeFileSync` over a file in a copy's
+ * node_modules; `cp` over one needs `--remove-destination`).
+ *
+ * Copies of one source land at recurring paths (the lowest free slot): OpenClaw 2026.2.x keys
+ * its jiti transpile cache (`$TMPDIR/jiti`) by absolute file path, so a copy at a path used
+ * before starts in seconds instead of ~40 s. The cache holds no package state: an entry is used
+ * only when the source bytes it was made from are the same.
  */
 export async function copyTree(src: string): Promise<string> {
-  const parent = await fs.mkdtemp(path.join(os.tmpdir(), "clawpatch-copy-"));
-  const dest = path.join(parent, path.basename(src));
-  await runOk("cp", ["-a", src, dest], { timeoutMs: 10 * 60_000 });
+  const tag = createHash("sha256").update(path.resolve(src)).digest("hex").slice(0, 8);
+  const slot = await takeSlot(path.join(os.tmpdir(), `clawpatch-copy-${path.basename(src)}-${tag}`));
+  const dest = path.join(slot, path.basename(src));
+  await fs.mkdir(dest);
+  const entries = (await fs.readdir(src)).filter((name) => name !== "node_modules").map((name) => path.join(src, name));
+  if (entries.length > 0) await runOk("cp", ["-a", ...entries, dest], { timeoutMs: 10 * 60_000 });
+  if (existsSync(path.join(src, "node_modules")))
+    await runOk("cp", ["-al", path.join(src, "node_modules"), dest], { timeoutMs: 10 * 60_000 });
+  const stat = await fs.stat(src);
+  await fs.chmod(dest, stat.mode & 0o7777);
+  await fs.utimes(dest, stat.atime, stat.mtime);
   copies.add(dest);
   return dest;
 }
 
-/** Delete a copy made by {@link copyTree} (its temp parent dir too). */
+/** Delete a copy made by {@link copyTree} (its slot too). */
 export async function removeCopy(copy: string): Promise<void> {
   copies.delete(copy);
-  const parent = path.dirname(copy);
-  if (path.basename(parent).startsWith("clawpatch-copy-")) {
-    await fs.rm(parent, { recursive: true, force: true });
+  const slot = path.dirname(copy);
+  if (path.basename(slot).startsWith("clawpatch-copy-")) {
+    await fs.rm(slot, { recursive: true, force: true });
   } else {
     await fs.rm(copy, { recursive: true, force: true });
   }
