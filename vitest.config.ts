@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import FixturesFirst from "./test/support/sequencer.js";
 
 export default defineConfig({
   test: {
@@ -9,5 +10,6 @@ export default defineConfig({
     // Two cores: the real-package files wait on child processes and I/O much of the time.
     maxWorkers: 2,
     globalSetup: ["test/support/global-setup.ts"],
+    sequence: { sequencer: FixturesFirst },
   },
 });

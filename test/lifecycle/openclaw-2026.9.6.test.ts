@@ -11,9 +11,10 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runBin } from "../support/cli.js";
-import { nodeBinary, runNode } from "../support/node-runtime.js";
+import { runNode } from "../support/node-runtime.js";
+import { openclawInstall } from "../support/openclaw-install.js";
 import { OFFLINE_ENV } from "../support/openclaw-home.js";
-import { copyTree, globalStyleInstall, removeAllCopies, runOk } from "../support/real-packages.js";
+import { copyTree, removeAllCopies, runOk } from "../support/real-packages.js";
 
 const MIN = 60_000;
 const VERSION = "2026.9.6";
@@ -23,14 +24,7 @@ let install = "";
 let home = "";
 
 beforeAll(async () => {
-  node = await nodeBinary(26);
-  const saved = process.env.PATH;
-  process.env.PATH = `${path.dirname(node)}${path.delimiter}${saved}`; // npm runs openclaw's preinstall with this Node
-  try {
-    install = await globalStyleInstall(`openclaw@${VERSION}`);
-  } finally {
-    process.env.PATH = saved;
-  }
+  ({ node, install } = await openclawInstall(VERSION, 26));
   home = await mkdtemp(path.join(os.tmpdir(), "clawpatch-lifecycle-home-"));
 }, 60 * MIN);
 

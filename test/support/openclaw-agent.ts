@@ -6,25 +6,16 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll } from "vitest";
-import { nodeBinary, runNode, type NodeMajor } from "./node-runtime.js";
+import { runNode, type NodeMajor } from "./node-runtime.js";
+import { openclawInstall } from "./openclaw-install.js";
 import { makeOpenclawHome, openclawEnv, type OpenclawHome } from "./openclaw-home.js";
-import { copyTree, globalStyleInstall, removeCopy, type RunResult } from "./real-packages.js";
+import { copyTree, removeCopy, type RunResult } from "./real-packages.js";
 import { startVllmLikeServer, type VllmLikeServer } from "./vllm-server.js";
 
-/**
- * A fresh copy of the global-style install of `openclaw@version` and the Node binary for it.
- * npm runs openclaw's preinstall (2026.9.x: a Node >= 24.16 check) with the `node` on PATH,
- * so that Node is put first on PATH while the cached install is made.
- */
+/** A fresh copy of the global-style install of `openclaw@version`, and the Node binary for it. */
 export async function openclawCopy(version: string, major: NodeMajor): Promise<{ node: string; copy: string }> {
-  const node = await nodeBinary(major);
-  const savedPath = process.env.PATH;
-  process.env.PATH = `${path.dirname(node)}${path.delimiter}${savedPath}`;
-  try {
-    return { node, copy: await copyTree(await globalStyleInstall(`openclaw@${version}`)) };
-  } finally {
-    process.env.PATH = savedPath;
-  }
+  const { node, install } = await openclawInstall(version, major);
+  return { node, copy: await copyTree(install) };
 }
 
 /** One `openclaw agent --local --message ping` turn of the copy's bin, with HOME's config. */

@@ -106,9 +106,10 @@ export async function runOk(cmd: string, args: readonly string[], opts: RunOptio
   return r;
 }
 
-function npmEnv(): NodeJS.ProcessEnv {
+function npmEnv(nodeDir?: string): NodeJS.ProcessEnv {
   // Keep npm quiet and non-interactive; never let an ambient NODE_OPTIONS leak in.
   const env = { ...process.env };
+  if (nodeDir) env.PATH = `${nodeDir}${path.delimiter}${env.PATH ?? ""}`;
   delete env.NODE_OPTIONS;
   env.npm_config_update_notifier = "false";
   env.npm_config_fund = "false";
@@ -328,12 +329,17 @@ export function installEntryDir(spec: string): string {
  * node_modules, so RUN and PATCH a {@link copyTree} copy (under the OS temp dir), never
  * the cached one.
  */
-export async function globalStyleInstall(spec: string): Promise<string> {
-  return (await globalStyleInstallInfo(spec)).packageDir;
+export async function globalStyleInstall(spec: string, options: InstallOptions = {}): Promise<string> {
+  return (await globalStyleInstallInfo(spec, options)).packageDir;
+}
+
+export interface InstallOptions {
+  /** A directory put first on npm's PATH (the Node a package's install-time checks see). */
+  nodeDir?: string;
 }
 
 /** {@link globalStyleInstall} plus the recorded time and size of the uncached install. */
-export async function globalStyleInstallInfo(spec: string): Promise<InstallInfo> {
+export async function globalStyleInstallInfo(spec: string, options: InstallOptions = {}): Promise<InstallInfo> {
   const { name, version } = parseSpec(spec);
   const entry = installEntryDir(spec);
   const marker = path.join(entry, ".clawpatch-test-complete");
@@ -354,7 +360,7 @@ export async function globalStyleInstallInfo(spec: string): Promise<InstallInfo>
         };
         await fs.writeFile(path.join(tmp, "package.json"), `${JSON.stringify(pkg, null, 2)}\n`);
         const started = Date.now();
-        await runOk("npm", INSTALL_FLAGS, { cwd: tmp, env: npmEnv(), timeoutMs: 30 * 60_000 });
+        await runOk("npm", INSTALL_FLAGS, { cwd: tmp, env: npmEnv(options.nodeDir), timeoutMs: 30 * 60_000 });
         const installMs = Date.now() - started;
         const tmpPkgDir = path.join(tmp, "node_modules", name);
         const du = await treeSize(tmpPkgDir);
