@@ -2,15 +2,13 @@
 // `npm run bench`: clawpatch on real OpenClaw trees, side by side with its baselines.
 //
 //   node bench/run.mjs [--quick] [--runs N] [--heavy-runs N] [--trees 2026.2.26,2026.9.6]
-//                      [--no-heavy] [--no-rebuild] [--steady-only] [--timeout S] [--json FILE] [--cli DIR]
+//                      [--no-heavy] [--no-rebuild] [--no-workers] [--steady-only] [--timeout S] [--json FILE] [--cli DIR]
 //
 // Every number is the wall time of a whole spawned process (median of N runs, cases
 // interleaved round-robin so that load drifts hit every case alike) and its peak RSS
-// (`/usr/bin/time -f %M`). Trees come from the test helpers' cache (test/support/real-packages.ts,
-// loaded through jiti, a runtime dependency already): a global-style npm install of
-// openclaw@2026.2.26 and one of openclaw@2026.9.6 (installed with the Node 26 binary the tests
-// use, since its preinstall refuses Node < 24.16; when that install is not possible, the published
-// tarballs of openclaw and @openclaw/ai 2026.9.6 nested the same way).
+// (`/usr/bin/time -f %M`). Trees come from the test helpers' cache (test/support/openclaw-install.ts,
+// loaded through jiti, a runtime dependency already): the global-style npm installs of
+// openclaw@2026.2.26 and openclaw@2026.9.6 the end-to-end tests run.
 //
 // clawpatch runs from a private snapshot of the built dist/ (other builds in this checkout
 // cannot swap it mid-run). See docs/performance.md for the method and the latest table.
@@ -29,7 +27,7 @@ const option = (name, fallback) => {
 };
 const quick = flag("--quick");
 const runs = Number(option("--runs", quick ? "3" : "5"));
-const heavyRuns = Number(option("--heavy-runs", "1"));
+const heavyRuns = Number(option("--heavy-runs", "3"));
 const trees = option("--trees", quick ? "2026.2.26" : "2026.2.26,2026.9.6").split(",");
 const noHeavy = flag("--no-heavy");
 const jsonOut = option("--json", join(REPO, ".cache", "bench", "last.json"));
@@ -94,8 +92,6 @@ const machine = () => ({
 // ---------------------------------------------------------------------------------------------
 // Setup: snapshot of clawpatch, trees
 
-const benchRoot = join(REPO, ".cache", "bench");
-mkdirSync(benchRoot, { recursive: true });
 const scratch = mkdtempSync(join(tmpdir(), "clawpatch-bench-"));
 process.on("exit", () => rmSync(scratch, { recursive: true, force: true }));
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exit(130));
@@ -118,46 +114,16 @@ function snapshotClawpatch() {
 async function loadHelpers() {
   const { createJiti } = await import("jiti");
   const jiti = createJiti(import.meta.url);
-  return {
-    packages: await jiti.import(join(REPO, "test/support/real-packages.ts")),
-    runtime: await jiti.import(join(REPO, "test/support/node-runtime.ts")),
-  };
+  return { install: await jiti.import(join(REPO, "test/support/openclaw-install.ts")) };
 }
 
-/** The pristine tree of one openclaw version: { dir, kind }. */
+/** The pristine tree of one openclaw version (the tests' cached global-style install), with the Node its installer needs. */
 async function treeFor(version, helpers) {
-  const { packages, runtime } = helpers;
-  if (version !== "2026.9.6") return { dir: await packages.globalStyleInstall(`openclaw@${version}`), kind: "global-style npm install" };
-  // 2026.9.6's preinstall refuses Node < 24.16: install it with the Node 26 the tests use.
-  const entry = packages.installEntryDir(`openclaw@${version}`);
-  if (existsSync(join(entry, ".clawpatch-test-complete")))
-    return { dir: join(entry, "node_modules", "openclaw"), kind: "global-style npm install" };
-  try {
-    const node26 = await runtime.nodeBinary(26);
-    const path = process.env.PATH;
-    process.env.PATH = `${dirname(node26)}:${path}`;
-    try {
-      return { dir: await packages.globalStyleInstall(`openclaw@${version}`), kind: "global-style npm install (Node 26)" };
-    } finally {
-      process.env.PATH = path;
-    }
-  } catch (error) {
-    console.error(
-      `bench: global-style install of openclaw@${version} failed (${String(error.message).split("\n")[0]}); using the tarballs`,
-    );
-  }
-  const dir = join(benchRoot, `openclaw-${version}-tarballs`);
-  if (!existsSync(join(dir, ".complete"))) {
-    rmSync(dir, { recursive: true, force: true });
-    const tmp = `${dir}.tmp-${process.pid}`;
-    cpSync(await packages.extractedPackage("openclaw", version), tmp, { recursive: true });
-    mkdirSync(join(tmp, "node_modules", "@openclaw"), { recursive: true });
-    cpSync(await packages.extractedPackage("@openclaw/ai", version), join(tmp, "node_modules", "@openclaw", "ai"), { recursive: true });
-    rmSync(join(tmp, ".clawpatch-test-complete"), { force: true });
-    execFileSync("mv", [tmp, dir]);
-    writeFileSync(join(dir, ".complete"), "");
-  }
-  return { dir, kind: "published tarballs (openclaw + @openclaw/ai nested)" };
+  const runtime = helpers.install.OPENCLAW_RUNTIMES.find((r) => r.version === version);
+  if (!runtime)
+    throw new Error(`bench: no OpenClaw runtime ${version} (known: ${helpers.install.OPENCLAW_RUNTIMES.map((r) => r.version).join(", ")})`);
+  const { install } = await helpers.install.openclawInstall(version, runtime.major);
+  return { dir: install, kind: "global-style npm install" };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -172,10 +138,32 @@ function checkExit(name, r, expected = 0) {
   }
 }
 
+/** The README's config recipe (one import from "clawpatch", one setting), in a directory of its own. */
+function configDir(name, text) {
+  const dir = join(scratch, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "patches.config.ts"), text);
+  return dir;
+}
+const RECIPE_CONFIG = `import { defineConfig } from "clawpatch";\n\nexport default defineConfig({ vllm: { endpoints: ["http://127.0.0.1:9000"] } });\n`;
+/** The built-ins with the network guard also on dist/worker/** (what round 2 did), for the before/after. */
+const WORKERS_CONFIG = `import { defineConfig } from "clawpatch";\n\nexport default defineConfig({\n  patches: (builtins) =>\n    builtins.map((p) => (p.id === "network-interfaces-guard" ? { ...p, targets: p.targets.map((t) => ({ ...t, ignore: [] })) } : p)),\n});\n`;
+
+/** `count` tiny packages (a package.json and a 20-line lib/index.js each) under `root`/node_modules. */
+function addExtraPackages(root, from, to) {
+  const body = Array.from({ length: 20 }, (_, i) => `exports.f${i} = () => ${i};`).join("\n");
+  for (let i = from; i < to; i += 1) {
+    const dir = join(root, "node_modules", `extra-pkg-${i}`);
+    mkdirSync(join(dir, "lib"), { recursive: true });
+    writeFileSync(join(dir, "package.json"), `{"name":"extra-pkg-${i}","version":"1.0.0","main":"lib/index.js"}\n`);
+    writeFileSync(join(dir, "lib", "index.js"), `${body}\n`);
+  }
+}
+
 async function benchTree(version, helpers, results) {
   const { dir: pristine, kind } = await treeFor(version, helpers);
   const heavy = version === "2026.9.6";
-  const n = heavy ? heavyRuns : runs;
+  const n = runs;
   const base = join(scratch, version);
   mkdirSync(base);
   const rows = new Map();
@@ -188,20 +176,22 @@ async function benchTree(version, helpers, results) {
   };
   const needles = await prefilterNeedles();
   const dist = join(pristine, "dist");
+  const recipe = configDir(`recipe-${version}`, RECIPE_CONFIG);
+  const notes = [];
 
-  // Steady-state cases run on one patched copy; first-patch and rebuild get a fresh tree each run.
+  // Steady-state cases run on patched copies (one per config); first-patch and rebuild get a fresh tree each run.
   const steady = join(base, "steady", "openclaw");
-  mkdirSync(dirname(steady));
-  execFileSync("cp", ["-a", pristine, steady]);
-  // The steady copy's own first patch is measured too (on the heavy tree it is the only one).
-  const first = await measure(node, [cli, "patch", "--root", steady, "--quiet"]);
-  if (first.code !== 0) {
-    console.error(`bench ${version}: first patch exited ${first.code}: ${first.stderr.slice(-500)}`);
-    add("clawpatch patch (first, fresh copy)", first, "patch");
-    rmSync(base, { recursive: true, force: true });
-    results.push({ version, kind, dist: await treeStats(dist), runs: 1, rows: [...rows.values()].map(summarise) });
-    return;
+  const steadyConfig = join(base, "steady-config", "openclaw");
+  for (const dir of [steady, steadyConfig]) {
+    mkdirSync(dirname(dir));
+    execFileSync("cp", ["-a", pristine, dir]);
   }
+  const first = await measure(node, [cli, "patch", "--root", steady, "--quiet"]);
+  checkExit(`${version} first patch`, first);
+  checkExit(
+    `${version} first patch with the config`,
+    await measure(node, [cli, "patch", "--root", steadyConfig, "--quiet"], { cwd: recipe }),
+  );
   if (heavy) add("clawpatch patch (first, fresh copy)", first, "patch");
 
   for (let i = 0; i < n; i += 1) {
@@ -214,15 +204,19 @@ async function benchTree(version, helpers, results) {
       await measure("sh", ["-c", `${node} -e 0 && grep -rl networkInterfaces "$0" >/dev/null`, dist]),
       "floor",
     );
+    for (const [label, root, cwd] of [
+      ["", steady, scratch],
+      [", patches.config.ts", steadyConfig, recipe],
+    ]) {
+      const noop = await measure(node, [cli, "patch", "--root", root, "--quiet"], { cwd });
+      checkExit(`${version} no-op patch${label}`, noop);
+      add(`clawpatch patch (no-op re-run${label})`, noop, "steady");
+      const verify = await measure(node, [cli, "patch", "--verify", "--root", root, "--quiet"], { cwd });
+      checkExit(`${version} verify${label}`, verify);
+      add(`clawpatch patch --verify${label}`, verify, "steady");
+    }
 
-    const noop = await measure(node, [cli, "patch", "--root", steady, "--quiet"]);
-    checkExit(`${version} no-op patch`, noop);
-    add("clawpatch patch (no-op re-run)", noop, "steady");
-    const verify = await measure(node, [cli, "patch", "--verify", "--root", steady, "--quiet"]);
-    checkExit(`${version} verify`, verify);
-    add("clawpatch patch --verify", verify, "steady");
-
-    if (!heavy && !flag("--steady-only")) {
+    if (!flag("--steady-only") && (!heavy || i < heavyRuns - 1)) {
       const fresh = join(base, `fresh-${i}`, "openclaw");
       mkdirSync(dirname(fresh));
       const copy = await measure("cp", ["-a", pristine, fresh]);
@@ -236,12 +230,18 @@ async function benchTree(version, helpers, results) {
       execFileSync("sync");
     }
 
-    if (!heavy && !flag("--no-rebuild") && !flag("--steady-only") && (await hasRebuild())) {
+    if (!heavy && !flag("--no-rebuild") && !flag("--steady-only")) {
       const to = join(base, `rt-${i}`, "openclaw");
       mkdirSync(dirname(to));
-      const rebuilt = await measure(node, [cli, "rebuild", "--from", pristine, "--to", to]);
+      const rebuilt = await measure(node, [cli, "rebuild", "--from", pristine, "--to", to, "--json"]);
       checkExit(`${version} rebuild`, rebuilt);
       add("clawpatch rebuild --from --to", rebuilt, "copy");
+      const method = JSON.parse(rebuilt.stdout).method;
+      if (method && !notes.some((note) => note.startsWith("rebuild copied"))) {
+        notes.push(
+          `rebuild copied with: ${method === "reflink" ? "copy-on-write clones (FICLONE)" : "plain copies (this filesystem has no copy-on-write clones)"}`,
+        );
+      }
       rmSync(dirname(to), { recursive: true, force: true });
       execFileSync("sync");
     }
@@ -259,10 +259,40 @@ async function benchTree(version, helpers, results) {
       );
     }
   }
+
+  // 2026.9.6 before the lifecycle round: the network guard also rewrote the worker bundles.
+  if (heavy && !flag("--steady-only") && !flag("--no-workers")) {
+    const workers = configDir("workers", WORKERS_CONFIG);
+    const fresh = join(base, "fresh-workers", "openclaw");
+    mkdirSync(dirname(fresh));
+    execFileSync("cp", ["-a", pristine, fresh]);
+    execFileSync("sync");
+    const patched = await measure(node, [cli, "patch", "--root", fresh, "--quiet"], { cwd: workers });
+    checkExit(`${version} patch with the worker bundles`, patched);
+    add("clawpatch patch (first, worker bundles included: round 2's scope)", patched, "patch");
+    rmSync(dirname(fresh), { recursive: true, force: true });
+  }
+
+  // Cost grows with candidate bytes, not with packages: verify with extra packages next to openclaw.
+  if (!flag("--steady-only")) {
+    let made = 0;
+    for (const count of [1000, 5000]) {
+      addExtraPackages(steady, made, count);
+      made = count;
+      execFileSync("sync");
+      const times = [];
+      for (let i = 0; i < n; i += 1) {
+        const r = await measure(node, [cli, "patch", "--verify", "--root", steady, "--quiet"]);
+        checkExit(`${version} verify with ${count} extra packages`, r);
+        add(`clawpatch patch --verify, ${count.toLocaleString("en-US")} extra packages`, r, "steady");
+        times.push(r);
+      }
+    }
+  }
   process.stderr.write("\n");
   rmSync(base, { recursive: true, force: true });
   const stats = await treeStats(dist);
-  results.push({ version, kind, dist: stats, runs: n, rows: [...rows.values()].map(summarise) });
+  results.push({ version, kind, dist: stats, runs: n, rows: [...rows.values()].map(summarise), notes });
 }
 
 function summarise(row) {
@@ -279,19 +309,12 @@ function summarise(row) {
   };
 }
 
-let rebuildKnown;
-async function hasRebuild() {
-  if (rebuildKnown === undefined) {
-    const r = await measure(node, [cli, "--help"]);
-    rebuildKnown = /\brebuild\b/.test(r.stdout);
-  }
-  return rebuildKnown;
-}
-
 /** Every prefilter string of the built-in patches (what clawpatch itself filters on). */
 async function prefilterNeedles() {
-  const { builtinPatches } = await import(join(dirname(dirname(cli)), "dist", "patches", "builtins.js"));
-  return [...new Set(builtinPatches().flatMap((spec) => spec.transform.prefilter ?? []))];
+  const dist = join(dirname(dirname(cli)), "dist");
+  const { builtinPatches } = await import(join(dist, "patches", "builtins.js"));
+  const { defaultSettings } = await import(join(dist, "config", "settings.js"));
+  return [...new Set(builtinPatches(defaultSettings()).flatMap((spec) => spec.transform.prefilter ?? []))];
 }
 
 async function treeStats(dist) {
@@ -310,14 +333,28 @@ async function treeStats(dist) {
 const fmtS = (ms) => (Number.isNaN(ms) ? "-" : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`);
 const fmtMB = (mb) => (Number.isNaN(mb) ? "-" : `${mb.toFixed(0)} MB`);
 
+/** Issue 14's goal for a row, and whether this run met it ("" when the row has none). */
+function goalOf(result, row, floor, copy) {
+  const met = (ok) => (ok ? "met" : "**not met**");
+  if (row.group === "steady" && floor && !row.name.includes("extra packages"))
+    return `≤ 2× floor: ${met(row.medianMs <= 2 * floor.medianMs)}`;
+  if (row.name === "clawpatch patch (first, fresh copy)") {
+    if (result.version === "2026.9.6" && floor)
+      return `≤ 8× floor, ≤ 300 MB: ${met(row.medianMs <= 8 * floor.medianMs && row.rssMB <= 300)}`;
+    if (result.version === "2026.2.26") return `≤ 1 s: ${met(row.medianMs <= 1000)}`;
+  }
+  if (row.name.startsWith("clawpatch rebuild") && copy) return `≤ 0.65× cp -a: ${met(row.medianMs <= 0.65 * copy.medianMs)}`;
+  return "";
+}
+
 function table(result) {
   const floor = result.rows.find((r) => r.group === "floor");
   const copy = result.rows.find((r) => r.name.startsWith("cp -a"));
   const lines = [
     `openclaw ${result.version}: ${result.kind}; dist ${result.dist.files} JS files, ${result.dist.MB} MB; ${result.runs} run(s) each`,
     "",
-    "| case | median | min–max | peak RSS | vs floor | vs cp -a |",
-    "| --- | ---: | ---: | ---: | ---: | ---: |",
+    "| case | median | min–max | peak RSS | vs floor | vs cp -a | goal |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
   ];
   for (const row of result.rows) {
     const vsFloor =
@@ -325,9 +362,10 @@ function table(result) {
     const vsCopy = copy && row.group === "copy" ? `${(row.medianMs / copy.medianMs).toFixed(2)}×` : "";
     const timeouts = row.timeouts ? ` (${row.timeouts} timed out)` : "";
     lines.push(
-      `| ${row.name}${timeouts} | ${fmtS(row.medianMs)} | ${fmtS(row.minMs)}–${fmtS(row.maxMs)} | ${fmtMB(row.rssMB)} | ${vsFloor} | ${vsCopy} |`,
+      `| ${row.name}${timeouts} (${row.n}) | ${fmtS(row.medianMs)} | ${fmtS(row.minMs)}–${fmtS(row.maxMs)} | ${fmtMB(row.rssMB)} | ${vsFloor} | ${vsCopy} | ${goalOf(result, row, floor, copy)} |`,
     );
   }
+  for (const note of result.notes ?? []) lines.push("", note);
   return lines.join("\n");
 }
 

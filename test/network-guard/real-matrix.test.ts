@@ -18,7 +18,8 @@ import { NETWORK_GUARD_HELPER as HELPER } from "../../src/patches/snippets.js";
 import { runBin } from "../support/cli.js";
 import { nodeBinary } from "../support/node-runtime.js";
 import { isInsertOnly as isSubsequence } from "../support/patch-fixtures.js";
-import { copyTree, extractedPackage, removeAllCopies, run } from "../support/real-packages.js";
+import { copyTree, extractedPackage, removeAllCopies } from "../support/real-packages.js";
+import { run } from "../support/run.js";
 import { diffSnapshots, snapshot, type Snapshot } from "../support/tree.js";
 import { independentScan } from "./independent-scan.js";
 

@@ -16,7 +16,8 @@ import { runBin } from "../support/cli.js";
 import { agentThroughGateway, EMBEDDED_FALLBACK, makeGatewayHome, startGateway, type GatewayHome } from "../support/gateway.js";
 import type { NodeMajor } from "../support/node-runtime.js";
 import { allOutput, openclawCopy } from "../support/openclaw-agent.js";
-import { removeCopy, type RunResult } from "../support/real-packages.js";
+import { removeCopy } from "../support/real-packages.js";
+import { type RunResult } from "../support/run.js";
 import { expectReplyWithoutTools } from "../support/vllm-assertions.js";
 import { startVllmLikeServer, VLLM_AUTO_TOOL_CHOICE_ERROR, type VllmLikeServer } from "../support/vllm-server.js";
 

@@ -8,7 +8,7 @@ import pc from "picocolors";
 import type { CommandIO } from "../../src/commands/io.js";
 import { main } from "../../src/commands/main.js";
 import { BIN, REPO } from "./paths.js";
-import { run, type RunResult } from "./real-packages.js";
+import { run, type RunResult } from "./run.js";
 
 export { BIN, REPO };
 

@@ -19,7 +19,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { OFFLINE_ENV, makeOpenclawHome, type OpenclawHome } from "./openclaw-home.js";
-import { run, type RunResult } from "./real-packages.js";
+import { run, type RunResult } from "./run.js";
 
 export interface GatewayHomeOptions {
   /** The vLLM-like server's `/v1` base URL. */

@@ -10,7 +10,8 @@ import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { cacheRoot, runOk, withCacheEntry } from "./real-packages.js";
+import { cacheRoot, withCacheEntry } from "./real-packages.js";
+import { runOk } from "./run.js";
 
 /** Path of the C source. */
 export const GETIFADDRS_SHIM_SOURCE = path.join(path.dirname(fileURLToPath(import.meta.url)), "getifaddrs-eperm.c");

@@ -10,7 +10,8 @@
 import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { cacheRoot, run, runOk, withCacheEntry } from "./real-packages.js";
+import { cacheRoot, withCacheEntry } from "./real-packages.js";
+import { run, runOk } from "./run.js";
 
 /** Majors the tests use. */
 export type NodeMajor = 22 | 26;

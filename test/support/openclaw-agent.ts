@@ -9,7 +9,8 @@ import { afterAll, beforeAll } from "vitest";
 import { runNode, type NodeMajor } from "./node-runtime.js";
 import { openclawInstall } from "./openclaw-install.js";
 import { makeOpenclawHome, openclawEnv, type OpenclawHome } from "./openclaw-home.js";
-import { copyTree, removeCopy, type RunResult } from "./real-packages.js";
+import { copyTree, removeCopy } from "./real-packages.js";
+import { type RunResult } from "./run.js";
 import { startVllmLikeServer, type VllmLikeServer } from "./vllm-server.js";
 
 /** A fresh copy of the global-style install of `openclaw@version`, and the Node binary for it. */

@@ -7,7 +7,8 @@ import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { cacheRoot, extractPackage, run, runOk, withCacheEntry } from "./real-packages.js";
+import { cacheRoot, extractPackage, withCacheEntry } from "./real-packages.js";
+import { run, runOk } from "./run.js";
 
 function safeName(name: string): string {
   return name.replace(/^@/, "").replace(/\//g, "-");
