@@ -12,20 +12,28 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 /** Every runtime entry, bundled into `var __clawpatch_runtime = (() => { ... })();`. */
 const RUNTIME_ENTRIES = { toolGate: "tool-gate.ts", networkGuard: "network-guard.ts", overlay: "overlay.ts" };
 
-function bundle(entry) {
+/** One entry bundled by esbuild into a single script's text. */
+function bundleText(entry, options) {
   const result = buildSync({
-    entryPoints: [join(root, "src/patches/runtime", entry)],
+    entryPoints: [entry],
     bundle: true,
-    format: "iife",
-    globalName: "__clawpatch_runtime",
-    platform: "neutral",
-    target: "es2020",
     charset: "utf8",
     legalComments: "none",
     write: false,
     logLevel: "error",
+    ...options,
   });
-  return result.outputFiles[0].text.replace(/^"use strict";\n/, "");
+  return result.outputFiles[0].text;
+}
+
+/** Runtime code: no imports, a global the snippets call into. */
+function bundle(entry) {
+  return bundleText(join(root, "src/patches/runtime", entry), {
+    format: "iife",
+    globalName: "__clawpatch_runtime",
+    platform: "neutral",
+    target: "es2020",
+  }).replace(/^"use strict";\n/, "");
 }
 
 function writeModule(path, header, values) {
@@ -40,18 +48,7 @@ function writeModule(path, header, values) {
 
 /** The doctor's self-test probe: a standalone ES module script the runtime's own Node runs. */
 function probeScript(entry) {
-  const result = buildSync({
-    entryPoints: [join(root, "src/doctor/probe", entry)],
-    bundle: true,
-    format: "esm",
-    platform: "node",
-    target: "node22",
-    charset: "utf8",
-    legalComments: "none",
-    write: false,
-    logLevel: "error",
-  });
-  return result.outputFiles[0].text;
+  return bundleText(join(root, "src/doctor/probe", entry), { format: "esm", platform: "node", target: "node22" });
 }
 
 writeModule("src/doctor/probe-scripts.generated.ts", "src/doctor/probe/*.ts", { selfTestProbe: probeScript("self-test.ts") });

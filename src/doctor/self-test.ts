@@ -194,30 +194,20 @@ export function selfTest(o: SelfTestOptions): SelfTestReport {
         passesTools: !(supportsToolsOf(p) === false && switchRow && switchRow.effect !== "rejected"),
       })),
   };
-  if (o.node.version === null) {
-    return {
-      node: o.node,
-      openclawConfig,
-      modules: [],
-      guard: null,
-      providers: [],
-      error: o.node.error,
-      problems: [...problems, `cannot run the self-test: ${o.node.path}: ${o.node.error}`],
-      notes,
-    };
-  }
+  /** The report of a self-test that could not run its probe. */
+  const notRun = (error: string, problem: string): SelfTestReport => ({
+    node: o.node,
+    openclawConfig,
+    modules: [],
+    guard: null,
+    providers: [],
+    error,
+    problems: [...problems, problem],
+    notes,
+  });
+  if (o.node.version === null) return notRun(o.node.error ?? "", `cannot run the self-test: ${o.node.path}: ${o.node.error}`);
   const { output, error } = runProbe(o.node.path, input, gateEnv);
-  if (!output)
-    return {
-      node: o.node,
-      openclawConfig,
-      modules: [],
-      guard: null,
-      providers: [],
-      ...(error ? { error } : {}),
-      problems: [...problems, error!],
-      notes,
-    };
+  if (!output) return notRun(error ?? "", error ?? "the self-test probe did not answer");
 
   for (const m of output.modules) {
     if (!m.ok)

@@ -1,26 +1,16 @@
 import { isAbsolute, resolve } from "node:path";
-import type { VllmSettings } from "../config/settings.js";
+import type { LauncherSettings as ConfiguredLauncher, VllmSettings } from "../config/settings.js";
 import { ClawpatchError } from "../core/errors.js";
 import { systemdExecutableSafe, unitSafe } from "./quote.js";
 
-/** Everything the generator needs, fully resolved: the same value gives the same bytes. */
-export interface LauncherSettings {
+/**
+ * Everything the generator needs, fully resolved: the same value gives the same bytes. The
+ * config's launcher settings, with the model required and the gateway's part resolved.
+ */
+export interface LauncherSettings extends Omit<ConfiguredLauncher, "model" | "runtimeDir" | "gatewayPort"> {
   /** Absolute directory the files are meant for (the unit's ExecStart points into it). */
   outDir: string;
   model: string;
-  servedModelName?: string;
-  host: string;
-  port: number;
-  /** Interpreter name (looked up on PATH when the script runs) or path. */
-  python: string;
-  gpuMemoryUtilization: number;
-  maxModelLen?: number;
-  tensorParallelSize: number;
-  allowDownload: boolean;
-  extraArgs: string[];
-  safetyMarginMib: number;
-  startLimitIntervalSec: number;
-  startLimitBurst: number;
   toolCalling: { enabled: boolean; parser: string };
   /** The drop-in for OpenClaw's gateway unit; null without a runtime (the vLLM files need none). */
   gateway: GatewaySettings | null;
