@@ -26,13 +26,15 @@ const LAYERS: Record<string, readonly string[]> = {
   launcher: ["core", "config", "system"],
   rebuild: ["core", "discover", "engine", "verify"],
   doctor: ["core", "config", "discover", "engine", "verify", "patches", "patches/runtime", "doctor/probe", "system", "launcher"],
-  commands: ["core", "config", "discover", "transforms", "verify", "engine", "patches", "system", "launcher", "rebuild", "doctor"],
-  entry: ["core", "config", "discover", "transforms", "verify", "engine", "patches", "system", "launcher", "rebuild", "doctor", "commands"],
+  api: ["core", "config", "discover", "transforms", "verify", "engine", "patches"],
+  commands: ["core", "config", "discover", "transforms", "verify", "engine", "patches", "system", "launcher", "rebuild", "doctor", "api"],
+  entry: ["core", "config", "discover", "transforms", "verify", "engine", "patches", "system", "launcher", "rebuild", "doctor", "api", "commands"],
 };
 
 function layerOf(file: string): string {
   const rel = relative(SRC, file).split("\\").join("/");
-  if (!rel.includes("/")) return "entry"; // cli.ts, index.ts
+  if (rel === "index.ts") return "api"; // the library: what `import ... from "clawpatch"` gets
+  if (!rel.includes("/")) return "entry"; // cli.ts
   if (rel.startsWith("patches/runtime/")) return "patches/runtime";
   if (rel.startsWith("doctor/probe/")) return "doctor/probe";
   return rel.slice(0, rel.indexOf("/"));

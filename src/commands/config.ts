@@ -7,5 +7,10 @@ import type { CommandIO } from "./io.js";
  */
 export async function commandConfig(io: CommandIO, file: unknown): Promise<Config> {
   const [{ loadConfig }, { builtinPatches }] = await Promise.all([import("../config/load.js"), import("../patches/builtins.js")]);
-  return loadConfig({ cwd: io.cwd, ...(file ? { file: String(file) } : {}), builtins: builtinPatches });
+  return loadConfig({
+    cwd: io.cwd,
+    ...(file ? { file: String(file) } : {}),
+    builtins: builtinPatches,
+    api: () => import("../index.js"),
+  });
 }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { ClawpatchError } from "../core/errors.js";
 import { sha256 } from "../core/hash.js";
 import type { PatchSpec } from "../core/spec.js";
@@ -24,6 +24,8 @@ export interface LoadConfigOptions {
   /** Explicit config file (`--config`). */
   file?: string;
   builtins: BuiltinPatches;
+  /** The module a config file gets for `import ... from "clawpatch"` (the library, loaded by the caller). */
+  api: () => Promise<Record<string, unknown>>;
 }
 
 export function findConfigFile(cwd: string): string | null {
@@ -33,9 +35,6 @@ export function findConfigFile(cwd: string): string | null {
   }
   return null;
 }
-
-/** The package a config file imports as `clawpatch`: this one, wherever the config lives. */
-const SELF = fileURLToPath(new URL("../index.js", import.meta.url));
 
 export async function loadConfig(options: LoadConfigOptions): Promise<Config> {
   const file = options.file ? resolve(options.cwd, options.file) : findConfigFile(options.cwd);
@@ -47,8 +46,10 @@ export async function loadConfig(options: LoadConfigOptions): Promise<Config> {
   const bytes = readFileSync(file);
   let raw: unknown;
   try {
-    const { createJiti } = await import("jiti");
-    const jiti = createJiti(import.meta.url, { moduleCache: false, interopDefault: true, alias: { clawpatch: SELF } });
+    // jiti through require: its CommonJS build, without the ES loader's scan of its exports.
+    const { createJiti } = createRequire(import.meta.url)("jiti") as typeof import("jiti");
+    // `import ... from "clawpatch"` gets the library this run already holds, wherever the config lives.
+    const jiti = createJiti(import.meta.url, { moduleCache: false, interopDefault: true, virtualModules: { clawpatch: await options.api() } });
     raw = await jiti.import(file, { default: true });
   } catch (error) {
     const { syntaxError } = await import("./syntax.js");

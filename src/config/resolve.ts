@@ -1,6 +1,6 @@
 import { ClawpatchError } from "../core/errors.js";
 import type { PatchSpec } from "../core/spec.js";
-import { configSchema, describeIssue, patchSpecSchema } from "./schema.js";
+import { configSchema, describeIssue, patchSpecsSchema } from "./schema.js";
 import type { BuiltinPatches, Settings, VllmConfigInput } from "./settings.js";
 
 /** Validates a config object (as a config file exports it) and resolves its settings and patches. */
@@ -20,7 +20,7 @@ export function resolveConfig(file: string, raw: unknown, builtins: BuiltinPatch
     } catch (error) {
       throw ClawpatchError.usage(`${file}: patches() threw: ${error instanceof Error ? error.message : String(error)}`);
     }
-    const checked = patchSpecSchema.array().safeParse(returned);
+    const checked = patchSpecsSchema.safeParse(returned);
     if (!checked.success) throw ClawpatchError.usage(`${file}: patches(): ${describeIssue(checked.error.issues[0]!)}`);
     selected = returned as PatchSpec[];
   } else {
