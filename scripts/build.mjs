@@ -54,6 +54,8 @@ function bundleCli(outdir) {
     // jsonc-parser's UMD main requires its own files at run time; its ES build bundles.
     alias: { "jsonc-parser": "jsonc-parser/lib/esm/main.js" },
     // Bundled CommonJS dependencies call require() for Node's built-ins.
-    banner: { js: 'import { createRequire as __clawpatchCreateRequire } from "node:module";\nconst require = __clawpatchCreateRequire(import.meta.url);' },
+    banner: {
+      js: 'import { createRequire as __clawpatchCreateRequire } from "node:module";\nconst require = __clawpatchCreateRequire(import.meta.url);',
+    },
   });
 }

@@ -28,7 +28,21 @@ const LAYERS: Record<string, readonly string[]> = {
   doctor: ["core", "config", "discover", "engine", "verify", "patches", "patches/runtime", "doctor/probe", "system", "launcher"],
   api: ["core", "config", "discover", "transforms", "verify", "engine", "patches"],
   commands: ["core", "config", "discover", "transforms", "verify", "engine", "patches", "system", "launcher", "rebuild", "doctor", "api"],
-  entry: ["core", "config", "discover", "transforms", "verify", "engine", "patches", "system", "launcher", "rebuild", "doctor", "api", "commands"],
+  entry: [
+    "core",
+    "config",
+    "discover",
+    "transforms",
+    "verify",
+    "engine",
+    "patches",
+    "system",
+    "launcher",
+    "rebuild",
+    "doctor",
+    "api",
+    "commands",
+  ],
 };
 
 function layerOf(file: string): string {

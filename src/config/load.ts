@@ -49,7 +49,11 @@ export async function loadConfig(options: LoadConfigOptions): Promise<Config> {
     // jiti through require: its CommonJS build, without the ES loader's scan of its exports.
     const { createJiti } = createRequire(import.meta.url)("jiti") as typeof import("jiti");
     // `import ... from "clawpatch"` gets the library this run already holds, wherever the config lives.
-    const jiti = createJiti(import.meta.url, { moduleCache: false, interopDefault: true, virtualModules: { clawpatch: await options.api() } });
+    const jiti = createJiti(import.meta.url, {
+      moduleCache: false,
+      interopDefault: true,
+      virtualModules: { clawpatch: await options.api() },
+    });
     raw = await jiti.import(file, { default: true });
   } catch (error) {
     const { syntaxError } = await import("./syntax.js");

@@ -14,7 +14,8 @@ import { runCli } from "../support/cli.js";
 import { FIXTURES, REPO } from "../support/paths.js";
 import { snapshot, tempDir } from "../support/tree.js";
 
-const load = (cwd: string, file?: string) => loadConfig({ cwd, ...(file ? { file } : {}), builtins: builtinPatches, api: () => import("../../src/index.js") });
+const load = (cwd: string, file?: string) =>
+  loadConfig({ cwd, ...(file ? { file } : {}), builtins: builtinPatches, api: () => import("../../src/index.js") });
 
 describe("defaults without a config file", () => {
   it("are exactly what the schema makes of an empty config", () => {
