@@ -149,6 +149,9 @@ export async function doctor(options: DoctorOptions): Promise<DoctorReport> {
       problem(`${runtime.dir}: cannot verify: ${runtime.verifyError}`);
       continue;
     }
+    // The package changed under clawpatch (another version, a reinstall): one line, from verify.
+    for (const copy of runtime.verify?.copies ?? [])
+      for (const line of copy.problems) problem(`${copy.dir === "." ? runtime.dir : join(runtime.dir, copy.dir)}: ${line}`);
     const bad: string[] = [];
     for (const copy of runtime.verify?.copies ?? []) {
       if (resolvedDirs.has(copy.dir)) continue; // reported below, as what the runtime resolves

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -159,6 +159,16 @@ describe("clawpatch doctor (fixture)", () => {
     expect(report.runtimes).toHaveLength(1);
     expect(report.runtimes[0].sources).toEqual(["path"]);
     expect(report.runtimes[0].clean).toBe(true);
+
+    // The updater (or a reinstall) put another version in place: the doctor says so in one line.
+    const pkgFile = join(patched, "package.json");
+    const pkg = JSON.parse(readFileSync(pkgFile, "utf8"));
+    writeFileSync(pkgFile, JSON.stringify({ ...pkg, version: "9999.1.1" }));
+    const moved = await runCli(["doctor", "--unit-dir", unitDir], { cwd: dir, env: envWith(bin), exactEnv: true });
+    expect(moved.code, moved.stdout).toBe(1);
+    expect(moved.stdout.split("\n").filter((l) => l.startsWith("problem:"))).toContain(
+      `problem: ${realpathSync(patched)}: openclaw was ${pkg.version} when clawpatch patched it, now 9999.1.1 (reinstalled or updated): run clawpatch patch`,
+    );
   });
 });
 
