@@ -10,7 +10,6 @@ import { runExitCode, type Mode } from "../verify/decide.js";
 import type { Manifest, ManifestSpec } from "../verify/manifest.js";
 import type { RunReport } from "../verify/report.js";
 import { CANNOT_APPLY, STATUSES, type PatchResult, type Status } from "../verify/status.js";
-import { withTreeLock } from "./lock.js";
 import { planCopy, type CopyPlan } from "./plan-copy.js";
 import { commitRun, stageRun, WriteError } from "./write.js";
 
@@ -58,7 +57,10 @@ export async function runPatches(options: RunOptions): Promise<RunReport> {
   }
   const selected = selectSpecs(options.config.patches, options.only, options.skip);
   const work = () => planAndWrite(root, selected, options);
-  return options.mode === "patch" ? withTreeLock(root, work) : work();
+  if (options.mode !== "patch") return work();
+  // Only a run that may write takes the lock (proper-lockfile and graceful-fs load with it).
+  const { withTreeLock } = await import("./lock.js");
+  return withTreeLock(root, work);
 }
 
 async function planAndWrite(root: string, selected: PatchSpec[], options: RunOptions): Promise<RunReport> {
