@@ -280,12 +280,10 @@ async function benchTree(version, helpers, results) {
       addExtraPackages(steady, made, count);
       made = count;
       execFileSync("sync");
-      const times = [];
       for (let i = 0; i < n; i += 1) {
         const r = await measure(node, [cli, "patch", "--verify", "--root", steady, "--quiet"]);
         checkExit(`${version} verify with ${count} extra packages`, r);
         add(`clawpatch patch --verify, ${count.toLocaleString("en-US")} extra packages`, r, "steady");
-        times.push(r);
       }
     }
   }

@@ -58,6 +58,15 @@ export interface VllmConfigInput {
 /** Loopback ports gated without any configuration (vLLM's 8000 and the launcher's 8001). */
 export const DEFAULT_VLLM_PORTS: readonly number[] = [8000, 8001];
 
+/** Hosts a server can listen on for every address of the machine: clients reach it on loopback. */
+const WILDCARD_HOSTS = new Set(["0.0.0.0", "::", "[::]"]);
+
+/** The host clients use for a server listening on `host`: loopback for a wildcard, an IPv6 address in brackets. */
+export function clientHost(host: string): string {
+  if (WILDCARD_HOSTS.has(host)) return "127.0.0.1";
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+}
+
 /** The settings of a run without a config file. A test checks them against the schema's defaults. */
 export function defaultSettings(): Settings {
   return {

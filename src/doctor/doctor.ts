@@ -204,19 +204,27 @@ export async function doctor(options: DoctorOptions): Promise<DoctorReport> {
   // 3b. The Node each runtime is started with, against the engines of the openclaw it runs, and
   //     (asked) what the next agent turn sends to every local provider.
   const launches: Launch[] = [];
+  // Each Node binary is asked its version once, and each (runtime, Node, environment) self-tested once.
+  const nodes = new Map<string, NodeRuntime>();
+  const nodeAt = (binary: string): NodeRuntime => {
+    const known = nodes.get(binary) ?? nodeRuntime(binary);
+    nodes.set(binary, known);
+    return known;
+  };
   const nodeOnPath = whichOnPath("node", env);
-  const pathNode = (): NodeRuntime => (nodeOnPath ? nodeRuntime(nodeOnPath) : { path: "node", version: null, error: "no node on PATH" });
+  const pathNode = (): NodeRuntime => (nodeOnPath ? nodeAt(nodeOnPath) : { path: "node", version: null, error: "no node on PATH" });
   if (path.found && path.packageDir) launches.push({ source: "path", dir: path.packageDir, node: pathNode(), unitEnv: {} });
   if (executes?.packageDir && execStart) {
     const own = serviceNode(execStart, env);
     launches.push({
       source: "service",
       dir: executes.packageDir,
-      node: own ? nodeRuntime(own) : pathNode(),
+      node: own ? nodeAt(own) : pathNode(),
       unitEnv: unitEnvironment(unit.files, env),
     });
   }
-  if (rootDir) launches.push({ source: "root", dir: rootDir, node: nodeRuntime(nodeOnPath ?? process.execPath), unitEnv: {} });
+  if (rootDir) launches.push({ source: "root", dir: rootDir, node: nodeAt(nodeOnPath ?? process.execPath), unitEnv: {} });
+  const selfTests = new Map<string, SelfTestReport>();
   for (const launch of launches) {
     const runtime = runtimes.find((r) => r.dir === launch.dir)!;
     const mismatch = engineMismatch(launch.node, runtime.engines ?? undefined, `openclaw ${runtime.version ?? "?"}`);
@@ -230,15 +238,21 @@ export async function doctor(options: DoctorOptions): Promise<DoctorReport> {
     if (options.selfTest) {
       const runEnv = { ...env, ...launch.unitEnv };
       const provider = runtime.providers[0] ? { name: runtime.providers[0].package, dir: runtime.providers[0].dir } : null;
-      launch.selfTest = selfTest({
-        runtimeDir: launch.dir,
-        openclawVersion: runtime.version ?? "0.0.0",
-        node: launch.node,
-        provider,
-        env: runEnv,
-        config,
-        openclawConfig: readOpenclawConfig(runEnv, options.cwd),
-      });
+      const key = JSON.stringify([launch.dir, launch.node.path, launch.unitEnv]);
+      let report = selfTests.get(key);
+      if (!report) {
+        report = selfTest({
+          runtimeDir: launch.dir,
+          openclawVersion: runtime.version ?? "0.0.0",
+          node: launch.node,
+          provider,
+          env: runEnv,
+          config,
+          openclawConfig: readOpenclawConfig(runEnv, options.cwd),
+        });
+        selfTests.set(key, report);
+      }
+      launch.selfTest = report;
       for (const line of launch.selfTest.problems) problem(`self-test of ${SOURCE_TEXT[launch.source]}: ${line}`);
       for (const line of launch.selfTest.notes) note(`self-test of ${SOURCE_TEXT[launch.source]}: ${line}`);
     }
@@ -249,7 +263,7 @@ export async function doctor(options: DoctorOptions): Promise<DoctorReport> {
   if (options.probe) {
     const result = await probeVllm(options.probe, env, options.probeTimeoutMs);
     const cfg = gateConfigOf(config.settings.vllm);
-    const tc = toolCalling(cfg);
+    const tc = toolCalling(cfg, env.OPENCLAW_VLLM_TOOLCALL);
     const gated = isGatedUrl(result.url, cfg);
     const agrees = result.toolCalling === "unknown" ? null : (result.toolCalling === "enabled") === tc.enabled;
     probe = { ...result, configToolCalling: tc.enabled, configSource: tc.source, gated, agrees };

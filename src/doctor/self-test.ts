@@ -5,7 +5,7 @@ import { join, posix } from "node:path";
 import satisfies from "semver/functions/satisfies.js";
 import type { Config } from "../config/load.js";
 import { gateConfigOf } from "../patches/gate.js";
-import { isGatedUrl, isLoopbackHost, parseUrl, type GateConfig } from "../patches/runtime/gate-core.js";
+import { isGatedUrl, isLoopbackHost, parseUrl, toolCalling, type GateConfig } from "../patches/runtime/gate-core.js";
 import type { NodeRuntime } from "../system/node.js";
 import { readManifest } from "../verify/manifest.js";
 import type { OpenclawConfig, OpenclawProvider } from "./openclaw-config.js";
@@ -163,21 +163,9 @@ export function selfTest(o: SelfTestOptions): SelfTestReport {
   const local = o.openclawConfig.providers.filter((p) => isLocal(p, gate));
   if (o.openclawConfig.found && local.length === 0) notes.push(`${o.openclawConfig.path}: no local openai-completions provider`);
 
-  const flag = o.env.OPENCLAW_VLLM_TOOLCALL?.trim().toLowerCase();
-  const envFlag =
-    flag === undefined
-      ? null
-      : ["1", "true", "yes", "on"].includes(flag)
-        ? true
-        : ["0", "false", "no", "off"].includes(flag)
-          ? false
-          : null;
   const gateEnv: NodeJS.ProcessEnv =
     o.env.OPENCLAW_VLLM_TOOLCALL !== undefined ? { OPENCLAW_VLLM_TOOLCALL: o.env.OPENCLAW_VLLM_TOOLCALL } : {};
-  const toolCalling =
-    envFlag !== null
-      ? { enabled: envFlag, source: "env:OPENCLAW_VLLM_TOOLCALL" }
-      : { enabled: gate.toolCalling, source: "config:vllm.toolCalling.enabled" };
+  const calling = toolCalling(gate, o.env.OPENCLAW_VLLM_TOOLCALL);
 
   const files = probedFiles(o.runtimeDir);
   const switchRow = supportsToolsSwitch(o.openclawVersion);
@@ -240,7 +228,7 @@ export function selfTest(o: SelfTestOptions): SelfTestReport {
       baseUrl: p.baseUrl,
       model: p.models[0]?.id ?? null,
       gated,
-      toolCalling: gated ? toolCalling : { enabled: gate.toolCalling, source: "not gated" },
+      toolCalling: gated ? calling : { enabled: gate.toolCalling, source: "not gated" },
       supportsTools,
       driver: turn?.driver ?? "none",
       built: turn?.built ?? null,
@@ -259,15 +247,15 @@ export function selfTest(o: SelfTestOptions): SelfTestReport {
     }
     if (!reach) {
       const why = gated
-        ? `the gate strips them (gated by ${gated}; tool calling ${toolCalling.enabled ? "enabled" : "disabled"}, ${toolCalling.source})`
+        ? `the gate strips them (gated by ${gated}; tool calling ${calling.enabled ? "enabled" : "disabled"}, ${calling.source})`
         : supportsTools === false
           ? `compat.supportsTools: false (OpenClaw's own switch: ${switchRow?.note ?? "?"})`
           : "the request carries none";
       verdict.note = `${where}: no tools reach the wire: ${why}`;
       return verdict;
     }
-    if (gated && toolCalling.enabled) {
-      verdict.note = `${where}: tools reach the wire, as tool calling is enabled (${toolCalling.source}); the server must run with --enable-auto-tool-choice --tool-call-parser`;
+    if (gated && calling.enabled) {
+      verdict.note = `${where}: tools reach the wire, as tool calling is enabled (${calling.source}); the server must run with --enable-auto-tool-choice --tool-call-parser`;
       return verdict;
     }
     const origin = parseUrl(url)?.origin ?? url;
@@ -283,7 +271,7 @@ export function selfTest(o: SelfTestOptions): SelfTestReport {
         ? "an empty tools list"
         : `${wire!.tools ?? 0} tool(s)${wire!.hasToolChoice ? ` and tool_choice ${JSON.stringify(wire!.toolChoice)}` : ""}`;
     const despite = supportsTools === false ? ` despite compat.supportsTools: false (${switchRow?.note ?? "?"})` : "";
-    verdict.problem ??= `${where}: the next agent turn sends ${sends}${despite} while tool calling is disabled (${toolCalling.source}), which vLLM without --enable-auto-tool-choice answers with HTTP 400: ${fix}`;
+    verdict.problem ??= `${where}: the next agent turn sends ${sends}${despite} while tool calling is disabled (${calling.source}), which vLLM without --enable-auto-tool-choice answers with HTTP 400: ${fix}`;
     return verdict;
   });
   for (const v of providers) {

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { clientHost } from "../config/settings.js";
 import { EXIT_CONFIG, EXIT_TRANSIENT, FAILED_MARKER, OK_MARKER } from "./script.js";
 import { shWord, systemdCommand } from "./quote.js";
 import type { GatewaySettings, LauncherSettings } from "./settings.js";
@@ -60,13 +61,7 @@ export function generateGatewayDropIn(s: LauncherSettings, g: GatewaySettings): 
 
 /** The address clients use for the server: a wildcard listen address is reached on loopback. */
 export function clientBaseUrl(s: Pick<LauncherSettings, "host" | "port">): string {
-  const host =
-    s.host === "0.0.0.0" || s.host === "::" || s.host === "[::]"
-      ? "127.0.0.1"
-      : s.host.includes(":") && !s.host.startsWith("[")
-        ? `[${s.host}]`
-        : s.host;
-  return `http://${host}:${s.port}/v1`;
+  return `http://${clientHost(s.host)}:${s.port}/v1`;
 }
 
 /** The provider block for OpenClaw's own config (~/.openclaw/openclaw.json) that uses this server. */

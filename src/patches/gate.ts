@@ -1,11 +1,8 @@
-import { DEFAULT_VLLM_PORTS, type VllmSettings } from "../config/settings.js";
+import { clientHost, DEFAULT_VLLM_PORTS, type VllmSettings } from "../config/settings.js";
 import type { GateConfig } from "./runtime/gate-core.js";
 import { isLoopbackHost } from "./runtime/gate-core.js";
 
 export type { GateConfig };
-
-/** Hosts a server can listen on for every address of the machine: clients reach it on loopback. */
-const WILDCARD_HOSTS = new Set(["0.0.0.0", "::", "[::]"]);
 
 /**
  * What the gate and the overlay treat as a local vLLM: the union of `vllm.endpoints`, the
@@ -17,9 +14,9 @@ export function gateConfigOf(vllm: VllmSettings): GateConfig {
   const origins = new Set(vllm.endpoints.map((e) => new URL(e).origin));
   const ports = new Set(DEFAULT_VLLM_PORTS);
   const { host, port } = vllm.launcher;
-  const bare = host.replace(/^\[(.*)\]$/, "$1");
-  if (WILDCARD_HOSTS.has(host) || isLoopbackHost(host) || bare === "::1") ports.add(port);
-  else origins.add(new URL(`http://${bare.includes(":") ? `[${bare}]` : bare}:${port}`).origin);
+  const client = clientHost(host);
+  if (isLoopbackHost(client)) ports.add(port);
+  else origins.add(new URL(`http://${client}:${port}`).origin);
   return {
     origins: [...origins].sort(),
     loopbackPorts: [...ports].sort((a, b) => a - b),

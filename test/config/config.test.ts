@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
 import { resolveConfig } from "../../src/config/resolve.js";
-import { defaultSettings } from "../../src/config/settings.js";
+import { clientHost, defaultSettings } from "../../src/config/settings.js";
 import { builtinPatches } from "../../src/patches/builtins.js";
 import { runCli } from "../support/cli.js";
 import { FIXTURES, REPO } from "../support/paths.js";
@@ -104,5 +104,20 @@ describe("a mistake in the config: exit 2, one line, nothing written", () => {
     const r = await runCli(["patch", "--root", REPO, "--config", "nope.config.ts"], { cwd: tempDir() });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^clawpatch: config file not found: .*nope\.config\.ts \(check --config\)\n$/);
+  });
+});
+
+describe("the launcher's address as clients use it (the gate's origin, INSTALL.md's baseUrl)", () => {
+  it.each([
+    ["127.0.0.1", "127.0.0.1"],
+    ["0.0.0.0", "127.0.0.1"],
+    ["::", "127.0.0.1"],
+    ["[::]", "127.0.0.1"],
+    ["::1", "[::1]"],
+    ["[::1]", "[::1]"],
+    ["fd00::7", "[fd00::7]"],
+    ["gpu-box.lan", "gpu-box.lan"],
+  ])("%s → %s", (host, client) => {
+    expect(clientHost(host)).toBe(client);
   });
 });

@@ -10,13 +10,13 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer, type Server } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runBin } from "../support/cli.js";
 import type { NodeMajor } from "../support/node-runtime.js";
 import { openclawCopy } from "../support/openclaw-agent.js";
+import { countingListeners } from "../support/ports.js";
 import { removeCopy } from "../support/real-packages.js";
 
 const MIN = 60_000;
@@ -64,18 +64,8 @@ describe.each(CASES)("doctor --self-test on openclaw $version (Node $major), fou
   let node = "";
   let copy = "";
   let work = "";
-  let connections = 0;
-  const servers: Server[] = [];
+  const providers = countingListeners();
   const ports = { gated: 0, ungated: 0 };
-
-  const listener = (): Promise<number> => {
-    const server = createServer((socket) => {
-      connections += 1;
-      socket.destroy();
-    });
-    servers.push(server);
-    return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as { port: number }).port)));
-  };
   const provider = (port: number, model: string, compat?: Record<string, unknown>) => ({
     baseUrl: `http://127.0.0.1:${port}/v1`,
     apiKey: "sk-never-printed",
@@ -111,14 +101,14 @@ describe.each(CASES)("doctor --self-test on openclaw $version (Node $major), fou
     work = await mkdtemp(path.join(os.tmpdir(), "clawpatch-self-test-real-"));
     mkdirSync(path.join(work, "home", ".openclaw"), { recursive: true });
     mkdirSync(path.join(work, "units"));
-    ports.gated = await listener();
-    ports.ungated = await listener();
+    ports.gated = await providers.listen();
+    ports.ungated = await providers.listen();
     writeFileSync(config(), `export default { vllm: { launcher: { port: ${ports.gated} } } };\n`);
     writeOpenclawConfig();
     writeUnit(node);
   }, 60 * MIN);
   afterAll(async () => {
-    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    await providers.close();
     if (copy) await removeCopy(copy);
     if (work) await rm(work, { recursive: true, force: true });
   });
@@ -140,7 +130,7 @@ describe.each(CASES)("doctor --self-test on openclaw $version (Node $major), fou
       expect(r.problems.find((m) => m.includes("provider lab-box"))).toContain(`add "http://127.0.0.1:${ports.ungated}" to vllm.endpoints`);
       expect(r.problems.some((m) => /os\.networkInterfaces\(\) is not guarded/.test(m))).toBe(true);
       expect(r.stdout).not.toContain("sk-never-printed");
-      expect(connections).toBe(0);
+      expect(providers.connections()).toBe(0);
       expect(existsSync(path.join(copy, ".openclaw-lifecycle-pending"))).toBe(c.pendingLifecycle);
     },
     10 * MIN,
@@ -166,7 +156,7 @@ describe.each(CASES)("doctor --self-test on openclaw $version (Node $major), fou
       if (c.switchWorks)
         expect(r.problems[0]).toContain("or OpenClaw's own switch: set models.providers.lab-box.models[].compat.supportsTools: false");
       else expect(r.problems[0]).not.toContain("compat.supportsTools");
-      expect(connections).toBe(0);
+      expect(providers.connections()).toBe(0);
     },
     10 * MIN,
   );
@@ -188,7 +178,7 @@ describe.each(CASES)("doctor --self-test on openclaw $version (Node $major), fou
             "compat.supportsTools is an unknown key under this version's strict config schema: OpenClaw refuses the config",
           );
         }
-        expect(connections).toBe(0);
+        expect(providers.connections()).toBe(0);
       } finally {
         writeOpenclawConfig();
       }

@@ -6,35 +6,24 @@
  * (The real 2026.2.26 and 2026.9.6 runtimes: test/doctor/self-test-real.test.ts.)
  */
 import { cpSync, mkdirSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:net";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
 import { FIXTURES } from "../support/paths.js";
+import { countingListeners } from "../support/ports.js";
 import { tempDir } from "../support/tree.js";
 
 const RUNTIME = join(FIXTURES, "doctor", "openclaw-ai-runtime");
-let connections = 0;
-const servers: Server[] = [];
-
-/** A listener on 127.0.0.1 that counts who connects (a provider must never see the self-test). */
-function listener(): Promise<number> {
-  const server = createServer((socket) => {
-    connections += 1;
-    socket.destroy();
-  });
-  servers.push(server);
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as { port: number }).port)));
-}
+const providers = countingListeners();
 
 let gatedPort = 0;
 let ungatedPort = 0;
 beforeAll(async () => {
-  gatedPort = await listener();
-  ungatedPort = await listener();
+  gatedPort = await providers.listen();
+  ungatedPort = await providers.listen();
 });
 afterAll(async () => {
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  await providers.close();
 });
 
 function setup(openclawConfig: Record<string, unknown>) {
@@ -87,7 +76,7 @@ describe("doctor --self-test (fixture runtime)", () => {
     expect(problems.find((m: string) => m.includes("provider lab-box"))).toContain("compat.supportsTools: false");
     expect(problems.some((m: string) => /os\.networkInterfaces\(\) is not guarded/.test(m))).toBe(true);
     expect(r.stdout).not.toContain("sk-never-printed");
-    expect(connections).toBe(0);
+    expect(providers.connections()).toBe(0);
   });
 
   it("patched: the gated provider gets no tools; the one on an ungated port still does (exit 1, the config line that gates it); modules load, the guard holds", async () => {
@@ -108,7 +97,7 @@ describe("doctor --self-test (fixture runtime)", () => {
     expect(vllm.built).toMatchObject({ hasTools: false, hasToolChoice: false });
     expect(lab).toMatchObject({ id: "lab-box", gated: null, toolsReachWire: true });
     expect(lab.problem).toContain(`add "http://127.0.0.1:${ungatedPort}" to vllm.endpoints`);
-    expect(connections).toBe(0);
+    expect(providers.connections()).toBe(0);
   });
 
   it("patched, and OpenClaw's own switch on the second provider: all well (exit 0)", async () => {
@@ -120,7 +109,7 @@ describe("doctor --self-test (fixture runtime)", () => {
     expect(r.code, r.stdout).toBe(0);
     expect(r.stdout).toMatch(/lab-box .* no tools on the wire \(not gated\)/);
     expect(r.stdout).toContain("compat.supportsTools: false (OpenClaw's own switch: OpenClaw strips the tool fields before sending)");
-    expect(connections).toBe(0);
+    expect(providers.connections()).toBe(0);
   });
 
   it("a Node the runtime cannot run on: a problem naming the version found and the one needed", async () => {

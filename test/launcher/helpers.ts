@@ -123,14 +123,6 @@ export function parseMarker(line: string): { marker: string; fields: Record<stri
   return { marker: marker!, fields };
 }
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((ok) => server.close(() => ok()));
-  return port;
-}
-
 export async function listenOn(port: number): Promise<Server> {
   const server = createServer((socket) => socket.destroy());
   await new Promise<void>((ok, fail) => {

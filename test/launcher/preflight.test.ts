@@ -12,7 +12,6 @@ import {
   HOLD_BOUND_REUSEADDR,
   MAKE_TIME_WAIT,
   PYTHON,
-  freePort,
   generateInto,
   has,
   listenOn,
@@ -24,6 +23,7 @@ import {
   type RunEnv,
   type RunResult,
 } from "./helpers.js";
+import { freePort } from "../support/ports.js";
 
 let work: string;
 let model: string;

@@ -15,10 +15,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs/promises";
 import http from "node:http";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { OFFLINE_ENV, makeOpenclawHome, type OpenclawHome } from "./openclaw-home.js";
+import { freePort } from "./ports.js";
 import { run, type RunResult } from "./run.js";
 
 export interface GatewayHomeOptions {
@@ -39,18 +39,6 @@ export interface GatewayHome extends OpenclawHome {
   logFile: string;
   /** TMPDIR of every process started from this home: the test run's, shared, so OpenClaw's transpile cache is too. */
   tmpdir: string;
-}
-
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function makeGatewayHome(options: GatewayHomeOptions): Promise<GatewayHome> {

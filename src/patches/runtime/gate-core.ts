@@ -42,13 +42,17 @@ function env(name: string): string | undefined {
 }
 
 /** `1/true/yes/on` → true, `0/false/no/off` → false, anything else (or unset) → null. */
-export function envFlag(name: string): boolean | null {
-  const raw = env(name);
+export function parseFlag(raw: string | undefined): boolean | null {
   if (raw === undefined) return null;
   const v = raw.trim().toLowerCase();
   if (v === "1" || v === "true" || v === "yes" || v === "on") return true;
   if (v === "0" || v === "false" || v === "no" || v === "off") return false;
   return null;
+}
+
+/** The flag `name` of this process's environment (see `parseFlag`). */
+export function envFlag(name: string): boolean | null {
+  return parseFlag(env(name));
 }
 
 /** An http(s) URL from a string or URL-like value, else null. */
@@ -94,8 +98,9 @@ export function isGatedModel(model: unknown, cfg: GateConfig): boolean {
   return isGatedUrl(m.baseUrl, cfg);
 }
 
-export function toolCalling(cfg: GateConfig): ToolCalling {
-  const flag = envFlag("OPENCLAW_VLLM_TOOLCALL");
+/** Whether tool calling is on: `OPENCLAW_VLLM_TOOLCALL` (this process's, or the value given) over the config. */
+export function toolCalling(cfg: GateConfig, raw: string | undefined = env("OPENCLAW_VLLM_TOOLCALL")): ToolCalling {
+  const flag = parseFlag(raw);
   if (flag !== null) return { enabled: flag, source: "env:OPENCLAW_VLLM_TOOLCALL" };
   return { enabled: cfg.toolCalling === true, source: "config:vllm.toolCalling.enabled" };
 }
