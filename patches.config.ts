@@ -1,7 +1,7 @@
-// clawpatch's configuration for this repository (and the reference for yours).
-// `clawpatch patch` looks for patches.config.ts in the current directory; without one it
+// clawmend's configuration for this repository (and the reference for yours).
+// `clawmend patch` looks for patches.config.ts in the current directory; without one it
 // applies every built-in patch with the defaults below.
-import { defineConfig } from "clawpatch";
+import { defineConfig } from "clawmend";
 
 export default defineConfig({
   vllm: {

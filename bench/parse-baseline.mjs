@@ -1,6 +1,6 @@
 // Baseline process for `npm run bench`: parse JavaScript files of a dist with Babel, the way a
-// patcher without clawpatch's levers would. Run as its own process so wall time and peak RSS
-// are whole-process numbers, comparable with the clawpatch runs.
+// patcher without clawmend's levers would. Run as its own process so wall time and peak RSS
+// are whole-process numbers, comparable with the clawmend runs.
 //
 //   node bench/parse-baseline.mjs all DIST              every .js/.mjs/.cjs file
 //   node bench/parse-baseline.mjs prefilter DIST N1,N2  only files containing one of the needles

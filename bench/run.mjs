@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench`: clawpatch on real OpenClaw trees, side by side with its baselines.
+// `npm run bench`: clawmend on real OpenClaw trees, side by side with its baselines.
 //
 //   node bench/run.mjs [--quick] [--runs N] [--heavy-runs N] [--trees 2026.2.26,2026.9.6]
 //                      [--no-heavy] [--no-rebuild] [--no-workers] [--steady-only] [--timeout S] [--json FILE] [--cli DIR]
@@ -10,7 +10,7 @@
 // loaded through jiti, a runtime dependency already): the global-style npm installs of
 // openclaw@2026.2.26 and openclaw@2026.9.6 the end-to-end tests run.
 //
-// clawpatch runs from a private snapshot of the built dist/ (other builds in this checkout
+// clawmend runs from a private snapshot of the built dist/ (other builds in this checkout
 // cannot swap it mid-run). See docs/performance.md for the method and the latest table.
 import { execFileSync, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -38,7 +38,7 @@ const TIMEOUT_MS = Number(option("--timeout", "600")) * 1000;
 
 /**
  * Runs one process; resolves to { ms, rssMB, code, stdout, stderr }. The working directory is an
- * empty temp dir: clawpatch runs with its built-in patches, as in a project without
+ * empty temp dir: clawmend runs with its built-in patches, as in a project without
  * patches.config.ts (in this repo the config would be loaded through jiti on every run).
  */
 function measure(cmd, argv, { cwd = scratch, timeoutMs = TIMEOUT_MS } = {}) {
@@ -90,25 +90,25 @@ const machine = () => ({
 });
 
 // ---------------------------------------------------------------------------------------------
-// Setup: snapshot of clawpatch, trees
+// Setup: snapshot of clawmend, trees
 
-const scratch = mkdtempSync(join(tmpdir(), "clawpatch-bench-"));
+const scratch = mkdtempSync(join(tmpdir(), "clawmend-bench-"));
 process.on("exit", () => rmSync(scratch, { recursive: true, force: true }));
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exit(130));
 
 /** A private copy of the built CLI (bin, dist, package.json; node_modules linked). */
-function snapshotClawpatch() {
+function snapshotClawmend() {
   const other = option("--cli", null);
   if (other) {
-    // Another build to compare (a directory with bin/clawpatch.js and dist/), used in place.
-    return join(resolve(other), "bin", "clawpatch.js");
+    // Another build to compare (a directory with bin/clawmend.js and dist/), used in place.
+    return join(resolve(other), "bin", "clawmend.js");
   }
   if (!existsSync(join(REPO, "dist", "cli.js"))) throw new Error("dist/ is not built: run `npm run build` (npm run bench does)");
-  const dir = join(scratch, "clawpatch");
+  const dir = join(scratch, "clawmend");
   mkdirSync(dir);
   for (const entry of ["bin", "dist", "package.json"]) cpSync(join(REPO, entry), join(dir, entry), { recursive: true });
   symlinkSync(join(REPO, "node_modules"), join(dir, "node_modules"));
-  return join(dir, "bin", "clawpatch.js");
+  return join(dir, "bin", "clawmend.js");
 }
 
 async function loadHelpers() {
@@ -129,7 +129,7 @@ async function treeFor(version, helpers) {
 // ---------------------------------------------------------------------------------------------
 // Cases
 
-const cli = snapshotClawpatch();
+const cli = snapshotClawmend();
 const node = process.execPath;
 
 function checkExit(name, r, expected = 0) {
@@ -138,16 +138,16 @@ function checkExit(name, r, expected = 0) {
   }
 }
 
-/** The README's config recipe (one import from "clawpatch", one setting), in a directory of its own. */
+/** The README's config recipe (one import from "clawmend", one setting), in a directory of its own. */
 function configDir(name, text) {
   const dir = join(scratch, name);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "patches.config.ts"), text);
   return dir;
 }
-const RECIPE_CONFIG = `import { defineConfig } from "clawpatch";\n\nexport default defineConfig({ vllm: { endpoints: ["http://127.0.0.1:9000"] } });\n`;
+const RECIPE_CONFIG = `import { defineConfig } from "clawmend";\n\nexport default defineConfig({ vllm: { endpoints: ["http://127.0.0.1:9000"] } });\n`;
 /** The built-ins with the network guard also on dist/worker/** (what round 2 did), for the before/after. */
-const WORKERS_CONFIG = `import { defineConfig } from "clawpatch";\n\nexport default defineConfig({\n  patches: (builtins) =>\n    builtins.map((p) => (p.id === "network-interfaces-guard" ? { ...p, targets: p.targets.map((t) => ({ ...t, ignore: [] })) } : p)),\n});\n`;
+const WORKERS_CONFIG = `import { defineConfig } from "clawmend";\n\nexport default defineConfig({\n  patches: (builtins) =>\n    builtins.map((p) => (p.id === "network-interfaces-guard" ? { ...p, targets: p.targets.map((t) => ({ ...t, ignore: [] })) } : p)),\n});\n`;
 
 /** `count` tiny packages (a package.json and a 20-line lib/index.js each) under `root`/node_modules. */
 function addExtraPackages(root, from, to) {
@@ -192,7 +192,7 @@ async function benchTree(version, helpers, results) {
     `${version} first patch with the config`,
     await measure(node, [cli, "patch", "--root", steadyConfig, "--quiet"], { cwd: recipe }),
   );
-  if (heavy) add("clawpatch patch (first, fresh copy)", first, "patch");
+  if (heavy) add("clawmend patch (first, fresh copy)", first, "patch");
 
   for (let i = 0; i < n; i += 1) {
     process.stderr.write(`bench ${version}: run ${i + 1}/${n}\r`);
@@ -210,10 +210,10 @@ async function benchTree(version, helpers, results) {
     ]) {
       const noop = await measure(node, [cli, "patch", "--root", root, "--quiet"], { cwd });
       checkExit(`${version} no-op patch${label}`, noop);
-      add(`clawpatch patch (no-op re-run${label})`, noop, "steady");
+      add(`clawmend patch (no-op re-run${label})`, noop, "steady");
       const verify = await measure(node, [cli, "patch", "--verify", "--root", root, "--quiet"], { cwd });
       checkExit(`${version} verify${label}`, verify);
-      add(`clawpatch patch --verify${label}`, verify, "steady");
+      add(`clawmend patch --verify${label}`, verify, "steady");
     }
 
     if (!flag("--steady-only") && (!heavy || i < heavyRuns - 1)) {
@@ -225,7 +225,7 @@ async function benchTree(version, helpers, results) {
       execFileSync("sync");
       const patched = await measure(node, [cli, "patch", "--root", fresh, "--quiet"]);
       checkExit(`${version} patch`, patched);
-      add("clawpatch patch (first, fresh copy)", patched, "patch");
+      add("clawmend patch (first, fresh copy)", patched, "patch");
       rmSync(dirname(fresh), { recursive: true, force: true });
       execFileSync("sync");
     }
@@ -235,7 +235,7 @@ async function benchTree(version, helpers, results) {
       mkdirSync(dirname(to));
       const rebuilt = await measure(node, [cli, "rebuild", "--from", pristine, "--to", to, "--json"]);
       checkExit(`${version} rebuild`, rebuilt);
-      add("clawpatch rebuild --from --to", rebuilt, "copy");
+      add("clawmend rebuild --from --to", rebuilt, "copy");
       const method = JSON.parse(rebuilt.stdout).method;
       if (method && !notes.some((note) => note.startsWith("rebuild copied"))) {
         notes.push(
@@ -269,7 +269,7 @@ async function benchTree(version, helpers, results) {
     execFileSync("sync");
     const patched = await measure(node, [cli, "patch", "--root", fresh, "--quiet"], { cwd: workers });
     checkExit(`${version} patch with the worker bundles`, patched);
-    add("clawpatch patch (first, worker bundles included: round 2's scope)", patched, "patch");
+    add("clawmend patch (first, worker bundles included: round 2's scope)", patched, "patch");
     rmSync(dirname(fresh), { recursive: true, force: true });
   }
 
@@ -283,7 +283,7 @@ async function benchTree(version, helpers, results) {
       for (let i = 0; i < n; i += 1) {
         const r = await measure(node, [cli, "patch", "--verify", "--root", steady, "--quiet"]);
         checkExit(`${version} verify with ${count} extra packages`, r);
-        add(`clawpatch patch --verify, ${count.toLocaleString("en-US")} extra packages`, r, "steady");
+        add(`clawmend patch --verify, ${count.toLocaleString("en-US")} extra packages`, r, "steady");
       }
     }
   }
@@ -307,7 +307,7 @@ function summarise(row) {
   };
 }
 
-/** Every prefilter string of the built-in patches (what clawpatch itself filters on). */
+/** Every prefilter string of the built-in patches (what clawmend itself filters on). */
 async function prefilterNeedles() {
   const dist = join(dirname(dirname(cli)), "dist");
   const { builtinPatches } = await import(join(dist, "patches", "builtins.js"));
@@ -336,12 +336,12 @@ function goalOf(result, row, floor, copy) {
   const met = (ok) => (ok ? "met" : "**not met**");
   if (row.group === "steady" && floor && !row.name.includes("extra packages"))
     return `≤ 2× floor: ${met(row.medianMs <= 2 * floor.medianMs)}`;
-  if (row.name === "clawpatch patch (first, fresh copy)") {
+  if (row.name === "clawmend patch (first, fresh copy)") {
     if (result.version === "2026.9.6" && floor)
       return `≤ 8× floor, ≤ 300 MB: ${met(row.medianMs <= 8 * floor.medianMs && row.rssMB <= 300)}`;
     if (result.version === "2026.2.26") return `≤ 1 s: ${met(row.medianMs <= 1000)}`;
   }
-  if (row.name.startsWith("clawpatch rebuild") && copy) return `≤ 0.65× cp -a: ${met(row.medianMs <= 0.65 * copy.medianMs)}`;
+  if (row.name.startsWith("clawmend rebuild") && copy) return `≤ 0.65× cp -a: ${met(row.medianMs <= 0.65 * copy.medianMs)}`;
   return "";
 }
 
@@ -378,9 +378,9 @@ console.log(
   `machine: ${m.nproc} cores (${m.cpu}), ${m.memGB} GB RAM, Node ${m.node}; load average ${started.load.join(" ")} at start, ${ended.load.join(" ")} at end`,
 );
 console.log(
-  `clawpatch ${JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")).version} at ${execFileSync("git", ["-C", REPO, "rev-parse", "--short", "HEAD"]).toString().trim()}${execFileSync("git", ["-C", REPO, "status", "--porcelain", "--", "src"]).toString().trim() ? " (+ uncommitted src changes)" : ""}`,
+  `clawmend ${JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")).version} at ${execFileSync("git", ["-C", REPO, "rev-parse", "--short", "HEAD"]).toString().trim()}${execFileSync("git", ["-C", REPO, "status", "--porcelain", "--", "src"]).toString().trim() ? " (+ uncommitted src changes)" : ""}`,
 );
-if (option("--cli", null)) console.log(`clawpatch build under test: ${cli}`);
+if (option("--cli", null)) console.log(`clawmend build under test: ${cli}`);
 for (const result of results) console.log(`\n${table(result)}`);
 mkdirSync(dirname(jsonOut), { recursive: true });
 writeFileSync(jsonOut, `${JSON.stringify({ machine: { ...started, loadEnd: ended.load }, results }, null, 2)}\n`);

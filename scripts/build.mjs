@@ -55,7 +55,7 @@ function bundleCli(outdir) {
     alias: { "jsonc-parser": "jsonc-parser/lib/esm/main.js" },
     // Bundled CommonJS dependencies call require() for Node's built-ins.
     banner: {
-      js: 'import { createRequire as __clawpatchCreateRequire } from "node:module";\nconst require = __clawpatchCreateRequire(import.meta.url);',
+      js: 'import { createRequire as __clawmendCreateRequire } from "node:module";\nconst require = __clawmendCreateRequire(import.meta.url);',
     },
   });
 }

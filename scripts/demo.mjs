@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
 const cache = join(repo, ".cache", "demo");
-const bin = join(repo, "bin", "clawpatch.js");
+const bin = join(repo, "bin", "clawmend.js");
 const packages = [
   { name: "openclaw", version: process.env.DEMO_OPENCLAW ?? "2026.2.26", into: "" },
   { name: "@mariozechner/pi-ai", version: process.env.DEMO_PI_AI ?? "0.55.1", into: "node_modules/@mariozechner/pi-ai" },
@@ -37,8 +37,8 @@ function fetchPackage({ name, version }) {
   return dir;
 }
 
-function clawpatch(args) {
-  process.stdout.write(`$ clawpatch ${args.join(" ")}\n`);
+function clawmend(args) {
+  process.stdout.write(`$ clawmend ${args.join(" ")}\n`);
   const result = spawnSync(process.execPath, [bin, ...args], {
     stdio: "inherit",
     env: { ...process.env, FORCE_COLOR: process.stdout.isTTY ? "1" : "0" },
@@ -54,7 +54,7 @@ for (const pkg of packages) cpSync(fetchPackage(pkg), join(root, pkg.into), { re
 process.stdout.write(`copy to patch: ${root}\n`);
 
 step("A pristine copy does not verify (exit 1)");
-const before = clawpatch(["patch", "--verify", "--root", root]);
+const before = clawmend(["patch", "--verify", "--root", root]);
 
 step("What would change (unified diff, trimmed)");
 const diff = spawnSync(process.execPath, [bin, "patch", "--dry-run", "--root", root], { encoding: "utf8" });
@@ -69,16 +69,16 @@ for (const line of diff.stdout.split("\n")) {
 process.stdout.write(`${shown.slice(0, 80).join("\n")}\n${shown.length > 80 ? `… (${shown.length - 80} more lines)\n` : ""}`);
 
 step("Patch it");
-const patched = clawpatch(["patch", "--root", root]);
+const patched = clawmend(["patch", "--root", root]);
 
 step("Run it again: nothing left to do");
-clawpatch(["patch", "--root", root, "--quiet"]);
+clawmend(["patch", "--root", root, "--quiet"]);
 
 step("Verify (exit 0)");
-const after = clawpatch(["patch", "--verify", "--root", root]);
+const after = clawmend(["patch", "--verify", "--root", root]);
 
 step("Revert restores every original byte");
-clawpatch(["revert", "--root", root]);
+clawmend(["revert", "--root", root]);
 
 const ok = before === 1 && patched === 0 && after === 0;
 process.stdout.write(`\n${ok ? "demo ok" : "demo FAILED"}: verify before=${before}, patch=${patched}, verify after=${after}\n`);

@@ -9,7 +9,7 @@ import { buildSync } from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** Every runtime entry, bundled into `var __clawpatch_runtime = (() => { ... })();`. */
+/** Every runtime entry, bundled into `var __clawmend_runtime = (() => { ... })();`. */
 const RUNTIME_ENTRIES = { toolGate: "tool-gate.ts", networkGuard: "network-guard.ts", overlay: "overlay.ts" };
 
 /** One entry bundled by esbuild into a single script's text. */
@@ -30,7 +30,7 @@ function bundleText(entry, options) {
 function bundle(entry) {
   return bundleText(join(root, "src/patches/runtime", entry), {
     format: "iife",
-    globalName: "__clawpatch_runtime",
+    globalName: "__clawmend_runtime",
     platform: "neutral",
     target: "es2020",
   }).replace(/^"use strict";\n/, "");

@@ -1,2 +1,2 @@
-// The command line's entry (bin/clawpatch.js imports it): one function, the exit code.
+// The command line's entry (bin/clawmend.js imports it): one function, the exit code.
 export { main } from "./commands/main.js";

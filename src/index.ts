@@ -1,7 +1,7 @@
 export { defineConfig, type UserConfig } from "./config/define.js";
 export { loadConfig, type Config } from "./config/load.js";
 export type { Settings, VllmSettings, VllmConfigInput } from "./config/settings.js";
-export { ClawpatchError, EXIT, type ExitCode } from "./core/errors.js";
+export { ClawmendError, EXIT, type ExitCode } from "./core/errors.js";
 export {
   definePatch,
   type PatchSpec,

@@ -47,7 +47,7 @@ const LAYERS: Record<string, readonly string[]> = {
 
 function layerOf(file: string): string {
   const rel = relative(SRC, file).split("\\").join("/");
-  if (rel === "index.ts") return "api"; // the library: what `import ... from "clawpatch"` gets
+  if (rel === "index.ts") return "api"; // the library: what `import ... from "clawmend"` gets
   if (!rel.includes("/")) return "entry"; // cli.ts
   if (rel.startsWith("patches/runtime/")) return "patches/runtime";
   if (rel.startsWith("doctor/probe/")) return "doctor/probe";

@@ -8,7 +8,7 @@ import { tempDir } from "./support/tree.js";
 
 const version = (JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { version: string }).version;
 
-describe("clawpatch", () => {
+describe("clawmend", () => {
   it.each([["--version"], ["-v"], ["patch", "--version"]])("%s prints the bare version and exits 0", async (...argv) => {
     expect(await runCli(argv, { cwd: REPO })).toEqual({ code: 0, stdout: `${version}\n`, stderr: "" });
   });
@@ -16,7 +16,7 @@ describe("clawpatch", () => {
   it.each(["patch", "revert", "rebuild", "doctor", "launcher"])("%s --help exits 0 and names its options", async (command) => {
     const r = await runCli([command, "--help"], { cwd: REPO });
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`clawpatch ${version}`);
+    expect(r.stdout).toContain(`clawmend ${version}`);
     expect(r.stdout).toMatch(/--\w/);
   });
 
@@ -26,10 +26,10 @@ describe("clawpatch", () => {
   });
 
   it.each([
-    [["patch", "rt"], /^clawpatch: unexpected argument "rt" for "patch" \(a directory goes in --root: clawpatch patch --root rt\)$/],
-    [["patch", "--verfy"], /^clawpatch: unknown option --verfy for "patch"/],
-    [["frobnicate"], /^clawpatch: unknown command: frobnicate/],
-    [["patch", "--verify", "--dry-run"], /^clawpatch: --verify and --dry-run cannot be combined$/],
+    [["patch", "rt"], /^clawmend: unexpected argument "rt" for "patch" \(a directory goes in --root: clawmend patch --root rt\)$/],
+    [["patch", "--verfy"], /^clawmend: unknown option --verfy for "patch"/],
+    [["frobnicate"], /^clawmend: unknown command: frobnicate/],
+    [["patch", "--verify", "--dry-run"], /^clawmend: --verify and --dry-run cannot be combined$/],
   ])("%j: one line on stderr, exit 2", async (argv, message) => {
     const cwd = tempDir();
     const r = await runCli(argv, { cwd });

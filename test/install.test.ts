@@ -2,7 +2,7 @@
  * The README's install section and its postinstall recipe, as a newcomer follows them: `npm pack`
  * in the repository, then the tarball installed globally (into a private prefix) and as a
  * project's dependency. Each install runs the bin, with a `patches.config.ts` that imports from
- * "clawpatch", outside any clawpatch checkout. The openclaw the projects install is a fixture
+ * "clawmend", outside any clawmend checkout. The openclaw the projects install is a fixture
  * packed the same way.
  */
 import { execFileSync } from "node:child_process";
@@ -24,14 +24,14 @@ const npmEnv: NodeJS.ProcessEnv = {
 };
 delete npmEnv.NODE_OPTIONS;
 const CONFIG =
-  'import { defineConfig } from "clawpatch";\n\nexport default defineConfig({ vllm: { endpoints: ["http://127.0.0.1:9000"] } });\n';
+  'import { defineConfig } from "clawmend";\n\nexport default defineConfig({ vllm: { endpoints: ["http://127.0.0.1:9000"] } });\n';
 
 /**
  * `npm pack DIR` into a new directory; the tarball's path. Without scripts: the repository's
  * `prepare` would rebuild dist/ (which the global setup built) under the other test files' feet.
  */
 function pack(dir: string): string {
-  const out = tempDir("clawpatch-pack-");
+  const out = tempDir("clawmend-pack-");
   execFileSync("npm", ["pack", dir, "--pack-destination", out, "--silent", "--ignore-scripts"], {
     env: npmEnv,
     stdio: ["ignore", "ignore", "inherit"],
@@ -50,15 +50,15 @@ function packedOpenclaw(mutate?: (dir: string) => void): string {
   return pack(dir);
 }
 
-/** A project whose postinstall is `clawpatch patch` (README: Recipes), with its config. */
+/** A project whose postinstall is `clawmend patch` (README: Recipes), with its config. */
 function project(dependencies: Record<string, string>): string {
   return writeTree({
     "package.json": JSON.stringify({
       name: "gateway-host",
       version: "1.0.0",
       private: true,
-      scripts: { postinstall: "clawpatch patch" },
-      devDependencies: { clawpatch: `file:${tarball}` },
+      scripts: { postinstall: "clawmend patch" },
+      devDependencies: { clawmend: `file:${tarball}` },
       dependencies,
     }),
     "patches.config.ts": CONFIG,
@@ -67,7 +67,7 @@ function project(dependencies: Record<string, string>): string {
 
 const npmInstall = (cwd: string, args: string[] = []) =>
   run("npm", ["install", "--prefer-offline", "--foreground-scripts", ...args], { cwd, env: npmEnv, timeoutMs: 5 * MIN });
-const npx = (cwd: string, args: string[]) => run("npx", ["--no-install", "clawpatch", ...args], { cwd, env: npmEnv });
+const npx = (cwd: string, args: string[]) => run("npx", ["--no-install", "clawmend", ...args], { cwd, env: npmEnv });
 
 let tarball = "";
 
@@ -78,22 +78,22 @@ beforeAll(() => {
 describe("install from a packed tarball (README: Install)", () => {
   it("the tarball holds the built CLI, no source and no repository config", () => {
     const listing = execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).split("\n");
-    expect(listing).toContain("package/bin/clawpatch.js");
+    expect(listing).toContain("package/bin/clawmend.js");
     expect(listing).toContain("package/dist/cli.js");
     expect(listing.some((f) => f.startsWith("package/src/"))).toBe(false);
     expect(listing).not.toContain("package/patches.config.ts");
   });
 
   it(
-    "npm install -g: the bin runs, and a config importing from clawpatch loads",
+    "npm install -g: the bin runs, and a config importing from clawmend loads",
     async () => {
-      const prefix = tempDir("clawpatch-global-");
+      const prefix = tempDir("clawmend-global-");
       const install = await run("npm", ["install", "-g", "--prefix", prefix, "--prefer-offline", tarball], {
         env: npmEnv,
         timeoutMs: 5 * MIN,
       });
       expect(install.code, install.stderr).toBe(0);
-      const bin = join(prefix, "bin", "clawpatch");
+      const bin = join(prefix, "bin", "clawmend");
       const { version } = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { version: string };
       expect((await run(bin, ["--version"], { env: npmEnv })).stdout.trim()).toBe(version);
       const runtime = makeOpenclawFixture(join(tempDir(), "openclaw"));
@@ -107,15 +107,15 @@ describe("install from a packed tarball (README: Install)", () => {
   );
 });
 
-describe('a project with "postinstall": "clawpatch patch" (README: Recipes)', () => {
+describe('a project with "postinstall": "clawmend patch" (README: Recipes)', () => {
   it(
-    "npm install patches the openclaw it installs, with the project's config; npx clawpatch verifies it",
+    "npm install patches the openclaw it installs, with the project's config; npx clawmend verifies it",
     async () => {
       const dir = project({ openclaw: `file:${packedOpenclaw()}` });
       const install = await npmInstall(dir);
       expect(install.code, install.stderr).toBe(0);
       expect(install.stdout).toMatch(/runtime-overlay\s+applied/);
-      expect(readFileSync(join(dir, "node_modules/openclaw/dist/entry.js"), "utf8")).toContain("/*@clawpatch runtime-overlay@2*/");
+      expect(readFileSync(join(dir, "node_modules/openclaw/dist/entry.js"), "utf8")).toContain("/*@clawmend runtime-overlay@2*/");
       const verify = await npx(dir, ["patch", "--verify"]);
       expect(verify.code, verify.stdout + verify.stderr).toBe(0);
     },

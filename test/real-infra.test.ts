@@ -2,7 +2,7 @@
  * Proves the real-package test infrastructure: the vLLM-like server decides like vLLM, the
  * caches and snapshots, the getifaddrs() EPERM shim reproduces Node's failure, and a PRISTINE
  * openclaw gets its reply from the server when it has tool calling (so a 400 in the end-to-end
- * tests is the tool payload's, not the harness's). The pristine failures clawpatch fixes are
+ * tests is the tool payload's, not the harness's). The pristine failures clawmend fixes are
  * shown by each end-to-end test itself, on its own copy.
  */
 import fs from "node:fs/promises";
@@ -91,7 +91,7 @@ describe("cache helpers", () => {
     const [a, b] = await Promise.all([packTarball("@mariozechner/pi-ai", "0.55.1"), packTarball("@mariozechner/pi-ai", "0.55.1")]);
     expect(a).toBe(b);
     expect((await fs.stat(a)).size).toBeGreaterThan(10_000);
-    const dir = await fs.mkdtemp(path.join((await import("node:os")).tmpdir(), "clawpatch-extract-"));
+    const dir = await fs.mkdtemp(path.join((await import("node:os")).tmpdir(), "clawmend-extract-"));
     try {
       await extractPackage("@mariozechner/pi-ai", "0.55.1", path.join(dir, "pkg"));
       const pkg = JSON.parse(await fs.readFile(path.join(dir, "pkg", "package.json"), "utf8"));
@@ -103,7 +103,7 @@ describe("cache helpers", () => {
   });
 
   it("snapshots see every byte and mode change", { timeout: 120_000 }, async () => {
-    const src = path.join((await import("node:os")).tmpdir(), `clawpatch-snap-${process.pid}`);
+    const src = path.join((await import("node:os")).tmpdir(), `clawmend-snap-${process.pid}`);
     await fs.mkdir(path.join(src, "a", ".hidden"), { recursive: true });
     await fs.writeFile(path.join(src, "a", "x.js"), "1");
     await fs.writeFile(path.join(src, "a", ".hidden", "y"), "2");

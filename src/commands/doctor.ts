@@ -26,8 +26,8 @@ export const registerDoctor: CommandRegistrar = (cli, io, done) => {
       "Read openclaw-gateway.service and its drop-ins from this directory instead of the systemd user unit path (repeatable)",
     )
     .option("--json", "Print one JSON document")
-    .example("clawpatch doctor")
-    .example("clawpatch doctor --root ~/.openclaw-runtime/openclaw --probe http://127.0.0.1:8001")
+    .example("clawmend doctor")
+    .example("clawmend doctor --root ~/.openclaw-runtime/openclaw --probe http://127.0.0.1:8001")
     .action((flags: DoctorFlags) => done(doctorCommand(flags, io)));
 };
 

@@ -2,14 +2,14 @@ import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CAC } from "cac";
-import { ClawpatchError } from "../core/errors.js";
+import { ClawmendError } from "../core/errors.js";
 import { TOOL_VERSION } from "../core/version.js";
 import type { LauncherOverrides } from "../launcher/settings.js";
 import { commandConfig } from "./config.js";
 import type { CommandIO, CommandRegistrar } from "./io.js";
 
-/** clawpatch's own bin script: `bin/clawpatch.js` next to `src/` and `dist/`. */
-export const DEFAULT_CLAWPATCH_BIN = fileURLToPath(new URL("../../bin/clawpatch.js", import.meta.url));
+/** clawmend's own bin script: `bin/clawmend.js` next to `src/` and `dist/`. */
+export const DEFAULT_CLAWMEND_BIN = fileURLToPath(new URL("../../bin/clawmend.js", import.meta.url));
 
 const VALUE_OPTIONS = [
   "out",
@@ -26,12 +26,12 @@ const VALUE_OPTIONS = [
   "extra-arg",
   "runtime",
   "node",
-  "clawpatch-bin",
+  "clawmend-bin",
   "unit-dir",
 ] as const;
 type ValueOption = (typeof VALUE_OPTIONS)[number];
 
-/** `clawpatch launcher`: generates the vLLM preflight launcher and systemd units (issue 6). */
+/** `clawmend launcher`: generates the vLLM preflight launcher and systemd units (issue 6). */
 export const registerLauncher: CommandRegistrar = (cli, io, done) => {
   cli
     .command("launcher", "Generate the vLLM launcher (preflight script) and the systemd units")
@@ -49,15 +49,15 @@ export const registerLauncher: CommandRegistrar = (cli, io, done) => {
     .option("--tool-calling", "Serve with --enable-auto-tool-choice (--no-tool-calling: without)")
     .option("--allow-download", "Let vLLM download a hub model missing from the Hugging Face cache")
     .option("--extra-arg <arg>", "Extra vLLM argument, repeatable; replaces the config's list (--extra-arg=--flag)")
-    .option("--runtime <dir>", "OpenClaw runtime copy the gateway runs (dist/index.js) and clawpatch verifies")
-    .option("--node <path>", "Node binary for the gateway unit (default: the node running clawpatch)")
-    .option("--clawpatch-bin <path>", "clawpatch bin for the gateway's ExecStartPre (default: this clawpatch)")
+    .option("--runtime <dir>", "OpenClaw runtime copy the gateway runs (dist/index.js) and clawmend verifies")
+    .option("--node <path>", "Node binary for the gateway unit (default: the node running clawmend)")
+    .option("--clawmend-bin <path>", "clawmend bin for the gateway's ExecStartPre (default: this clawmend)")
     .option(
       "--unit-dir <dir>",
       "Read the current openclaw-gateway.service from this directory (repeatable; default: the systemd user unit path)",
     )
     .option("--json", "Print one JSON document describing what was written")
-    .example("clawpatch launcher --out ~/.local/share/clawpatch --model Qwen/Qwen2.5-7B-Instruct --runtime ~/src/clawd/.runtime/openclaw")
+    .example("clawmend launcher --out ~/.local/share/clawmend --model Qwen/Qwen2.5-7B-Instruct --runtime ~/src/clawd/.runtime/openclaw")
     .action((options: Record<string, unknown>) => {
       done(runLauncher(cli, io, options));
     });
@@ -67,7 +67,7 @@ async function runLauncher(cli: CAC, io: CommandIO, options: Record<string, unkn
   const raw = rawValues(cli.rawArgs.slice(2));
   const last = (name: ValueOption) => raw.get(name)?.at(-1);
   const out = last("out");
-  if (out === undefined) throw ClawpatchError.usage("launcher: --out DIR is required");
+  if (out === undefined) throw ClawmendError.usage("launcher: --out DIR is required");
   const [
     { generateLauncher },
     { resolveLauncherSettings },
@@ -111,9 +111,9 @@ async function runLauncher(cli: CAC, io: CommandIO, options: Record<string, unkn
     cwd: io.cwd,
     outDir: out,
     node: last("node") ?? process.execPath,
-    clawpatchBin: last("clawpatch-bin") ?? DEFAULT_CLAWPATCH_BIN,
+    clawmendBin: last("clawmend-bin") ?? DEFAULT_CLAWMEND_BIN,
     configFile: config.file,
-    generator: `clawpatch ${TOOL_VERSION}`,
+    generator: `clawmend ${TOOL_VERSION}`,
     gatewayArgs: gateway.gatewayArgsFromUnit(unit.files, io.env),
   });
   const checked = settings.gateway ? gateway.checkGatewayRuntime(settings.gateway) : null;
@@ -148,7 +148,7 @@ async function runLauncher(cli: CAC, io: CommandIO, options: Record<string, unkn
         args: settings.gateway.args,
         node: settings.gateway.node,
         nodeVersion: checked!.node.version,
-        clawpatchBin: settings.gateway.clawpatchBin,
+        clawmendBin: settings.gateway.clawmendBin,
         verifyConfig: settings.gateway.configFile ?? null,
         env: { OPENCLAW_VLLM_TOOLCALL: settings.toolCalling.enabled ? "1" : "0" },
       },
@@ -191,7 +191,7 @@ export function rawValues(argv: readonly string[]): Map<ValueOption, string[]> {
       if (arg === flag) {
         const next = argv[i + 1];
         if (next === undefined || next.startsWith("-")) {
-          throw ClawpatchError.usage(`${flag} needs a value (write ${flag}=VALUE for a value that starts with "-")`);
+          throw ClawmendError.usage(`${flag} needs a value (write ${flag}=VALUE for a value that starts with "-")`);
         }
         value = next;
         i++;
@@ -209,7 +209,7 @@ export function rawValues(argv: readonly string[]): Map<ValueOption, string[]> {
 
 function integer(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
-  if (!/^[0-9]+$/.test(text)) throw ClawpatchError.usage(`${flag} must be a whole number, got ${JSON.stringify(text)}`);
+  if (!/^[0-9]+$/.test(text)) throw ClawmendError.usage(`${flag} must be a whole number, got ${JSON.stringify(text)}`);
   return Number(text);
 }
 
@@ -217,7 +217,7 @@ function fraction(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
   if (!/^(?:0|1)?(?:\.[0-9]+)?$/.test(text) || text === "" || text === "." || !(n > 0 && n <= 1)) {
-    throw ClawpatchError.usage(`${flag} must be a number in (0, 1], got ${JSON.stringify(text)}`);
+    throw ClawmendError.usage(`${flag} must be a number in (0, 1], got ${JSON.stringify(text)}`);
   }
   return n;
 }

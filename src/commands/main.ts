@@ -1,5 +1,5 @@
 import { cac, type CAC } from "cac";
-import { ClawpatchError, EXIT } from "../core/errors.js";
+import { ClawmendError, EXIT } from "../core/errors.js";
 import { TOOL_VERSION } from "../core/version.js";
 import { registerDoctor } from "./doctor.js";
 import { processIO, type CommandIO, type CommandRegistrar } from "./io.js";
@@ -12,24 +12,24 @@ const registrars: CommandRegistrar[] = [registerPatch, registerRevert, registerL
 
 /** Runs the command line; resolves to the exit code. */
 export async function main(argv: string[], io: CommandIO = processIO()): Promise<number> {
-  const cli = cac("clawpatch");
+  const cli = cac("clawmend");
   let pending: number | Promise<number> | undefined;
   const done = (code: number | Promise<number>) => {
     pending = code;
   };
   for (const register of registrars) register(cli, io, done);
-  cli.help((sections) => [{ body: `clawpatch ${TOOL_VERSION}` }, ...sections.slice(1)]);
-  // The bare version (cac's own prints `clawpatch/x.y.z linux-x64 node-v20…`): scripts compare it.
+  cli.help((sections) => [{ body: `clawmend ${TOOL_VERSION}` }, ...sections.slice(1)]);
+  // The bare version (cac's own prints `clawmend/x.y.z linux-x64 node-v20…`): scripts compare it.
   cli.option("-v, --version", "Display version number");
   try {
-    withHelpTo(io.out, () => cli.parse(["node", "clawpatch", ...argv], { run: false }));
+    withHelpTo(io.out, () => cli.parse(["node", "clawmend", ...argv], { run: false }));
     if (cli.options.help) return EXIT.ok;
     if (cli.options.version) {
       io.out(TOOL_VERSION);
       return EXIT.ok;
     }
     if (!cli.matchedCommand) {
-      if (cli.args.length > 0) throw ClawpatchError.usage(`unknown command: ${cli.args[0]} (see clawpatch --help)`);
+      if (cli.args.length > 0) throw ClawmendError.usage(`unknown command: ${cli.args[0]} (see clawmend --help)`);
       withHelpTo(io.err, () => cli.outputHelp());
       return EXIT.usage;
     }
@@ -38,13 +38,13 @@ export async function main(argv: string[], io: CommandIO = processIO()): Promise
     await cli.runMatchedCommand();
     return await (pending ?? EXIT.ok);
   } catch (error) {
-    if (error instanceof ClawpatchError) {
-      io.err(`clawpatch: ${error.message}`);
+    if (error instanceof ClawmendError) {
+      io.err(`clawmend: ${error.message}`);
       if (error.frame) io.err(error.frame);
       return error.exitCode;
     }
     if (error instanceof Error && error.name === "CACError") {
-      io.err(`clawpatch: ${error.message}`);
+      io.err(`clawmend: ${error.message}`);
       return EXIT.usage;
     }
     throw error;
@@ -62,16 +62,16 @@ function withHelpTo(write: (text: string) => void, work: () => void): void {
   }
 }
 
-/** No command takes a positional argument: `clawpatch patch DIR` means `--root DIR`, and is refused rather than guessed. */
+/** No command takes a positional argument: `clawmend patch DIR` means `--root DIR`, and is refused rather than guessed. */
 function rejectPositionals(cli: CAC): void {
   const extra = cli.args[0];
   if (extra === undefined) return;
   const command = cli.matchedCommand!.name;
   const hint =
     command === "patch" || command === "revert" || command === "doctor"
-      ? ` (a directory goes in --root: clawpatch ${command} --root ${extra})`
+      ? ` (a directory goes in --root: clawmend ${command} --root ${extra})`
       : "";
-  throw ClawpatchError.usage(`unexpected argument "${extra}" for "${command}"${hint}`);
+  throw ClawmendError.usage(`unexpected argument "${extra}" for "${command}"${hint}`);
 }
 
 /** cac accepts any option by default; a typo must be an error, not a silent default. */
@@ -84,7 +84,7 @@ function rejectUnknownOptions(cli: CAC): void {
   for (const key of Object.keys(cli.options)) {
     if (!known.has(key)) {
       const flag = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-      throw ClawpatchError.usage(`unknown option --${flag} for "${command.name}" (see clawpatch ${command.name} --help)`);
+      throw ClawmendError.usage(`unknown option --${flag} for "${command.name}" (see clawmend ${command.name} --help)`);
     }
   }
 }

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { ClawpatchError } from "../core/errors.js";
+import { ClawmendError } from "../core/errors.js";
 import type { RunReport } from "../verify/report.js";
 import { commandConfig } from "./config.js";
 import { idList, type CommandIO, type CommandRegistrar } from "./io.js";
@@ -26,13 +26,13 @@ export const registerPatch: CommandRegistrar = (cli, io, done) => {
     .option("--quiet", "Print only problems and the summary line")
     .option("--only <ids>", "Only these patch ids (comma-separated)")
     .option("--skip <ids>", "Skip these patch ids (comma-separated)")
-    .example("clawpatch patch --root /usr/lib/node_modules/openclaw")
-    .example("clawpatch patch --verify --root ~/.openclaw-runtime/openclaw")
+    .example("clawmend patch --root /usr/lib/node_modules/openclaw")
+    .example("clawmend patch --verify --root ~/.openclaw-runtime/openclaw")
     .action((flags: PatchFlags) => done(patchCommand(flags, io)));
 };
 
 export async function patchCommand(flags: PatchFlags, io: CommandIO): Promise<number> {
-  if (flags.verify && flags.dryRun) throw ClawpatchError.usage("--verify and --dry-run cannot be combined");
+  if (flags.verify && flags.dryRun) throw ClawmendError.usage("--verify and --dry-run cannot be combined");
   const [{ runPatches }, { renderReport }] = await Promise.all([import("../engine/run.js"), import("../verify/report.js")]);
   const config = await commandConfig(io, flags.config);
   const root = resolve(io.cwd, flags.root ?? ".");
@@ -56,7 +56,7 @@ export async function patchCommand(flags: PatchFlags, io: CommandIO): Promise<nu
     if (mode === "dry-run") await printDiff(report, io);
     io.out(renderReport(report, io.colors, { quiet: Boolean(flags.quiet) }));
   }
-  if (report.refused && !flags.json) io.err(`clawpatch: ${report.refused}`);
+  if (report.refused && !flags.json) io.err(`clawmend: ${report.refused}`);
   return report.exitCode;
 }
 

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { ClawpatchError } from "../core/errors.js";
+import { ClawmendError } from "../core/errors.js";
 import type { RebuildPhase, RebuildReport } from "../rebuild/rebuild.js";
 import { commandConfig } from "./config.js";
 import { idList, type CommandIO, type CommandRegistrar } from "./io.js";
@@ -17,19 +17,18 @@ export const registerRebuild: CommandRegistrar = (cli, io, done) => {
   cli
     .command("rebuild", "Mirror an installed openclaw into DEST, patch the mirror, and swap it in atomically")
     .option("--from <dir>", "The installed openclaw package to mirror (read only), e.g. /usr/lib/node_modules/openclaw")
-    .option("--to <dir>", "The runtime to (re)build: a symlink to a content-addressed sibling DEST.clawpatch-<digest>")
+    .option("--to <dir>", "The runtime to (re)build: a symlink to a content-addressed sibling DEST.clawmend-<digest>")
     .option("--config <file>", "Config file (default: patches.config.ts in the current directory, else the built-in patches)")
     .option("--json", "Print one JSON document")
     .option("--only <ids>", "Only these patch ids (comma-separated)")
     .option("--skip <ids>", "Skip these patch ids (comma-separated)")
-    .example("clawpatch rebuild --from /usr/lib/node_modules/openclaw --to ~/.openclaw-runtime/openclaw")
+    .example("clawmend rebuild --from /usr/lib/node_modules/openclaw --to ~/.openclaw-runtime/openclaw")
     .action((flags: RebuildFlags) => done(rebuildCommand(flags, io)));
 };
 
 export async function rebuildCommand(flags: RebuildFlags, io: CommandIO): Promise<number> {
-  if (!flags.from || typeof flags.from !== "string")
-    throw ClawpatchError.usage("rebuild needs --from DIR (the installed openclaw package)");
-  if (!flags.to || typeof flags.to !== "string") throw ClawpatchError.usage("rebuild needs --to DIR (the runtime to build)");
+  if (!flags.from || typeof flags.from !== "string") throw ClawmendError.usage("rebuild needs --from DIR (the installed openclaw package)");
+  if (!flags.to || typeof flags.to !== "string") throw ClawmendError.usage("rebuild needs --to DIR (the runtime to build)");
   const src = resolve(io.cwd, flags.from);
   const dest = resolve(io.cwd, flags.to);
   const { checkPaths, rebuild } = await import("../rebuild/rebuild.js");
@@ -79,7 +78,7 @@ async function printHuman(report: RebuildReport, io: CommandIO): Promise<void> {
   if (report.exitCode !== 0) {
     const { renderReport } = await import("../verify/report.js");
     io.out(renderReport({ ...report.patch, changes: [] }, c, { quiet: true }));
-    io.err(`clawpatch: ${report.refused}`);
+    io.err(`clawmend: ${report.refused}`);
     return;
   }
   const mb = (report.bytes / 1048576).toFixed(0);

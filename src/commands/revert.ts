@@ -4,7 +4,7 @@ import type { CommandRegistrar } from "./io.js";
 
 export const registerRevert: CommandRegistrar = (cli, io, done) => {
   cli
-    .command("revert", "Restore every file clawpatch patched and remove what it added")
+    .command("revert", "Restore every file clawmend patched and remove what it added")
     .option("--root <dir>", "Tree to revert (default: current directory)")
     .option("--config <file>", "Config file naming the patches' packages (default: as for patch)")
     .option("--json", "Print one JSON document")

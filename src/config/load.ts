@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
-import { ClawpatchError } from "../core/errors.js";
+import { ClawmendError } from "../core/errors.js";
 import { sha256 } from "../core/hash.js";
 import type { PatchSpec } from "../core/spec.js";
 import { defaultSettings, type BuiltinPatches, type Settings } from "./settings.js";
@@ -24,7 +24,7 @@ export interface LoadConfigOptions {
   /** Explicit config file (`--config`). */
   file?: string;
   builtins: BuiltinPatches;
-  /** The module a config file gets for `import ... from "clawpatch"` (the library, loaded by the caller). */
+  /** The module a config file gets for `import ... from "clawmend"` (the library, loaded by the caller). */
   api: () => Promise<Record<string, unknown>>;
 }
 
@@ -38,7 +38,7 @@ export function findConfigFile(cwd: string): string | null {
 
 export async function loadConfig(options: LoadConfigOptions): Promise<Config> {
   const file = options.file ? resolve(options.cwd, options.file) : findConfigFile(options.cwd);
-  if (options.file && !existsSync(file!)) throw ClawpatchError.usage(`config file not found: ${file} (check --config)`);
+  if (options.file && !existsSync(file!)) throw ClawmendError.usage(`config file not found: ${file} (check --config)`);
   if (!file) {
     const settings = defaultSettings();
     return { file: null, digest: null, settings, patches: options.builtins(settings) };
@@ -48,16 +48,16 @@ export async function loadConfig(options: LoadConfigOptions): Promise<Config> {
   try {
     // jiti through require: its CommonJS build, without the ES loader's scan of its exports.
     const { createJiti } = createRequire(import.meta.url)("jiti") as typeof import("jiti");
-    // `import ... from "clawpatch"` gets the library this run already holds, wherever the config lives.
+    // `import ... from "clawmend"` gets the library this run already holds, wherever the config lives.
     const jiti = createJiti(import.meta.url, {
       moduleCache: false,
       interopDefault: true,
-      virtualModules: { clawpatch: await options.api() },
+      virtualModules: { clawmend: await options.api() },
     });
     raw = await jiti.import(file, { default: true });
   } catch (error) {
     const { syntaxError } = await import("./syntax.js");
-    throw syntaxError(file, bytes.toString("utf8")) ?? ClawpatchError.usage(`${file}: cannot load config: ${firstLine(error)}`);
+    throw syntaxError(file, bytes.toString("utf8")) ?? ClawmendError.usage(`${file}: cannot load config: ${firstLine(error)}`);
   }
   // The schema (zod) is loaded only to check a config file: a run on the defaults never pays for it.
   const { resolveConfig } = await import("./resolve.js");

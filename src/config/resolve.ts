@@ -1,4 +1,4 @@
-import { ClawpatchError } from "../core/errors.js";
+import { ClawmendError } from "../core/errors.js";
 import type { PatchSpec } from "../core/spec.js";
 import { configSchema, describeIssue, patchSpecsSchema } from "./schema.js";
 import type { BuiltinPatches, Settings, VllmConfigInput } from "./settings.js";
@@ -6,10 +6,10 @@ import type { BuiltinPatches, Settings, VllmConfigInput } from "./settings.js";
 /** Validates a config object (as a config file exports it) and resolves its settings and patches. */
 export function resolveConfig(file: string, raw: unknown, builtins: BuiltinPatches): { settings: Settings; patches: PatchSpec[] } {
   if (typeof raw !== "object" || raw === null) {
-    throw ClawpatchError.usage(`${file}: the default export must be an object (use defineConfig({ ... }))`);
+    throw ClawmendError.usage(`${file}: the default export must be an object (use defineConfig({ ... }))`);
   }
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) throw ClawpatchError.usage(`${file}: ${describeIssue(parsed.error.issues[0]!)}`);
+  if (!parsed.success) throw ClawmendError.usage(`${file}: ${describeIssue(parsed.error.issues[0]!)}`);
   const settings: Settings = { vllm: parsed.data.vllm };
   const { patches } = parsed.data;
   let selected: PatchSpec[];
@@ -18,17 +18,17 @@ export function resolveConfig(file: string, raw: unknown, builtins: BuiltinPatch
     try {
       returned = patches(builtins(settings));
     } catch (error) {
-      throw ClawpatchError.usage(`${file}: patches() threw: ${error instanceof Error ? error.message : String(error)}`);
+      throw ClawmendError.usage(`${file}: patches() threw: ${error instanceof Error ? error.message : String(error)}`);
     }
     const checked = patchSpecsSchema.safeParse(returned);
-    if (!checked.success) throw ClawpatchError.usage(`${file}: patches(): ${describeIssue(checked.error.issues[0]!)}`);
+    if (!checked.success) throw ClawmendError.usage(`${file}: patches(): ${describeIssue(checked.error.issues[0]!)}`);
     selected = returned as PatchSpec[];
   } else {
     selected = (patches as PatchSpec[] | undefined) ?? builtins(settings);
   }
   const seen = new Set<string>();
   for (const spec of selected) {
-    if (seen.has(spec.id)) throw ClawpatchError.usage(`${file}: patches: two patches share the id "${spec.id}"`);
+    if (seen.has(spec.id)) throw ClawmendError.usage(`${file}: patches: two patches share the id "${spec.id}"`);
     seen.add(spec.id);
   }
   return { settings, patches: selected };

@@ -67,7 +67,7 @@ const transformSchema = z.custom<PatchSpec["transform"]>(
     typeof (value as { kind?: unknown }).kind === "string" &&
     typeof (value as { apply?: unknown }).apply === "function" &&
     [undefined, "javascript", "ledger"].includes((value as { input?: unknown }).input as string | undefined),
-  { message: "a transform created by one of clawpatch's transform functions (or { kind, apply })" },
+  { message: "a transform created by one of clawmend's transform functions (or { kind, apply })" },
 );
 
 const targetSchema = z.strictObject({

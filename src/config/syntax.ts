@@ -1,9 +1,9 @@
 import { codeFrameColumns } from "@babel/code-frame";
 import { parse } from "@babel/parser";
-import { ClawpatchError } from "../core/errors.js";
+import { ClawmendError } from "../core/errors.js";
 
 /** The config file's syntax error as `file:line:col: message` with a code frame, or null when it parses. */
-export function syntaxError(file: string, source: string): ClawpatchError | null {
+export function syntaxError(file: string, source: string): ClawmendError | null {
   try {
     parse(source, { sourceType: "module", plugins: /\.m?ts$/.test(file) ? ["typescript"] : [], errorRecovery: false });
     return null;
@@ -12,6 +12,6 @@ export function syntaxError(file: string, source: string): ClawpatchError | null
     if (!e.loc) return null;
     const message = (e.message ?? "syntax error").replace(/\s*\(\d+:\d+\)$/, "");
     const frame = codeFrameColumns(source, { start: { line: e.loc.line, column: e.loc.column + 1 } }, { highlightCode: false });
-    return ClawpatchError.usage(`${file}:${e.loc.line}:${e.loc.column + 1}: ${message}`, frame);
+    return ClawmendError.usage(`${file}:${e.loc.line}:${e.loc.column + 1}: ${message}`, frame);
   }
 }

@@ -16,8 +16,8 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
  * frame of the config file, under it when there is one), never a stack, and exits with
  * `exitCode`. Anything else that escapes a command is a bug and keeps its stack.
  */
-export class ClawpatchError extends Error {
-  override name = "ClawpatchError";
+export class ClawmendError extends Error {
+  override name = "ClawmendError";
   constructor(
     readonly exitCode: ExitCode,
     message: string,
@@ -26,15 +26,15 @@ export class ClawpatchError extends Error {
     super(message);
   }
 
-  static usage(message: string, frame?: string): ClawpatchError {
-    return new ClawpatchError(EXIT.usage, message, frame);
+  static usage(message: string, frame?: string): ClawmendError {
+    return new ClawmendError(EXIT.usage, message, frame);
   }
 
-  static cannotApply(message: string): ClawpatchError {
-    return new ClawpatchError(EXIT.cannotApply, message);
+  static cannotApply(message: string): ClawmendError {
+    return new ClawmendError(EXIT.cannotApply, message);
   }
 }
 
-export function isClawpatchError(error: unknown): error is ClawpatchError {
-  return error instanceof ClawpatchError;
+export function isClawmendError(error: unknown): error is ClawmendError {
+  return error instanceof ClawmendError;
 }

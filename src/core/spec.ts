@@ -99,9 +99,9 @@ export interface SourceTransformInput<Options> {
   ast: File;
   /** The one edit every transform of this file adds to. */
   edit: Insertions;
-  /** `/*@clawpatch <id>@<version>*\/`: carried by every snippet this transform inserts. */
+  /** `/*@clawmend <id>@<version>*\/`: carried by every snippet this transform inserts. */
   marker: string;
-  /** Marker prefix without the version, `/*@clawpatch <id>@`, to recognise older versions. */
+  /** Marker prefix without the version, `/*@clawmend <id>@`, to recognise older versions. */
   markerPrefix: string;
   /** Path of the file relative to the package root, with forward slashes. */
   file: string;
@@ -160,7 +160,7 @@ export interface FileChange {
 }
 
 export interface LedgerTransformInput<Options> {
-  /** Original text of the file (as published, or as found before clawpatch first changed it). */
+  /** Original text of the file (as published, or as found before clawmend first changed it). */
   code: string;
   edit: DataEdits;
   file: string;

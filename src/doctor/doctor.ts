@@ -1,7 +1,7 @@
 import { existsSync, realpathSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Config } from "../config/load.js";
-import { ClawpatchError } from "../core/errors.js";
+import { ClawmendError } from "../core/errors.js";
 import { gateConfigOf } from "../patches/gate.js";
 import { isGatedUrl, toolCalling } from "../patches/runtime/gate-core.js";
 import { CANNOT_APPLY, NOT_VERIFIED } from "../verify/status.js";
@@ -81,7 +81,7 @@ export async function doctor(options: DoctorOptions): Promise<DoctorReport> {
   let rootDir: string | null = null;
   if (options.root) {
     const abs = resolve(options.cwd, options.root);
-    if (!existsSync(abs)) throw ClawpatchError.usage(`--root ${abs}: not found`);
+    if (!existsSync(abs)) throw ClawmendError.usage(`--root ${abs}: not found`);
     rootDir = openclawPackageOf(abs) ?? realpathSync(abs);
   }
 
@@ -149,7 +149,7 @@ export async function doctor(options: DoctorOptions): Promise<DoctorReport> {
       problem(`${runtime.dir}: cannot verify: ${runtime.verifyError}`);
       continue;
     }
-    // The package changed under clawpatch (another version, a reinstall): one line, from verify.
+    // The package changed under clawmend (another version, a reinstall): one line, from verify.
     for (const copy of runtime.verify?.copies ?? [])
       for (const line of copy.problems) problem(`${copy.dir === "." ? runtime.dir : join(runtime.dir, copy.dir)}: ${line}`);
     const bad: string[] = [];
@@ -170,7 +170,7 @@ export async function doctor(options: DoctorOptions): Promise<DoctorReport> {
             `the service executes ${file}, which is not patched (${bad.join("; ")}); ` +
               (other
                 ? `the patched runtime is ${other}; point ExecStart at ${join(other, "dist", "index.js")} or ${fixPatch}`
-                : `${fixPatch} (or clawpatch rebuild --from ${runtime.dir} --to DIR and point ExecStart at DIR/dist/index.js)`),
+                : `${fixPatch} (or clawmend rebuild --from ${runtime.dir} --to DIR and point ExecStart at DIR/dist/index.js)`),
           );
         } else if (source === "path") {
           problem(
@@ -231,7 +231,7 @@ export async function doctor(options: DoctorOptions): Promise<DoctorReport> {
     if (mismatch) {
       const fix =
         launch.source === "service"
-          ? `point ExecStart at a Node that satisfies it (clawpatch launcher --node PATH writes such a drop-in)`
+          ? `point ExecStart at a Node that satisfies it (clawmend launcher --node PATH writes such a drop-in)`
           : "put a Node that satisfies it first on PATH";
       problem(`${SOURCE_TEXT[launch.source]} would not start: ${mismatch}; ${fix}`);
     }
@@ -271,7 +271,7 @@ export async function doctor(options: DoctorOptions): Promise<DoctorReport> {
     const launcherFlags = `--enable-auto-tool-choice --tool-call-parser ${parser}`;
     if (result.toolCalling === "unknown") {
       problem(
-        `vLLM probe ${result.url}: ${result.detail}; check the server is running (clawpatch launcher generates one that refuses to start into a crash loop)`,
+        `vLLM probe ${result.url}: ${result.detail}; check the server is running (clawmend launcher generates one that refuses to start into a crash loop)`,
       );
     } else if (result.toolCalling === "disabled") {
       if (tc.enabled) {
@@ -299,12 +299,12 @@ export async function doctor(options: DoctorOptions): Promise<DoctorReport> {
   return { path, service, runtimes, launches, probe, findings, exitCode: findings.some((f) => f.severity === "problem") ? 1 : 0 };
 }
 
-/** The fix for an unpatched tree: patch it, or for a clawpatch rebuild (a content-addressed `DEST.clawpatch-<digest>`), rebuild DEST. */
+/** The fix for an unpatched tree: patch it, or for a clawmend rebuild (a content-addressed `DEST.clawmend-<digest>`), rebuild DEST. */
 export function fixFor(dir: string): string {
-  const store = /^(.*)\.clawpatch-[0-9a-f]{16}$/.exec(dir);
+  const store = /^(.*)\.clawmend-[0-9a-f]{16}$/.exec(dir);
   if (store)
-    return `it is a clawpatch rebuild of ${store[1]}: run clawpatch rebuild --from <the installed openclaw> --to ${store[1]} (with the config you want)`;
-  return `run clawpatch patch --root ${dir}`;
+    return `it is a clawmend rebuild of ${store[1]}: run clawmend rebuild --from <the installed openclaw> --to ${store[1]} (with the config you want)`;
+  return `run clawmend patch --root ${dir}`;
 }
 
 /** The Node an ExecStart runs: its own executable when that is a Node, `env node` on PATH, or null. */

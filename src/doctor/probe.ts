@@ -80,8 +80,8 @@ export async function probeVllm(baseUrl: string, env: NodeJS.ProcessEnv, timeout
         {
           type: "function",
           function: {
-            name: "clawpatch_probe",
-            description: "clawpatch doctor probe; never called",
+            name: "clawmend_probe",
+            description: "clawmend doctor probe; never called",
             parameters: { type: "object", properties: {} },
           },
         },

@@ -43,7 +43,7 @@ export interface ProviderVerdict {
   id: string;
   baseUrl: string | null;
   model: string | null;
-  /** Gated by clawpatch, and why. */
+  /** Gated by clawmend, and why. */
   gated: "endpoint" | "provider id" | null;
   toolCalling: { enabled: boolean; source: string };
   /** `compat.supportsTools` as the operator's OpenClaw config sets it on the model. */
@@ -112,7 +112,7 @@ function modelOf(p: OpenclawProvider): Record<string, unknown> {
   };
 }
 
-/** The entries that import what clawpatch added, and a file carrying the network guard, from the runtime's manifest. */
+/** The entries that import what clawmend added, and a file carrying the network guard, from the runtime's manifest. */
 function probedFiles(runtimeDir: string): Pick<ProbeInput, "entries" | "guardHelperFile"> {
   const manifest = readManifest(runtimeDir);
   const entries = new Map<string, string[]>();
@@ -129,7 +129,7 @@ function probedFiles(runtimeDir: string): Pick<ProbeInput, "entries" | "guardHel
 
 /** Runs the probe with the runtime's Node; only the gate's switch of the runtime's environment reaches it (no keys). */
 function runProbe(node: string, input: ProbeInput, gateEnv: NodeJS.ProcessEnv): { output: ProbeOutput | null; error?: string } {
-  const dir = mkdtempSync(join(tmpdir(), "clawpatch-self-test-"));
+  const dir = mkdtempSync(join(tmpdir(), "clawmend-self-test-"));
   try {
     const script = join(dir, "self-test.mjs");
     const inputFile = join(dir, "input.json");
@@ -137,12 +137,12 @@ function runProbe(node: string, input: ProbeInput, gateEnv: NodeJS.ProcessEnv): 
     writeFileSync(inputFile, JSON.stringify(input));
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, NO_COLOR: "1" };
     const r = spawnSync(node, [script, inputFile], { cwd: dir, encoding: "utf8", timeout: 120_000, env: { ...env, ...gateEnv } });
-    const line = r.stdout?.split("\n").find((l) => l.startsWith("@@CLAWPATCH_SELF_TEST@@"));
+    const line = r.stdout?.split("\n").find((l) => l.startsWith("@@CLAWMEND_SELF_TEST@@"));
     if (!line) {
       const why = r.error ? r.error.message : `exit ${r.status ?? r.signal}: ${(r.stderr ?? "").trim().split("\n").slice(-1)[0] ?? ""}`;
       return { output: null, error: `the self-test probe did not answer under ${node} (${why})` };
     }
-    return { output: JSON.parse(line.slice("@@CLAWPATCH_SELF_TEST@@".length)) as ProbeOutput };
+    return { output: JSON.parse(line.slice("@@CLAWMEND_SELF_TEST@@".length)) as ProbeOutput };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -200,13 +200,13 @@ export function selfTest(o: SelfTestOptions): SelfTestReport {
   for (const m of output.modules) {
     if (!m.ok)
       problems.push(
-        `${m.entry} imports ${m.specifier}, which does not load under Node ${output.node} (${m.error}): run clawpatch patch --root ${o.runtimeDir}`,
+        `${m.entry} imports ${m.specifier}, which does not load under Node ${output.node} (${m.error}): run clawmend patch --root ${o.runtimeDir}`,
       );
   }
   const guardOk = isEmptyObject(output.guard.processWide) && output.guard.processWideLogged === 1;
   if (!guardOk) {
     problems.push(
-      `a throwing os.networkInterfaces() is not guarded process-wide under Node ${output.node} (got ${JSON.stringify(output.guard.processWide)}, ${output.guard.processWideLogged} NETWORK_ENUM_DEGRADED lines): run clawpatch patch --root ${o.runtimeDir}`,
+      `a throwing os.networkInterfaces() is not guarded process-wide under Node ${output.node} (got ${JSON.stringify(output.guard.processWide)}, ${output.guard.processWideLogged} NETWORK_ENUM_DEGRADED lines): run clawmend patch --root ${o.runtimeDir}`,
     );
   }
   if (files.guardHelperFile && !isEmptyObject(output.guard.helper)) {
@@ -239,7 +239,7 @@ export function selfTest(o: SelfTestOptions): SelfTestReport {
     };
     const where = `provider ${p.id} (${url}, model ${verdict.model ?? "?"}; Node ${output.node} at ${o.node.path}; ${verdict.driver})`;
     if (supportsTools === false && switchRow?.effect === "rejected") {
-      verdict.problem = `${where}: compat.supportsTools is ${switchRow.note}: remove it from ${o.openclawConfig.path}; the clawpatch gate covers this provider${gated ? "" : " once gated"}`;
+      verdict.problem = `${where}: compat.supportsTools is ${switchRow.note}: remove it from ${o.openclawConfig.path}; the clawmend gate covers this provider${gated ? "" : " once gated"}`;
     }
     if (turn?.error || reach === null) {
       verdict.problem ??= `${where}: the self-test could not build its request (${turn?.error ?? "nothing reached the wire"})`;
@@ -264,8 +264,8 @@ export function selfTest(o: SelfTestOptions): SelfTestReport {
         ? `; or OpenClaw's own switch: set models.providers.${p.id}.models[].compat.supportsTools: false in ${o.openclawConfig.path}`
         : "";
     const fix = gated
-      ? `the payload builder the runtime resolves (${o.provider?.dir ?? "?"}) is not gated: run clawpatch patch --root ${o.runtimeDir}`
-      : `this endpoint is not gated: add ${JSON.stringify(origin)} to vllm.endpoints in ${o.config.file ?? "patches.config.ts"} and run clawpatch patch --root ${o.runtimeDir}${switchFix}`;
+      ? `the payload builder the runtime resolves (${o.provider?.dir ?? "?"}) is not gated: run clawmend patch --root ${o.runtimeDir}`
+      : `this endpoint is not gated: add ${JSON.stringify(origin)} to vllm.endpoints in ${o.config.file ?? "patches.config.ts"} and run clawmend patch --root ${o.runtimeDir}${switchFix}`;
     const sends =
       wire!.tools === 0
         ? "an empty tools list"

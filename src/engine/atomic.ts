@@ -8,7 +8,7 @@ export interface StagedFile {
   temp: string;
 }
 
-/** Writes data to `<path>.clawpatch-tmp` (fsynced, with the given mode). */
+/** Writes data to `<path>.clawmend-tmp` (fsynced, with the given mode). */
 export function stageFile(path: string, data: string | Uint8Array, mode: number): StagedFile {
   mkdirSync(dirname(path), { recursive: true });
   const temp = `${path}${TEMP_SUFFIX}`;

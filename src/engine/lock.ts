@@ -1,6 +1,6 @@
 import lockfile from "proper-lockfile";
 import { join } from "node:path";
-import { ClawpatchError } from "../core/errors.js";
+import { ClawmendError } from "../core/errors.js";
 import { LOCK_NAME } from "../core/paths.js";
 
 /**
@@ -24,12 +24,12 @@ export async function withTreeLock<T>(root: string, work: () => Promise<T>, wait
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ELOCKED") {
-      throw ClawpatchError.usage(
-        `another clawpatch run holds ${join(root, LOCK_NAME)} for more than ${waitMs / 1000}s; try again when it ends`,
+      throw ClawmendError.usage(
+        `another clawmend run holds ${join(root, LOCK_NAME)} for more than ${waitMs / 1000}s; try again when it ends`,
       );
     }
     if (code === "EACCES" || code === "EROFS" || code === "EPERM") {
-      throw ClawpatchError.cannotApply(`cannot write to ${root} (${code}): run as the owner of the tree; nothing was changed`);
+      throw ClawmendError.cannotApply(`cannot write to ${root} (${code}): run as the owner of the tree; nothing was changed`);
     }
     throw error;
   }

@@ -44,7 +44,7 @@ export interface FileWrite {
   mode: number;
   /** A file a patch adds: staged before the files that load it. */
   added: boolean;
-  /** Original bytes to keep under .clawpatch/originals (absent when already kept). */
+  /** Original bytes to keep under .clawmend/originals (absent when already kept). */
   backup?: Buffer;
   /** Text before this run, for --dry-run diffs (null otherwise, and for a new file). */
   previous: string | null;
@@ -103,8 +103,8 @@ export async function planCopy(o: PlanCopyOptions): Promise<CopyPlan> {
   let current = readManifest(copy.dir);
   if (current && (current.package.name !== copy.name || current.package.version !== copy.version)) {
     problems.push(
-      `${copy.name} was ${current.package.version} when clawpatch patched it, now ${copy.version} (reinstalled or updated)` +
-        (mode === "patch" ? ": patched the new version" : ": run clawpatch patch"),
+      `${copy.name} was ${current.package.version} when clawmend patched it, now ${copy.version} (reinstalled or updated)` +
+        (mode === "patch" ? ": patched the new version" : ": run clawmend patch"),
     );
     current = null;
   }
@@ -157,7 +157,7 @@ export async function planCopy(o: PlanCopyOptions): Promise<CopyPlan> {
       if (onDisk !== entry.sha256) for (const file of entry.importers) replan.add(file);
   }
 
-  // 2. Source files: as recorded, or planned (from the kept original when clawpatch's own edit changed or is outdated).
+  // 2. Source files: as recorded, or planned (from the kept original when clawmend's own edit changed or is outdated).
   const entries: Record<string, ManifestFile> = {};
   const writes: FileWrite[] = [];
   const added = new Map<string, ExpectedAdded>();
@@ -311,7 +311,7 @@ export async function planCopy(o: PlanCopyOptions): Promise<CopyPlan> {
         state,
         marked: false,
         recordedSites: 0,
-        otherwise: "does not record the files as clawpatch leaves them: run clawpatch patch",
+        otherwise: "does not record the files as clawmend leaves them: run clawmend patch",
         plan: {
           patched: plan.sites.filter((s) => s.state === "patched").length,
           already: plan.sites.filter((s) => s.state === "already").length,
@@ -418,7 +418,7 @@ function manifestOf(
   for (const { spec } of applicable) specs[spec.id] = o.records.get(spec.id)!;
   return {
     format: 2,
-    tool: { name: "clawpatch", version: o.toolVersion },
+    tool: { name: "clawmend", version: o.toolVersion },
     package: { name: o.copy.name, version: o.copy.version },
     config: o.config,
     specs,
@@ -429,19 +429,18 @@ function manifestOf(
 
 /** How the recording of these specs differs from this run, and the command that reproduces or replaces it. */
 function describeOtherwise(current: Manifest | null, specs: readonly PatchSpec[], o: PlanCopyOptions): string {
-  if (!current) return "patched with other settings: run clawpatch patch";
+  if (!current) return "patched with other settings: run clawmend patch";
   if (current.tool.version !== o.toolVersion)
-    return `patched by clawpatch ${current.tool.version} (this is ${o.toolVersion}): run clawpatch patch`;
+    return `patched by clawmend ${current.tool.version} (this is ${o.toolVersion}): run clawmend patch`;
   for (const spec of specs) {
     const was = current.specs[spec.id];
     const now = o.records.get(spec.id)!;
     if (!was) continue;
-    if (was.version !== now.version)
-      return `patched by ${spec.id}@${was.version} (this clawpatch has @${now.version}): run clawpatch patch`;
+    if (was.version !== now.version) return `patched by ${spec.id}@${was.version} (this clawmend has @${now.version}): run clawmend patch`;
   }
   const used = current.config.file ?? "the built-in default";
-  const reproduce = current.config.file ? `clawpatch patch --config ${current.config.file}` : "clawpatch patch without --config";
-  return `patched with other settings (config: ${used}): run clawpatch patch to apply this run's settings, or verify with ${reproduce.replace("clawpatch patch", "clawpatch patch --verify")} to keep them`;
+  const reproduce = current.config.file ? `clawmend patch --config ${current.config.file}` : "clawmend patch without --config";
+  return `patched with other settings (config: ${used}): run clawmend patch to apply this run's settings, or verify with ${reproduce.replace("clawmend patch", "clawmend patch --verify")} to keep them`;
 }
 
 function sameRecord(a: ManifestSpec | undefined, b: ManifestSpec | undefined): boolean {

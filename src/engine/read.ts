@@ -48,7 +48,7 @@ export function readIfExists(path: string): Buffer | null {
   }
 }
 
-/** The original of a file kept under `.clawpatch/originals`, when it is there with the recorded hash. */
+/** The original of a file kept under `.clawmend/originals`, when it is there with the recorded hash. */
 export function readOriginal(copyDir: string, file: string, expectedSha: string): Buffer | null {
   const bytes = readIfExists(join(copyDir, ORIGINALS_DIR, file));
   return bytes !== null && sha256(bytes) === expectedSha ? bytes : null;

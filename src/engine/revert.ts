@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { ClawpatchError } from "../core/errors.js";
+import { ClawmendError } from "../core/errors.js";
 import { sha256 } from "../core/hash.js";
 import { STATE_DIR, TEMP_SUFFIX } from "../core/paths.js";
 import type { PatchSpec } from "../core/spec.js";
@@ -16,7 +16,7 @@ export interface RevertedCopy {
   dir: string;
   restored: string[];
   removed: string[];
-  /** Files changed since clawpatch patched them: left as they are. */
+  /** Files changed since clawmend patched them: left as they are. */
   kept: Array<{ file: string; reason: string }>;
 }
 
@@ -27,13 +27,13 @@ export interface RevertReport {
 }
 
 /**
- * Restores every file clawpatch patched under `root` to its original bytes and removes what
+ * Restores every file clawmend patched under `root` to its original bytes and removes what
  * it added (modules, backups, manifest). A file changed since it was patched is kept and
  * reported (exit 1) rather than overwritten.
  */
 export async function revertTree(root: string, specs: readonly PatchSpec[]): Promise<RevertReport> {
   const dir = resolve(root);
-  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw ClawpatchError.usage(`root not found: ${dir}`);
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw ClawmendError.usage(`root not found: ${dir}`);
   return withTreeLock(dir, async () => {
     const names = new Set(specs.flatMap((s) => s.targets.flatMap((t) => [t.package, ...(t.aliases ?? [])])));
     const copies = findPackageCopies(dir, names).filter((c) => existsSync(join(c.dir, STATE_DIR)));
@@ -49,11 +49,11 @@ export async function revertTree(root: string, specs: readonly PatchSpec[]): Pro
         const backupPath = join(copy.dir, ORIGINALS_DIR, file);
         const backup = existsSync(backupPath) ? readFileSync(backupPath) : null;
         if (!backup || sha256(backup) !== entry.before) {
-          result.kept.push({ file, reason: "original not kept under .clawpatch/originals: reinstall the package to restore it" });
+          result.kept.push({ file, reason: "original not kept under .clawmend/originals: reinstall the package to restore it" });
           continue;
         }
         if (currentSha !== entry.after && !hasAnyMarker(readFileSync(path))) {
-          result.kept.push({ file, reason: "changed since clawpatch patched it (a reinstall?): left as it is" });
+          result.kept.push({ file, reason: "changed since clawmend patched it (a reinstall?): left as it is" });
           continue;
         }
         writeFileAtomic(path, backup, statSync(path).mode & 0o7777);
@@ -64,7 +64,7 @@ export async function revertTree(root: string, specs: readonly PatchSpec[]): Pro
         rmSync(`${path}${TEMP_SUFFIX}`, { force: true });
         if (!existsSync(path)) continue;
         if (sha256(readFileSync(path)) !== sha) {
-          result.kept.push({ file: asset, reason: "changed since clawpatch wrote it: left as it is" });
+          result.kept.push({ file: asset, reason: "changed since clawmend wrote it: left as it is" });
           continue;
         }
         rmSync(path);

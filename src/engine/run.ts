@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { statSync } from "node:fs";
-import { ClawpatchError } from "../core/errors.js";
+import { ClawmendError } from "../core/errors.js";
 import { canonicalJson, sha256 } from "../core/hash.js";
 import { joinRel } from "../core/paths.js";
 import { isSourceTransform, type PatchSpec } from "../core/spec.js";
@@ -38,7 +38,7 @@ export interface RunOptions {
 export function selectSpecs(all: readonly PatchSpec[], only: readonly string[] = [], skip: readonly string[] = []): PatchSpec[] {
   const known = new Set(all.map((s) => s.id));
   for (const id of [...only, ...skip]) {
-    if (!known.has(id)) throw ClawpatchError.usage(`unknown patch id "${id}" (known: ${[...known].join(", ")})`);
+    if (!known.has(id)) throw ClawmendError.usage(`unknown patch id "${id}" (known: ${[...known].join(", ")})`);
   }
   const picked = (s: PatchSpec) => only.length === 0 || only.includes(s.id) || !isSourceTransform(s.transform);
   return all.filter((s) => picked(s) && !skip.includes(s.id));
@@ -53,7 +53,7 @@ export function specRecord(spec: PatchSpec): ManifestSpec {
 export async function runPatches(options: RunOptions): Promise<RunReport> {
   const root = resolve(options.root);
   if (!statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
-    throw ClawpatchError.usage(`root not found: ${root} (pass --root DIR: a project or an installed openclaw package)`);
+    throw ClawmendError.usage(`root not found: ${root} (pass --root DIR: a project or an installed openclaw package)`);
   }
   const selected = selectSpecs(options.config.patches, options.only, options.skip);
   const work = () => planAndWrite(root, selected, options);
@@ -122,7 +122,7 @@ async function planAndWrite(root: string, selected: PatchSpec[], options: RunOpt
     copyProblems: plans.some((p) => p.problems.length > 0),
   });
   return {
-    tool: { name: "clawpatch", version: TOOL_VERSION },
+    tool: { name: "clawmend", version: TOOL_VERSION },
     mode: options.mode,
     root,
     config: options.config.file,

@@ -16,7 +16,7 @@ export interface StagedRun {
 
 /**
  * Stages everything a run writes, for all copies, before any of it becomes visible. Backups
- * of originals are written first (they live under .clawpatch/, which nothing executes). Any
+ * of originals are written first (they live under .clawmend/, which nothing executes). Any
  * failure removes what was staged and throws: the tree is left as it was.
  */
 export function stageRun(plans: readonly CopyPlan[]): StagedRun {

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ClawpatchError } from "../core/errors.js";
+import { ClawmendError } from "../core/errors.js";
 import { engineMismatch, nodeRuntime, type NodeRuntime } from "../system/node.js";
 import { effectiveExecStart, expandSpecifiers, splitCommand, type UnitFile } from "../system/systemd.js";
 import type { GatewaySettings } from "./settings.js";
@@ -19,12 +19,12 @@ export function checkGatewayRuntime(g: GatewaySettings): CheckedGateway {
   try {
     pkg = JSON.parse(readFileSync(join(g.runtimeDir, "package.json"), "utf8"));
   } catch {
-    throw ClawpatchError.usage(
+    throw ClawmendError.usage(
       `--runtime ${g.runtimeDir}: not an openclaw package (no readable package.json); pass the runtime the gateway runs`,
     );
   }
   if (pkg.name !== "openclaw") {
-    throw ClawpatchError.usage(
+    throw ClawmendError.usage(
       `--runtime ${g.runtimeDir}: not an openclaw package (package.json name is ${JSON.stringify(pkg.name ?? null)})`,
     );
   }
@@ -33,7 +33,7 @@ export function checkGatewayRuntime(g: GatewaySettings): CheckedGateway {
   const range = typeof pkg.engines?.node === "string" ? pkg.engines.node : undefined;
   const mismatch = engineMismatch(node, range, `openclaw ${version}`);
   if (mismatch)
-    throw ClawpatchError.usage(`the gateway drop-in would fail to start: ${mismatch}; pass --node PATH to a Node that satisfies it`);
+    throw ClawmendError.usage(`the gateway drop-in would fail to start: ${mismatch}; pass --node PATH to a Node that satisfies it`);
   return { openclawVersion: version, node };
 }
 

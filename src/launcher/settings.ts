@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from "node:path";
 import type { LauncherSettings as ConfiguredLauncher, VllmSettings } from "../config/settings.js";
-import { ClawpatchError } from "../core/errors.js";
+import { ClawmendError } from "../core/errors.js";
 import { systemdExecutableSafe, unitSafe } from "./quote.js";
 
 /**
@@ -14,7 +14,7 @@ export interface LauncherSettings extends Omit<ConfiguredLauncher, "model" | "ru
   toolCalling: { enabled: boolean; parser: string };
   /** The drop-in for OpenClaw's gateway unit; null without a runtime (the vLLM files need none). */
   gateway: GatewaySettings | null;
-  /** Written into headers, e.g. `clawpatch 0.1.0`. */
+  /** Written into headers, e.g. `clawmend 0.1.0`. */
   generator: string;
 }
 
@@ -23,8 +23,8 @@ export interface GatewaySettings {
   runtimeDir: string;
   /** Absolute path of the node binary for the gateway and the ExecStartPre verify. */
   node: string;
-  /** Absolute path of clawpatch's bin script (run with `node`). */
-  clawpatchBin: string;
+  /** Absolute path of clawmend's bin script (run with `node`). */
+  clawmendBin: string;
   /** Config file the settings came from: the gateway's verify step uses the same one. */
   configFile?: string;
   /** What follows `dist/index.js` on the gateway's ExecStart (kept from the operator's unit, else `gateway --port N`). */
@@ -52,7 +52,7 @@ export interface LauncherPaths {
   cwd: string;
   outDir: string;
   node: string;
-  clawpatchBin: string;
+  clawmendBin: string;
   generator: string;
   configFile?: string | null;
   /** The gateway arguments of the operator's current unit, when it names them. */
@@ -80,7 +80,7 @@ export function resolveLauncherSettings(vllm: VllmSettings, overrides: LauncherO
   const base = vllm.launcher;
   const model = overrides.model ?? base.model;
   if (model === undefined || model === "") {
-    throw ClawpatchError.usage("no model: pass --model M or set vllm.launcher.model in the config");
+    throw ClawmendError.usage("no model: pass --model M or set vllm.launcher.model in the config");
   }
   const runtime = overrides.runtimeDir ?? base.runtimeDir;
   const extraArgs = overrides.extraArgs && overrides.extraArgs.length > 0 ? overrides.extraArgs : base.extraArgs;
@@ -88,7 +88,7 @@ export function resolveLauncherSettings(vllm: VllmSettings, overrides: LauncherO
     const flag = arg.split("=", 1)[0]!;
     const instead = MANAGED_VLLM_FLAGS[flag];
     if (instead) {
-      throw ClawpatchError.usage(`extra argument ${flag} is set by the launcher itself: use ${instead} instead`);
+      throw ClawmendError.usage(`extra argument ${flag} is set by the launcher itself: use ${instead} instead`);
     }
   }
   const settings: LauncherSettings = {
@@ -116,7 +116,7 @@ export function resolveLauncherSettings(vllm: VllmSettings, overrides: LauncherO
       ? {
           runtimeDir: resolve(paths.cwd, runtime),
           node: resolve(paths.cwd, paths.node),
-          clawpatchBin: resolve(paths.cwd, paths.clawpatchBin),
+          clawmendBin: resolve(paths.cwd, paths.clawmendBin),
           ...(paths.configFile ? { configFile: resolve(paths.cwd, paths.configFile) } : {}),
           args: paths.gatewayArgs ?? ["gateway", "--port", String(base.gatewayPort)],
         }
@@ -138,22 +138,22 @@ export function validateLauncherSettings(s: LauncherSettings): void {
     ...s.extraArgs.map((a) => ["extra argument", a] as [string, string]),
   ];
   for (const [what, value] of strings) {
-    if (value.includes("\0")) throw ClawpatchError.usage(`${what} contains a NUL byte, which no argv can carry`);
-    if (value === "") throw ClawpatchError.usage(`${what} is empty`);
+    if (value.includes("\0")) throw ClawmendError.usage(`${what} contains a NUL byte, which no argv can carry`);
+    if (value === "") throw ClawmendError.usage(`${what} is empty`);
   }
-  if (/\s/.test(s.host)) throw ClawpatchError.usage(`host ${JSON.stringify(s.host)} contains whitespace`);
+  if (/\s/.test(s.host)) throw ClawmendError.usage(`host ${JSON.stringify(s.host)} contains whitespace`);
   if (/\s|,/.test(s.toolCalling.parser)) {
-    throw ClawpatchError.usage(`tool call parser ${JSON.stringify(s.toolCalling.parser)} is not a parser name`);
+    throw ClawmendError.usage(`tool call parser ${JSON.stringify(s.toolCalling.parser)} is not a parser name`);
   }
   const intIn = (what: string, n: number, min: number, max: number) => {
-    if (!Number.isInteger(n) || n < min || n > max) throw ClawpatchError.usage(`${what} must be an integer in ${min}..${max}, got ${n}`);
+    if (!Number.isInteger(n) || n < min || n > max) throw ClawmendError.usage(`${what} must be an integer in ${min}..${max}, got ${n}`);
   };
   intIn("port", s.port, 1, 65535);
   intIn("tensor parallel size", s.tensorParallelSize, 1, 4096);
   intIn("safety margin (MiB)", s.safetyMarginMib, 0, 1 << 30);
   if (s.maxModelLen !== undefined) intIn("max model len", s.maxModelLen, 1, Number.MAX_SAFE_INTEGER);
   if (!(s.gpuMemoryUtilization > 0 && s.gpuMemoryUtilization <= 1)) {
-    throw ClawpatchError.usage(`GPU memory utilization must be in (0, 1], got ${s.gpuMemoryUtilization}`);
+    throw ClawmendError.usage(`GPU memory utilization must be in (0, 1], got ${s.gpuMemoryUtilization}`);
   }
   const g = s.gateway;
   for (const [what, path] of [
@@ -162,22 +162,22 @@ export function validateLauncherSettings(s: LauncherSettings): void {
       ? ([
           ["runtime directory", g.runtimeDir],
           ["node", g.node],
-          ["clawpatch bin", g.clawpatchBin],
+          ["clawmend bin", g.clawmendBin],
         ] as const)
       : []),
     ...(g?.configFile !== undefined ? [["config file", g.configFile] as const] : []),
   ] as const) {
-    if (!isAbsolute(path)) throw ClawpatchError.usage(`${what} must be an absolute path: ${path}`);
-    if (!unitSafe(path)) throw ClawpatchError.usage(`${what} contains a control character, which a systemd unit cannot carry`);
+    if (!isAbsolute(path)) throw ClawmendError.usage(`${what} must be an absolute path: ${path}`);
+    if (!unitSafe(path)) throw ClawmendError.usage(`${what} contains a control character, which a systemd unit cannot carry`);
   }
   for (const arg of g?.args ?? []) {
     if (!unitSafe(arg))
-      throw ClawpatchError.usage(`gateway argument ${JSON.stringify(arg)} holds a control character, which a systemd unit cannot carry`);
+      throw ClawmendError.usage(`gateway argument ${JSON.stringify(arg)} holds a control character, which a systemd unit cannot carry`);
   }
   // Both become the executable of an Exec line, where systemd rejects quotes and backslashes.
   for (const [what, path] of [["output directory", s.outDir], ...(g ? [["node", g.node] as const] : [])] as const) {
     if (!systemdExecutableSafe(path)) {
-      throw ClawpatchError.usage(
+      throw ClawmendError.usage(
         `${what} ${JSON.stringify(path)} holds a quote or a backslash, which systemd refuses in an executable path`,
       );
     }

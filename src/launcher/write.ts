@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { ClawpatchError } from "../core/errors.js";
+import { ClawmendError } from "../core/errors.js";
 import type { GeneratedFile } from "./generate.js";
 
 export interface WrittenFile {
@@ -29,13 +29,13 @@ export function writeLauncherFiles(outDir: string, files: readonly GeneratedFile
   try {
     plan.forEach((p, i) => {
       if (p.status === "unchanged") return;
-      const temp = join(dirname(p.absolutePath), `.${i}.clawpatch-tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
+      const temp = join(dirname(p.absolutePath), `.${i}.clawmend-tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
       writeDurably(temp, p.file.content, p.file.mode);
       temps.push({ temp, target: p.absolutePath });
     });
   } catch (error) {
     for (const { temp } of temps) tryUnlink(temp);
-    throw ClawpatchError.usage(`cannot write into ${outDir}: ${message(error)} (nothing was written)`);
+    throw ClawmendError.usage(`cannot write into ${outDir}: ${message(error)} (nothing was written)`);
   }
   let renamed = 0;
   try {
@@ -45,7 +45,7 @@ export function writeLauncherFiles(outDir: string, files: readonly GeneratedFile
     }
   } catch (error) {
     for (const { temp } of temps.slice(renamed)) tryUnlink(temp);
-    throw ClawpatchError.usage(`cannot write into ${outDir}: ${message(error)}`);
+    throw ClawmendError.usage(`cannot write into ${outDir}: ${message(error)}`);
   }
   for (const dir of new Set(temps.map((t) => dirname(t.target)))) syncDir(dir);
   return plan.map((p) => ({
@@ -64,8 +64,8 @@ function statusOf(target: string, file: GeneratedFile): "written" | "unchanged" 
   } catch {
     return "written";
   }
-  if (stat.isSymbolicLink()) throw ClawpatchError.usage(`refusing to replace the symlink ${target}`);
-  if (!stat.isFile()) throw ClawpatchError.usage(`refusing to replace ${target}: not a regular file`);
+  if (stat.isSymbolicLink()) throw ClawmendError.usage(`refusing to replace the symlink ${target}`);
+  if (!stat.isFile()) throw ClawmendError.usage(`refusing to replace ${target}: not a regular file`);
   if ((stat.mode & 0o7777) !== file.mode) return "written";
   try {
     return readFileSync(target, "utf8") === file.content ? "unchanged" : "written";
@@ -78,9 +78,9 @@ function ensureDir(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (error) {
-    throw ClawpatchError.usage(`cannot create ${dir}: ${message(error)}`);
+    throw ClawmendError.usage(`cannot create ${dir}: ${message(error)}`);
   }
-  if (!lstatSync(dir).isDirectory()) throw ClawpatchError.usage(`${dir} is not a directory`);
+  if (!lstatSync(dir).isDirectory()) throw ClawmendError.usage(`${dir} is not a directory`);
 }
 
 function writeDurably(path: string, content: string, mode: number): void {

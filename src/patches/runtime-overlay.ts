@@ -19,7 +19,7 @@ import { overlayModule } from "./snippets.js";
  *   `dist/extensions/browser/native-host-entry.js`, `dist/infra/package-lifecycle.js`): it
  *   imports the overlay itself (spec `runtime-overlay-bin`), so no path from the bin escapes.
  *
- * Every entry imports the ONE module `dist/clawpatch-overlay.mjs` (`.cjs` for a CJS entry);
+ * Every entry imports the ONE module `dist/clawmend-overlay.mjs` (`.cjs` for a CJS entry);
  * a process entering through the bin and then `dist/entry.js` evaluates it once, and any
  * second copy (ESM + CJS) does nothing: the overlay installs once per process.
  */
@@ -27,7 +27,7 @@ import { overlayModule } from "./snippets.js";
 /** The `dist/` entries; at least one must exist (a layout without them is a new one: stop). */
 export const RUNTIME_OVERLAY_ENTRIES: readonly string[] = ["dist/index.js", "dist/entry.js", "dist/index.mjs", "dist/entry.mjs"];
 
-/** The package's `bin`, which imports `./dist/clawpatch-overlay.mjs`. */
+/** The package's `bin`, which imports `./dist/clawmend-overlay.mjs`. */
 export const RUNTIME_OVERLAY_BIN = "openclaw.mjs";
 
 const OVERLAY_ID = "runtime-overlay";
@@ -41,7 +41,7 @@ export const runtimeOverlay = (gate: GateConfig): PatchSpec<GateConfig> =>
   definePatch({
     id: OVERLAY_ID,
     version: OVERLAY_VERSION,
-    description: "Import the clawpatch runtime overlay first in every OpenClaw entry (gateway: dist/index.js, CLI: dist/entry.js)",
+    description: "Import the clawmend runtime overlay first in every OpenClaw entry (gateway: dist/index.js, CLI: dist/entry.js)",
     required: true,
     targets: [
       {
@@ -51,7 +51,7 @@ export const runtimeOverlay = (gate: GateConfig): PatchSpec<GateConfig> =>
       },
     ],
     options: gate,
-    transform: insertImportAfterShebang({ moduleName: "clawpatch-overlay", moduleSource: overlayModule }),
+    transform: insertImportAfterShebang({ moduleName: "clawmend-overlay", moduleSource: overlayModule }),
   });
 
 /**
@@ -64,7 +64,7 @@ export const runtimeOverlayBin = (gate: GateConfig): PatchSpec<GateConfig> =>
   definePatch({
     id: "runtime-overlay-bin",
     version: OVERLAY_VERSION,
-    description: "Import the clawpatch runtime overlay first in the OpenClaw bin (openclaw.mjs)",
+    description: "Import the clawmend runtime overlay first in the OpenClaw bin (openclaw.mjs)",
     required: true,
     targets: [
       {
@@ -76,9 +76,9 @@ export const runtimeOverlayBin = (gate: GateConfig): PatchSpec<GateConfig> =>
     ],
     options: gate,
     // The module is the one `runtime-overlay` writes, byte for byte (its marker included), so the
-    // two specs never disagree about `dist/clawpatch-overlay.mjs`.
+    // two specs never disagree about `dist/clawmend-overlay.mjs`.
     transform: insertImportAfterShebang({
-      moduleName: "dist/clawpatch-overlay",
+      moduleName: "dist/clawmend-overlay",
       moduleSource: (options: GateConfig, format) => overlayModule(options, format, markerFor(OVERLAY_ID, OVERLAY_VERSION)),
     }),
   });

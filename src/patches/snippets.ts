@@ -7,30 +7,30 @@ import { assertMarker } from "../transforms/marker.js";
 import type { GateConfig } from "./gate.js";
 import { networkGuardBundle, overlayBundle, toolGateBundle } from "./runtime-bundles.generated.js";
 
-export const TOOL_GATE_HELPER = "__clawpatch_vllmToolGate";
-export const NETWORK_GUARD_HELPER = "__clawpatch_guardNetworkInterfaces";
+export const TOOL_GATE_HELPER = "__clawmend_vllmToolGate";
+export const NETWORK_GUARD_HELPER = "__clawmend_guardNetworkInterfaces";
 
 /** Packages whose own nested `undici` the overlay also hooks (2026.9.x sends via `@openclaw/ai`). */
 export const OVERLAY_UNDICI_HOSTS: readonly string[] = ["@openclaw/ai"];
 
-/** `function __clawpatch_vllmToolGate(params, model)`: the payload gate with its settings. */
+/** `function __clawmend_vllmToolGate(params, model)`: the payload gate with its settings. */
 export function toolGateHelper(cfg: GateConfig, marker: string): string {
   assertMarker(marker);
   return `${marker}
 function ${TOOL_GATE_HELPER}(params, model) {
 "use strict";
-${toolGateBundle}  return __clawpatch_runtime.gate(params, model, ${JSON.stringify(cfg)});
+${toolGateBundle}  return __clawmend_runtime.gate(params, model, ${JSON.stringify(cfg)});
 }
 `;
 }
 
-/** `function __clawpatch_guardNetworkInterfaces(fn, self)`: the network enumeration guard. */
+/** `function __clawmend_guardNetworkInterfaces(fn, self)`: the network enumeration guard. */
 export function networkGuardHelper(marker: string): string {
   assertMarker(marker);
   return `${marker}
 function ${NETWORK_GUARD_HELPER}(fn, self) {
 "use strict";
-${networkGuardBundle}  return __clawpatch_runtime.guardNetworkInterfaces(fn, self);
+${networkGuardBundle}  return __clawmend_runtime.guardNetworkInterfaces(fn, self);
 }
 `;
 }
@@ -41,12 +41,12 @@ export function overlayModule(cfg: GateConfig, format: "esm" | "cjs", marker: st
   const args = `${JSON.stringify(cfg)}, ${JSON.stringify(OVERLAY_UNDICI_HOSTS)}, ${JSON.stringify(marker.slice(2, -2))}`;
   if (format === "esm") {
     return `${marker}
-import { createRequire as __clawpatch_createRequire } from "node:module";
-${overlayBundle}__clawpatch_runtime.installOverlay(__clawpatch_createRequire(import.meta.url), import.meta.url, "esm", ${args});
+import { createRequire as __clawmend_createRequire } from "node:module";
+${overlayBundle}__clawmend_runtime.installOverlay(__clawmend_createRequire(import.meta.url), import.meta.url, "esm", ${args});
 `;
   }
   return `${marker}
 "use strict";
-${overlayBundle}__clawpatch_runtime.installOverlay(require, __filename, "cjs", ${args});
+${overlayBundle}__clawmend_runtime.installOverlay(require, __filename, "cjs", ${args});
 `;
 }

@@ -31,11 +31,11 @@ export interface DigestInput {
 }
 
 /**
- * The digest `clawpatch rebuild` prints. It is a hash of what DEST holds (every path, mode
+ * The digest `clawmend rebuild` prints. It is a hash of what DEST holds (every path, mode
  * and byte, so an unrelated dependency that changed changes it too) together with the
  * manifest digest of each patched copy (which names the specs, their versions, the settings
- * baked in and clawpatch's version) and clawpatch's version. Same SRC bytes + config +
- * clawpatch version ⇒ same digest; anything else that changes DEST changes it.
+ * baked in and clawmend's version) and clawmend's version. Same SRC bytes + config +
+ * clawmend version ⇒ same digest; anything else that changes DEST changes it.
  */
 export function rebuildDigest(input: DigestInput): string {
   return sha256(canonicalJson({ format: REBUILD_DIGEST_FORMAT, ...input }));

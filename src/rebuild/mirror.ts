@@ -286,7 +286,7 @@ export async function mirrorTree(
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
-  if (process.env.CLAWPATCH_DEBUG_TIMING)
+  if (process.env.CLAWMEND_DEBUG_TIMING)
     process.stderr.write(`mirror: walk ${walkMs}ms, total ${Date.now() - walkStart}ms, ${workers.length} workers\n`);
   return { entries, files: totalFiles, bytes: doneBytes, method, rewrittenLinks, externalLinks, skippedSpecial, times };
 }
@@ -324,7 +324,7 @@ function linkTargetFor(
 }
 
 function probeReflink(src: string, dest: string, rel: string): boolean {
-  const probe = join(dest, `.clawpatch-reflink-probe-${process.pid}`);
+  const probe = join(dest, `.clawmend-reflink-probe-${process.pid}`);
   try {
     copyFileSync(join(src, rel), probe, constants.COPYFILE_FICLONE_FORCE);
     return true;
@@ -336,8 +336,8 @@ function probeReflink(src: string, dest: string, rel: string): boolean {
 }
 
 /**
- * Settles the tree after clawpatch wrote into it, so the same inputs give the same tree,
- * times and modes included: files clawpatch wrote (and directories it created) get
+ * Settles the tree after clawmend wrote into it, so the same inputs give the same tree,
+ * times and modes included: files clawmend wrote (and directories it created) get
  * `fixedNs` as mtime and are re-hashed into `result.entries`; every directory gets its
  * source mode and mtime back (children first), links their source mtime, and the root
  * its source mode and mtime.

@@ -1,6 +1,6 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, mkdirSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { ClawpatchError } from "../core/errors.js";
+import { ClawmendError } from "../core/errors.js";
 import { LOCK_NAME, STATE_DIR, TEMP_SUFFIX } from "../core/paths.js";
 import { TOOL_VERSION } from "../core/version.js";
 import { runPatches, type RunConfig } from "../engine/run.js";
@@ -23,7 +23,7 @@ export interface RebuildOptions {
 }
 
 export interface RebuildReport {
-  tool: { name: "clawpatch"; version: string };
+  tool: { name: "clawmend"; version: string };
   src: string;
   dest: string;
   /** The content-addressed directory DEST points at (null when the rebuild was refused). */
@@ -91,14 +91,14 @@ export interface CheckedPaths {
 export function checkPaths(srcArg: string, destArg: string): CheckedPaths {
   const src = resolve(srcArg);
   const dest = resolve(destArg);
-  if (!existsSync(src)) throw ClawpatchError.usage(`--from ${src}: not found`);
+  if (!existsSync(src)) throw ClawmendError.usage(`--from ${src}: not found`);
   if (!statSync(src).isDirectory())
-    throw ClawpatchError.usage(`--from ${src}: not a directory (pass the openclaw package directory, e.g. /usr/lib/node_modules/openclaw)`);
+    throw ClawmendError.usage(`--from ${src}: not a directory (pass the openclaw package directory, e.g. /usr/lib/node_modules/openclaw)`);
   const realSrc = realpathSync(src);
   const pkg = readPackageJson(realSrc);
-  if (!pkg) throw ClawpatchError.usage(`--from ${src}: not an openclaw package (no readable package.json)`);
+  if (!pkg) throw ClawmendError.usage(`--from ${src}: not an openclaw package (no readable package.json)`);
   if (pkg.name !== "openclaw") {
-    throw ClawpatchError.usage(`--from ${src}: not an openclaw package (package.json name is ${JSON.stringify(pkg.name ?? null)})`);
+    throw ClawmendError.usage(`--from ${src}: not an openclaw package (package.json name is ${JSON.stringify(pkg.name ?? null)})`);
   }
   const destReal = realish(dest);
   for (const [d, s] of [
@@ -107,9 +107,9 @@ export function checkPaths(srcArg: string, destArg: string): CheckedPaths {
     [dest, realSrc],
     [destReal, src],
   ] as const) {
-    if (d === s) throw ClawpatchError.usage(`--to ${dest} is the same directory as --from ${src}`);
-    if (isInside(d, s)) throw ClawpatchError.usage(`--to ${dest} is inside --from ${src}: the source is never written to`);
-    if (isInside(s, d)) throw ClawpatchError.usage(`--from ${src} is inside --to ${dest}: the rebuild would replace its own source`);
+    if (d === s) throw ClawmendError.usage(`--to ${dest} is the same directory as --from ${src}`);
+    if (isInside(d, s)) throw ClawmendError.usage(`--to ${dest} is inside --from ${src}: the source is never written to`);
+    if (isInside(s, d)) throw ClawmendError.usage(`--from ${src} is inside --to ${dest}: the rebuild would replace its own source`);
   }
   const st = lstatOrNull(dest);
   if (st?.isSymbolicLink()) {
@@ -120,15 +120,15 @@ export function checkPaths(srcArg: string, destArg: string): CheckedPaths {
       target = null; // dangling: replaced like any link
     }
     if (target && (isInside(target, realSrc) || isInside(realSrc, target))) {
-      throw ClawpatchError.usage(`--to ${dest} is a link into --from ${src}: remove the link or choose another --to`);
+      throw ClawmendError.usage(`--to ${dest} is a link into --from ${src}: remove the link or choose another --to`);
     }
   } else if (st?.isDirectory()) {
     const destPkg = readPackageJson(dest);
     if (destPkg?.name !== "openclaw") {
-      throw ClawpatchError.usage(`--to ${dest} exists and is not an openclaw runtime: refusing to replace it (choose a new path)`);
+      throw ClawmendError.usage(`--to ${dest} exists and is not an openclaw runtime: refusing to replace it (choose a new path)`);
     }
   } else if (st) {
-    throw ClawpatchError.usage(`--to ${dest} exists and is not a directory`);
+    throw ClawmendError.usage(`--to ${dest} exists and is not a directory`);
   }
   return { src, realSrc, dest };
 }
@@ -143,10 +143,10 @@ function lstatOrNull(path: string) {
 
 /** Runtime debris in SRC that is not package content. */
 function skipDebris(rel: string, name: string): boolean {
-  return rel === LOCK_NAME || name.endsWith(TEMP_SUFFIX) || name.startsWith(".clawpatch-reflink-probe-");
+  return rel === LOCK_NAME || name.endsWith(TEMP_SUFFIX) || name.startsWith(".clawmend-reflink-probe-");
 }
 
-/** Every file and directory under `dir` (relative to `root`), for what clawpatch wrote there. */
+/** Every file and directory under `dir` (relative to `root`), for what clawmend wrote there. */
 function listUnder(root: string, dir: string): string[] {
   const out: string[] = [];
   const abs = join(root, dir);
@@ -204,7 +204,7 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildReport> {
       });
       ms.patch = Date.now() - t;
       const base = {
-        tool: { name: "clawpatch" as const, version: TOOL_VERSION },
+        tool: { name: "clawmend" as const, version: TOOL_VERSION },
         src,
         dest,
         previous: previous ? join(parent, previous) : null,
@@ -231,7 +231,7 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildReport> {
         };
       }
 
-      // What clawpatch wrote: patched files, added modules, each copy's state directory.
+      // What clawmend wrote: patched files, added modules, each copy's state directory.
       const written = new Set<string>(report.changes.map((c) => c.path));
       for (const copy of report.copies) {
         const state = copy.dir === "." ? STATE_DIR : `${copy.dir}/${STATE_DIR}`;

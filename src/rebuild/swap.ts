@@ -1,8 +1,8 @@
 /**
  * How a rebuilt runtime replaces the previous one.
  *
- * DEST is a symlink to a content-addressed sibling `DEST.clawpatch-<digest16>`. A rebuild
- * builds in `DEST.clawpatch-tmp-<pid>-<rand>`, renames the finished tree to its
+ * DEST is a symlink to a content-addressed sibling `DEST.clawmend-<digest16>`. A rebuild
+ * builds in `DEST.clawmend-tmp-<pid>-<rand>`, renames the finished tree to its
  * content-addressed name, then flips DEST by renaming a fresh symlink over it. Both steps
  * are rename(2) within one directory: atomic on POSIX. At every instant DEST resolves to a
  * complete tree, either the previous one or the new one; a rebuild killed at any point
@@ -12,12 +12,12 @@
  * non-empty directory in one rename, so `mv DEST old && mv new DEST` has a window with no
  * DEST (a service restarting then fails). And a running gateway loads its hashed chunks
  * lazily: Node resolves the entry's real path, so a process started from the old tree
- * keeps loading from `DEST.clawpatch-<old>` (kept: the previous build is never collected)
+ * keeps loading from `DEST.clawmend-<old>` (kept: the previous build is never collected)
  * instead of finding another release's chunk names under the same path.
  *
  * The one non-atomic step is the first migration of a DEST that is a real directory (a
  * mirror made by hand or by an older script): it is renamed aside to
- * `DEST.clawpatch-replaced-<rand>` (kept, never deleted) and the link renamed in; a run
+ * `DEST.clawmend-replaced-<rand>` (kept, never deleted) and the link renamed in; a run
  * killed between those two renames is repaired by the next run, which puts the old
  * directory back before it does anything else.
  *
@@ -41,9 +41,9 @@ import {
 } from "node:fs";
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
-import { ClawpatchError } from "../core/errors.js";
+import { ClawmendError } from "../core/errors.js";
 
-export const STORE_INFIX = ".clawpatch-";
+export const STORE_INFIX = ".clawmend-";
 
 export interface Siblings {
   parent: string;
@@ -83,7 +83,7 @@ function lstatOrNull(path: string) {
   }
 }
 
-/** The store entry DEST points at (its sibling name), or null when DEST is not a clawpatch link. */
+/** The store entry DEST points at (its sibling name), or null when DEST is not a clawmend link. */
 export function currentStore(dest: string): string | null {
   const st = lstatOrNull(dest);
   if (!st?.isSymbolicLink()) return null;
@@ -229,7 +229,7 @@ export async function withRebuildLock<T>(dest: string, work: () => Promise<T>, w
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === "EACCES" || code === "EPERM" || code === "EROFS") {
-        throw ClawpatchError.usage(`cannot write next to ${dest} (${code}): choose a --to you own`);
+        throw ClawmendError.usage(`cannot write next to ${dest} (${code}): choose a --to you own`);
       }
       if (code !== "EEXIST") throw error;
       const owner = readOwner(path);
@@ -239,7 +239,7 @@ export async function withRebuildLock<T>(dest: string, work: () => Promise<T>, w
         continue;
       }
       if (Date.now() - started > waitMs) {
-        throw ClawpatchError.usage(`another rebuild (pid ${owner?.pid ?? "?"}) holds ${path}; try again when it ends`);
+        throw ClawmendError.usage(`another rebuild (pid ${owner?.pid ?? "?"}) holds ${path}; try again when it ends`);
       }
       await new Promise((r) => setTimeout(r, 200));
     }

@@ -4,7 +4,7 @@ import type { SourceTransform, SourceTransformInput, SourceTransformResult } fro
 import { lineColumn } from "./position.js";
 
 export interface InsertImportOptions<Options> {
-  /** Path of the module relative to each entry's directory, without extension (`clawpatch-overlay`). */
+  /** Path of the module relative to each entry's directory, without extension (`clawmend-overlay`). */
   moduleName: string;
   /** Content of the module for the entry's format, from the spec's options. `marker` must appear in it. */
   moduleSource: (options: Options, format: "esm" | "cjs", marker: string) => string;

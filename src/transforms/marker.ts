@@ -1,16 +1,16 @@
-/** The comment carried by every snippet a patch inserts: `/*@clawpatch <id>@<version>*\/`. */
+/** The comment carried by every snippet a patch inserts: `/*@clawmend <id>@<version>*\/`. */
 export function markerFor(id: string, version: number): string {
-  return `/*@clawpatch ${id}@${version}*/`;
+  return `/*@clawmend ${id}@${version}*/`;
 }
 
 /** The marker without its version, to recognise any version of a patch. */
 export function markerPrefixFor(id: string): string {
-  return `/*@clawpatch ${id}@`;
+  return `/*@clawmend ${id}@`;
 }
 
-const ANY_MARKER = "/*@clawpatch ";
+const ANY_MARKER = "/*@clawmend ";
 
-/** Whether the text carries any clawpatch marker at all. */
+/** Whether the text carries any clawmend marker at all. */
 export function hasAnyMarker(code: string | Buffer): boolean {
   return code.includes(ANY_MARKER);
 }
@@ -23,9 +23,9 @@ export function hasOtherVersionMarker(code: string, prefix: string, marker: stri
   return false;
 }
 
-/** A marker must be exactly one clawpatch comment: it is pasted into code verbatim. */
+/** A marker must be exactly one clawmend comment: it is pasted into code verbatim. */
 export function assertMarker(marker: string): void {
-  if (!/^\/\*@clawpatch [a-z0-9][a-z0-9-]*@\d+\*\/$/.test(marker)) {
-    throw new Error(`not a clawpatch marker: ${JSON.stringify(marker)}`);
+  if (!/^\/\*@clawmend [a-z0-9][a-z0-9-]*@\d+\*\/$/.test(marker)) {
+    throw new Error(`not a clawmend marker: ${JSON.stringify(marker)}`);
   }
 }

@@ -79,7 +79,7 @@ function syncRecords(
   }
   const sites: Site[] = [];
   for (const change of changes) {
-    // A changed file keeps its recorded mode (clawpatch keeps every file's mode).
+    // A changed file keeps its recorded mode (clawmend keeps every file's mode).
     const wanted: Record<string, string | number> = { [fields.sha256]: change.sha256, [fields.size]: change.size };
     const item = byPath.get(change.path);
     const what = `records ${change.path}`;

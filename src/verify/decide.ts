@@ -1,5 +1,5 @@
 /**
- * Every status clawpatch reports is decided here, from what is on disk (the state), what the
+ * Every status clawmend reports is decided here, from what is on disk (the state), what the
  * plan found (sites, errors), and the mode, by pure functions the tests read as tables.
  */
 import { EXIT, type ExitCode } from "../core/errors.js";
@@ -33,7 +33,7 @@ export interface SpecOnFile {
   plan: SpecPlan | null;
   /** Sites the manifest records for this spec in this file. */
   recordedSites: number;
-  /** The bytes on disk carry a clawpatch marker. */
+  /** The bytes on disk carry a clawmend marker. */
   marked: boolean;
   /** For `recorded-otherwise`: how the recording differs and what reproduces it. */
   otherwise?: string;
@@ -45,7 +45,7 @@ export interface Decision {
 }
 
 const NO_ORIGINAL =
-  "carries a marker of another version of this patch and no original is kept: reinstall the package, then run clawpatch patch";
+  "carries a marker of another version of this patch and no original is kept: reinstall the package, then run clawmend patch";
 
 /** The status of one spec on one file, or null when the spec has nothing there. */
 export function decideFile(x: SpecOnFile): Decision | null {
@@ -59,37 +59,37 @@ export function decideFile(x: SpecOnFile): Decision | null {
   switch (x.mode) {
     case "verify":
       if (x.state === "edited")
-        return { status: "drifted", message: "changed since clawpatch patched it: run clawpatch patch to re-apply it from the original" };
+        return { status: "drifted", message: "changed since clawmend patched it: run clawmend patch to re-apply it from the original" };
       if (x.state === "recorded-otherwise")
-        return { status: "drifted", message: x.otherwise ?? "patched with other settings: run clawpatch patch" };
-      if (x.marked) return { status: "drifted", message: "partly patched: run clawpatch patch" };
+        return { status: "drifted", message: x.otherwise ?? "patched with other settings: run clawmend patch" };
+      if (x.marked) return { status: "drifted", message: "partly patched: run clawmend patch" };
       if (x.state === "original")
-        return { status: "unpatched", message: "back to the package's original bytes (reinstalled?): run clawpatch patch" };
+        return { status: "unpatched", message: "back to the package's original bytes (reinstalled?): run clawmend patch" };
       if (x.state === "replaced")
         return {
           status: "unpatched",
-          message: "the package replaced this file since clawpatch patched it (updated?): run clawpatch patch",
+          message: "the package replaced this file since clawmend patched it (updated?): run clawmend patch",
         };
-      return { status: "unpatched", message: "not patched: run clawpatch patch" };
+      return { status: "unpatched", message: "not patched: run clawmend patch" };
     case "dry-run":
       return { status: "unpatched", message: plan.fromOriginal ? "would re-apply it from the original" : "would patch" };
     case "patch":
       if (plan.fromOriginal) return { status: "applied", message: "re-applied from the original" };
       if (x.state === "replaced")
-        return { status: "applied", message: "the package replaced this file since clawpatch patched it: patched again" };
+        return { status: "applied", message: "the package replaced this file since clawmend patched it: patched again" };
       return { status: "applied" };
   }
 }
 
-/** The status of a file a spec adds, or null when it is there as clawpatch writes it. */
+/** The status of a file a spec adds, or null when it is there as clawmend writes it. */
 export function decideAdded(mode: Mode, state: AddedState): Decision | null {
   if (state === "present") return null;
   const missing = state === "missing";
   if (mode === "patch")
-    return { status: "applied", message: missing ? "restored (it was missing)" : "rewritten (it differed from what clawpatch writes)" };
+    return { status: "applied", message: missing ? "restored (it was missing)" : "rewritten (it differed from what clawmend writes)" };
   const problem = missing
-    ? "missing (a package lifecycle or a reinstall removed it?): run clawpatch patch"
-    : "differs from what clawpatch writes (edited?): run clawpatch patch";
+    ? "missing (a package lifecycle or a reinstall removed it?): run clawmend patch"
+    : "differs from what clawmend writes (edited?): run clawmend patch";
   return { status: mode === "verify" && !missing ? "drifted" : "unpatched", message: problem };
 }
 

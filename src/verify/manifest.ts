@@ -14,11 +14,11 @@ export interface RecordedSite {
 }
 
 export interface ManifestFile {
-  /** sha256 of the bytes clawpatch found (kept under .clawpatch/originals when they differ). */
+  /** sha256 of the bytes clawmend found (kept under .clawmend/originals when they differ). */
   before: string;
-  /** sha256 of the bytes clawpatch left (equal to `before` for a file with nothing to patch). */
+  /** sha256 of the bytes clawmend left (equal to `before` for a file with nothing to patch). */
   after: string;
-  /** Size in bytes of what clawpatch left. */
+  /** Size in bytes of what clawmend left. */
   size: number;
   /** Spec ids that examined this file. */
   checked: string[];
@@ -50,7 +50,7 @@ export interface Manifest {
   /** Spec id → version and options digest, for every spec that ran on this copy. */
   specs: Record<string, ManifestSpec>;
   files: Record<string, ManifestFile>;
-  /** Files clawpatch added to the package, by path. */
+  /** Files clawmend added to the package, by path. */
   added: Record<string, ManifestAdded>;
   digest: string;
 }
@@ -72,7 +72,7 @@ export function readManifest(packageDir: string): Manifest | null {
 }
 
 /**
- * A manifest written by clawpatch 0.1: the same files and originals, spec versions without an
+ * A manifest written by clawmend 0.1: the same files and originals, spec versions without an
  * options digest (so nothing it recorded counts as fresh), added files as `assets`.
  */
 function fromFormat1(old: Record<string, unknown>): Manifest {
@@ -83,7 +83,7 @@ function fromFormat1(old: Record<string, unknown>): Manifest {
     tool: old.tool as Manifest["tool"],
     package: old.package as Manifest["package"],
     config: { file: null, digest: null },
-    specs: Object.fromEntries(Object.entries(specs).map(([id, version]) => [id, { version, options: "unknown (clawpatch 0.1 manifest)" }])),
+    specs: Object.fromEntries(Object.entries(specs).map(([id, version]) => [id, { version, options: "unknown (clawmend 0.1 manifest)" }])),
     files: old.files as Manifest["files"],
     added: Object.fromEntries(Object.entries(assets).map(([path, sha]) => [path, { sha256: sha, size: -1, by: "", importers: [] }])),
     digest: String(old.digest ?? ""),

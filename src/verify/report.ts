@@ -9,7 +9,7 @@ export interface CopyReport {
   package: string;
   version: string;
   dir: string;
-  /** The manifest digest after this run (null when clawpatch keeps nothing there). */
+  /** The manifest digest after this run (null when clawmend keeps nothing there). */
   digest: string | null;
   patches: PatchResult[];
   /** What is wrong with the copy as a whole, one line each. */
@@ -17,7 +17,7 @@ export interface CopyReport {
 }
 
 export interface RunReport {
-  tool: { name: "clawpatch"; version: string };
+  tool: { name: "clawmend"; version: string };
   mode: Mode;
   root: string;
   config: string | null;

@@ -1,19 +1,19 @@
 import type { ManifestFile } from "./manifest.js";
 
 /**
- * What a file on disk is, measured against what clawpatch recorded of it. Decided from hashes
+ * What a file on disk is, measured against what clawmend recorded of it. Decided from hashes
  * and the presence of a marker only: nothing here parses.
  */
 export type FileState =
-  /** Not in the manifest: clawpatch has not recorded this file (it may still carry markers). */
+  /** Not in the manifest: clawmend has not recorded this file (it may still carry markers). */
   | "untracked"
-  /** The bytes clawpatch wrote, with the patch versions and options of this run. */
+  /** The bytes clawmend wrote, with the patch versions and options of this run. */
   | "as-recorded"
-  /** The bytes clawpatch wrote, but with other patch versions, options or another clawpatch. */
+  /** The bytes clawmend wrote, but with other patch versions, options or another clawmend. */
   | "recorded-otherwise"
-  /** The bytes clawpatch found before patching it: reinstalled, or restored by hand. */
+  /** The bytes clawmend found before patching it: reinstalled, or restored by hand. */
   | "original"
-  /** Other bytes that still carry a clawpatch marker: changed since clawpatch wrote it. */
+  /** Other bytes that still carry a clawmend marker: changed since clawmend wrote it. */
   | "edited"
   /** Other bytes without a marker: the package put a new file there (reinstall, update). */
   | "replaced";
@@ -22,9 +22,9 @@ export interface FileFacts {
   entry: ManifestFile | undefined;
   /** sha256 of the bytes on disk. */
   sha: string;
-  /** The bytes carry a clawpatch marker. */
+  /** The bytes carry a clawmend marker. */
   marked: boolean;
-  /** The entry was recorded with this run's patch versions, options and clawpatch version. */
+  /** The entry was recorded with this run's patch versions, options and clawmend version. */
   fresh: boolean;
 }
 
@@ -35,7 +35,7 @@ export function classifyFile({ entry, sha, marked, fresh }: FileFacts): FileStat
   return marked ? "edited" : "replaced";
 }
 
-/** A file clawpatch adds to a package, measured against what it writes there. */
+/** A file clawmend adds to a package, measured against what it writes there. */
 export type AddedState = "present" | "missing" | "differs";
 
 export function classifyAdded(expectedSha: string, onDiskSha: string | null): AddedState {

@@ -35,11 +35,11 @@ describe("defaults without a config file", () => {
     expect(none.patches.map((p) => [p.id, p.version, p.options])).toEqual(empty.patches.map((p) => [p.id, p.version, p.options]));
   });
 
-  it("a config file outside any project still imports clawpatch (a global install)", async () => {
+  it("a config file outside any project still imports clawmend (a global install)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cfg-global-"));
     writeFileSync(
       join(dir, "patches.config.ts"),
-      'import { defineConfig } from "clawpatch";\nexport default defineConfig({ vllm: { endpoints: ["http://10.0.0.7:8001"] } });\n',
+      'import { defineConfig } from "clawmend";\nexport default defineConfig({ vllm: { endpoints: ["http://10.0.0.7:8001"] } });\n',
     );
     const config = await load(dir);
     expect(config.settings.vllm.endpoints).toEqual(["http://10.0.0.7:8001"]);
@@ -103,7 +103,7 @@ describe("a mistake in the config: exit 2, one line, nothing written", () => {
   it("a missing --config file", async () => {
     const r = await runCli(["patch", "--root", REPO, "--config", "nope.config.ts"], { cwd: tempDir() });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^clawpatch: config file not found: .*nope\.config\.ts \(check --config\)\n$/);
+    expect(r.stderr).toMatch(/^clawmend: config file not found: .*nope\.config\.ts \(check --config\)\n$/);
   });
 });
 

@@ -15,7 +15,7 @@ afterAll(() => {
   for (const dir of made) rmSync(dir, { recursive: true, force: true });
 });
 function work(): string {
-  const dir = mkdtempSync(join(tmpdir(), "clawpatch-doctor-"));
+  const dir = mkdtempSync(join(tmpdir(), "clawmend-doctor-"));
   made.push(dir);
   return dir;
 }
@@ -118,7 +118,7 @@ describe("provider resolution", () => {
   });
 });
 
-describe("clawpatch doctor (fixture)", () => {
+describe("clawmend doctor (fixture)", () => {
   it("without systemd and without openclaw on PATH: says so, and finding nothing is a problem", async () => {
     const dir = work();
     mkdirSync(join(dir, "empty-bin"));
@@ -148,7 +148,7 @@ describe("clawpatch doctor (fixture)", () => {
       `openclaw on PATH (${join(bin, "openclaw")} -> ${join(plain, "openclaw.mjs")}) is not patched (runtime-overlay unpatched; runtime-overlay-bin unpatched)`,
     );
     expect(problems[0]).toContain(`the patched runtime is`);
-    expect(problems[0]).toContain(`run clawpatch patch --root ${plain}`);
+    expect(problems[0]).toContain(`run clawmend patch --root ${plain}`);
     expect(r.stdout).toContain("note: systemd: no user unit openclaw-gateway.service");
 
     rmSync(join(bin, "openclaw"));
@@ -167,12 +167,12 @@ describe("clawpatch doctor (fixture)", () => {
     const moved = await runCli(["doctor", "--unit-dir", unitDir], { cwd: dir, env: envWith(bin), exactEnv: true });
     expect(moved.code, moved.stdout).toBe(1);
     expect(moved.stdout.split("\n").filter((l) => l.startsWith("problem:"))).toContain(
-      `problem: ${realpathSync(patched)}: openclaw was ${pkg.version} when clawpatch patched it, now 9999.1.1 (reinstalled or updated): run clawpatch patch`,
+      `problem: ${realpathSync(patched)}: openclaw was ${pkg.version} when clawmend patched it, now 9999.1.1 (reinstalled or updated): run clawmend patch`,
     );
   });
 });
 
-describe("clawpatch doctor --probe (vLLM-like server)", () => {
+describe("clawmend doctor --probe (vLLM-like server)", () => {
   let off: VllmLikeServer;
   let on: VllmLikeServer;
   let dir: string;

@@ -1,7 +1,7 @@
 /**
- * `clawpatch doctor --self-test` on the real runtimes, found the way an operator's host has them:
+ * `clawmend doctor --self-test` on the real runtimes, found the way an operator's host has them:
  * through the gateway unit's `ExecStart=` (`<node> <copy>/dist/index.js gateway --port 18789`).
- * The OpenClaw home has two local providers: `gpu-vllm` on the port clawpatch's launcher setting
+ * The OpenClaw home has two local providers: `gpu-vllm` on the port clawmend's launcher setting
  * names (gated with no endpoint listed) and `lab-box` on another port (not gated). Both ports
  * listen and count connections: the self-test must send nothing to either.
  *
@@ -98,7 +98,7 @@ describe.each(CASES)("doctor --self-test on openclaw $version (Node $major), fou
 
   beforeAll(async () => {
     ({ node, copy } = await openclawCopy(c.version, c.major));
-    work = await mkdtemp(path.join(os.tmpdir(), "clawpatch-self-test-real-"));
+    work = await mkdtemp(path.join(os.tmpdir(), "clawmend-self-test-real-"));
     mkdirSync(path.join(work, "home", ".openclaw"), { recursive: true });
     mkdirSync(path.join(work, "units"));
     ports.gated = await providers.listen();
@@ -126,7 +126,7 @@ describe.each(CASES)("doctor --self-test on openclaw $version (Node $major), fou
       for (const p of r.selfTest!.providers) expect(p.driver).toMatch(c.driver);
       const gpu = r.problems.find((m) => m.includes("provider gpu-vllm"))!;
       expect(gpu).toContain(`Node v${r.selfTest!.node.version} at ${node}`);
-      expect(gpu).toMatch(/is not gated: run clawpatch patch --root /);
+      expect(gpu).toMatch(/is not gated: run clawmend patch --root /);
       expect(r.problems.find((m) => m.includes("provider lab-box"))).toContain(`add "http://127.0.0.1:${ports.ungated}" to vllm.endpoints`);
       expect(r.problems.some((m) => /os\.networkInterfaces\(\) is not guarded/.test(m))).toBe(true);
       expect(r.stdout).not.toContain("sk-never-printed");

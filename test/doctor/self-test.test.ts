@@ -1,5 +1,5 @@
 /**
- * `clawpatch doctor --self-test` on a mini runtime (fixtures/doctor/openclaw-ai-runtime: an
+ * `clawmend doctor --self-test` on a mini runtime (fixtures/doctor/openclaw-ai-runtime: an
  * openclaw whose provider package exports a chat-completions builder the way @openclaw/ai does)
  * and an OpenClaw home with two local providers: one on a gated port, one on an ungated one.
  * Both "servers" listen and count connections: the self-test must send nothing to either.
@@ -33,7 +33,7 @@ function setup(openclawConfig: Record<string, unknown>) {
   const home = join(dir, "home");
   mkdirSync(join(home, ".openclaw"), { recursive: true });
   writeFileSync(join(home, ".openclaw", "openclaw.json"), JSON.stringify(openclawConfig));
-  // The clawpatch config gates the first provider's port as the launcher's own.
+  // The clawmend config gates the first provider's port as the launcher's own.
   const config = join(dir, "patches.config.ts");
   writeFileSync(config, `export default { vllm: { launcher: { port: ${gatedPort} } } };\n`);
   const env = { HOME: home, PATH: dirname(process.execPath) };
@@ -69,7 +69,7 @@ describe("doctor --self-test (fixture runtime)", () => {
       ["lab-box", null, true],
     ]);
     const problems = doc.findings.filter((f: { severity: string }) => f.severity === "problem").map((f: { message: string }) => f.message);
-    expect(problems.find((m: string) => m.includes("provider vllm"))).toMatch(/is not gated: run clawpatch patch --root /);
+    expect(problems.find((m: string) => m.includes("provider vllm"))).toMatch(/is not gated: run clawmend patch --root /);
     expect(problems.find((m: string) => m.includes("provider lab-box"))).toContain(
       `add "http://127.0.0.1:${ungatedPort}" to vllm.endpoints`,
     );
@@ -87,9 +87,9 @@ describe("doctor --self-test (fixture runtime)", () => {
     const doc = JSON.parse(r.stdout);
     const test = doc.launches[0].selfTest;
     expect(test.modules.map((m: { entry: string; specifier: string; ok: boolean }) => [m.entry, m.specifier, m.ok])).toEqual([
-      ["dist/entry.js", "./clawpatch-overlay.mjs", true],
-      ["dist/index.js", "./clawpatch-overlay.mjs", true],
-      ["openclaw.mjs", "./dist/clawpatch-overlay.mjs", true],
+      ["dist/entry.js", "./clawmend-overlay.mjs", true],
+      ["dist/index.js", "./clawmend-overlay.mjs", true],
+      ["openclaw.mjs", "./dist/clawmend-overlay.mjs", true],
     ]);
     expect(test.guard).toMatchObject({ processWide: {}, processWideLogged: 1, helper: {} });
     const [vllm, lab] = test.providers;

@@ -21,7 +21,7 @@ function bigTree(): string {
   return writeTree(files, join(tempDir(), "openclaw"));
 }
 
-const skipLock = (rel: string) => rel.startsWith(".clawpatch.lock");
+const skipLock = (rel: string) => rel.startsWith(".clawmend.lock");
 const ARGS = (root: string) => ["patch", "--root", root, "--config", CONFIG, "--only", "tag-start-gateway"];
 
 /** The tree one uninterrupted run leaves. */
@@ -49,9 +49,9 @@ describe("concurrent runs and interrupted writes", () => {
       const reference = await patchedReference(root);
       const child = startBin(ARGS(root), { cwd: root });
       const done = exited(child);
-      const manifest = join(root, ".clawpatch", "manifest.json");
+      const manifest = join(root, ".clawmend", "manifest.json");
       const started = () =>
-        phase === "staging" ? readdirSync(join(root, "dist")).some((f) => f.endsWith(".clawpatch-tmp")) : existsSync(manifest);
+        phase === "staging" ? readdirSync(join(root, "dist")).some((f) => f.endsWith(".clawmend-tmp")) : existsSync(manifest);
       let alive = true;
       void done.then(() => (alive = false));
       while (alive && !started()) await new Promise((r) => setTimeout(r, 2));
@@ -59,16 +59,16 @@ describe("concurrent runs and interrupted writes", () => {
       await done;
 
       for (const [file, entry] of await snapshot(root, { skip: (rel) => !rel.startsWith("dist") })) {
-        if (file.endsWith(".clawpatch-tmp")) continue;
+        if (file.endsWith(".clawmend-tmp")) continue;
         expect([pristine.get(file), reference.get(file)], file).toContain(entry);
       }
       const rerun = await runBin(ARGS(root), { cwd: root });
       expect(rerun.code, rerun.stderr).toBe(0);
-      expect(await snapshot(root, { skip: (rel) => skipLock(rel) || rel.endsWith(".clawpatch-tmp") })).toEqual(reference);
+      expect(await snapshot(root, { skip: (rel) => skipLock(rel) || rel.endsWith(".clawmend-tmp") })).toEqual(reference);
       const verify = await runBin(["patch", "--verify", ...ARGS(root).slice(1)], { cwd: root });
       expect(verify.code, verify.stdout).toBe(0);
       const chunk = readFileSync(join(root, "dist/chunk-7.js"), "utf8");
-      expect(chunk).toContain("/*@clawpatch tag-start-gateway@1*/export function startGateway");
+      expect(chunk).toContain("/*@clawmend tag-start-gateway@1*/export function startGateway");
     });
   }
 });

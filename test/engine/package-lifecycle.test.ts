@@ -1,5 +1,5 @@
 /**
- * What clawpatch adds and what it records, on a mini openclaw that ships dist inventories like
+ * What clawmend adds and what it records, on a mini openclaw that ships dist inventories like
  * 2026.8+ (fixtures/engine/openclaw-lifecycle): added files are registered so a lifecycle prune
  * keeps them, `--verify` checks them in every mode (steady state included), a missing or edited
  * one fails verify by name and `patch` restores it, and revert restores the inventories.
@@ -14,7 +14,7 @@ import { FIXTURES } from "../support/paths.js";
 import { expectSameTree, snapshot, tempDir } from "../support/tree.js";
 
 const PKG = join(FIXTURES, "engine", "openclaw-lifecycle");
-const OVERLAY = "dist/clawpatch-overlay.mjs";
+const OVERLAY = "dist/clawmend-overlay.mjs";
 
 function copy(): string {
   const dir = join(tempDir(), "openclaw");
@@ -82,11 +82,11 @@ describe("a package that ships dist inventories", () => {
   it("a second run changes no byte and verify passes in the steady state", async () => {
     const root = copy();
     await patch(root);
-    const patched = await snapshot(root, { skip: (rel) => rel.startsWith(".clawpatch.lock") });
+    const patched = await snapshot(root, { skip: (rel) => rel.startsWith(".clawmend.lock") });
     const again = await patch(root);
     expect(again.code).toBe(0);
     expect(again.stdout).not.toMatch(/\sapplied\s/);
-    expectSameTree(await snapshot(root, { skip: (rel) => rel.startsWith(".clawpatch.lock") }), patched);
+    expectSameTree(await snapshot(root, { skip: (rel) => rel.startsWith(".clawmend.lock") }), patched);
   });
 
   it("an added file deleted after patching (an old prune, a hand): verify exits 1 naming it and the fix; patch restores it", async () => {
@@ -98,7 +98,7 @@ describe("a package that ships dist inventories", () => {
     expect(v.code).toBe(1);
     expect(v.stdout).toMatch(/runtime-overlay\s+unpatched/);
     expect(v.stdout).toContain(`${OVERLAY}: missing`);
-    expect(v.stdout).toContain("run clawpatch patch");
+    expect(v.stdout).toContain("run clawmend patch");
     const repaired = await patch(root);
     expect(repaired.code).toBe(0);
     expect(repaired.stdout).toContain(`${OVERLAY}: restored`);
@@ -114,7 +114,7 @@ describe("a package that ships dist inventories", () => {
     const v = await verify(root);
     expect(v.code).toBe(1);
     expect(v.stdout).toMatch(/runtime-overlay\s+drifted/);
-    expect(v.stdout).toContain(`${OVERLAY}: differs from what clawpatch writes`);
+    expect(v.stdout).toContain(`${OVERLAY}: differs from what clawmend writes`);
     expect((await patch(root)).code).toBe(0);
     expect(readFileSync(join(root, OVERLAY))).toEqual(written);
   });
@@ -136,19 +136,17 @@ describe("a package that ships dist inventories", () => {
     await patch(root);
     const r = await runCli(["revert", "--root", root], { cwd: root });
     expect(r.code, r.stderr).toBe(0);
-    expectSameTree(await snapshot(root, { skip: (rel) => rel.startsWith(".clawpatch.lock") }), pristine);
+    expectSameTree(await snapshot(root, { skip: (rel) => rel.startsWith(".clawmend.lock") }), pristine);
   });
 
-  it("the package changed under clawpatch (another version in the same place): verify says was/now in one line", async () => {
+  it("the package changed under clawmend (another version in the same place): verify says was/now in one line", async () => {
     const root = copy();
     await patch(root);
     const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };
     writeFileSync(join(root, "package.json"), JSON.stringify({ ...pkg, version: "2026.9.7" }));
     const v = await verify(root);
     expect(v.code).toBe(1);
-    expect(v.stdout).toContain(
-      "openclaw was 2026.9.6 when clawpatch patched it, now 2026.9.7 (reinstalled or updated): run clawpatch patch",
-    );
+    expect(v.stdout).toContain("openclaw was 2026.9.6 when clawmend patched it, now 2026.9.7 (reinstalled or updated): run clawmend patch");
     const p = await patch(root);
     expect(p.code).toBe(0);
     expect((await verify(root)).code).toBe(0);
@@ -162,7 +160,7 @@ describe("verify fails closed", () => {
     expect(v.code).toBe(1);
     const lines = v.stderr.trim().split("\n");
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^clawpatch: no .*openclaw.* package under .*: nothing to verify \(check --root\)$/);
+    expect(lines[0]).toMatch(/^clawmend: no .*openclaw.* package under .*: nothing to verify \(check --root\)$/);
   });
 
   it("patch with nothing to patch keeps exit 0 (the postinstall case)", async () => {

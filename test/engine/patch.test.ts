@@ -15,7 +15,7 @@ function copyFixture(name: string): string {
   return dir;
 }
 
-describe("clawpatch patch on a fixture tree", () => {
+describe("clawmend patch on a fixture tree", () => {
   it("applies, is a no-op the second time, verifies, and reverts to the original bytes", async () => {
     const root = copyFixture("openclaw-two-graphs");
     const pristine = await snapshot(root);
@@ -25,7 +25,7 @@ describe("clawpatch patch on a fixture tree", () => {
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/tag-buildparams\s+applied\s+dist\/providers\/openai-completions\.js:1/);
     const piAi = join(root, "node_modules/@mariozechner/pi-ai/dist/providers/openai-completions.js");
-    expect(readFileSync(piAi, "utf8")).toMatch(/^\/\*@clawpatch tag-buildparams@1\*\/export function buildParams/);
+    expect(readFileSync(piAi, "utf8")).toMatch(/^\/\*@clawmend tag-buildparams@1\*\/export function buildParams/);
     const patched = await snapshot(root);
 
     const second = await runCli(["patch", "--root", root, "--config", TAG_CONFIG], { cwd: root });
@@ -55,7 +55,7 @@ describe("clawpatch patch on a fixture tree", () => {
     const result = await runCli(["patch", "--dry-run", "--root", root, "--config", TAG_CONFIG], { cwd: root });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("--- a/node_modules/@mariozechner/pi-ai/dist/providers/openai-completions.js");
-    expect(result.stdout).toContain("+/*@clawpatch tag-buildparams@1*/export function buildParams(model, context, options) {");
+    expect(result.stdout).toContain("+/*@clawmend tag-buildparams@1*/export function buildParams(model, context, options) {");
     expect(await snapshot(root)).toEqual(pristine);
   });
 
@@ -80,7 +80,7 @@ describe("clawpatch patch on a fixture tree", () => {
     const b = copyFixture("openclaw-two-graphs");
     const ra = JSON.parse((await runCli(["patch", "--json", "--root", a, "--config", TAG_CONFIG], { cwd: a })).stdout);
     const rb = JSON.parse((await runCli(["patch", "--json", "--root", b, "--config", TAG_CONFIG], { cwd: b })).stdout);
-    const manifest = (root: string) => readFileSync(join(root, "node_modules/@mariozechner/pi-ai/.clawpatch/manifest.json"), "utf8");
+    const manifest = (root: string) => readFileSync(join(root, "node_modules/@mariozechner/pi-ai/.clawmend/manifest.json"), "utf8");
     expect(manifest(a)).toBe(manifest(b));
     expect(ra.copies.map((c: { digest: string }) => c.digest)).toEqual(rb.copies.map((c: { digest: string }) => c.digest));
     expect(manifest(a)).not.toMatch(/\d{4}-\d\d-\d\dT/);
@@ -124,11 +124,11 @@ describe("built-in runtime overlay on fixtures", () => {
     const entry = readFileSync(join(root, "dist/entry.js"), "utf8").split("\n");
     const original = readFileSync(join(FIXTURES, "openclaw-two-graphs/dist/entry.js"), "utf8").split("\n");
     expect(entry[0]).toBe("#!/usr/bin/env node");
-    expect(entry[1]).toBe(`/*@clawpatch runtime-overlay@2*/import "./clawpatch-overlay.mjs";${original[1]}`);
+    expect(entry[1]).toBe(`/*@clawmend runtime-overlay@2*/import "./clawmend-overlay.mjs";${original[1]}`);
     expect(entry.length).toBe(original.length);
-    expect(existsSync(join(root, "dist/clawpatch-overlay.mjs"))).toBe(true);
+    expect(existsSync(join(root, "dist/clawmend-overlay.mjs"))).toBe(true);
     expect(readFileSync(join(root, "dist/index.js"), "utf8")).toMatch(
-      /^\/\*@clawpatch runtime-overlay@2\*\/import "\.\/clawpatch-overlay\.mjs";import \{ startGateway \}/,
+      /^\/\*@clawmend runtime-overlay@2\*\/import "\.\/clawmend-overlay\.mjs";import \{ startGateway \}/,
     );
   });
 
@@ -139,9 +139,9 @@ describe("built-in runtime overlay on fixtures", () => {
     const entry = readFileSync(join(root, "dist/entry.js"), "utf8");
     expect(entry.split("\n").slice(0, 2)).toEqual([
       "#!/usr/bin/env node",
-      `"use strict";/*@clawpatch runtime-overlay@2*/require("./clawpatch-overlay.cjs");`,
+      `"use strict";/*@clawmend runtime-overlay@2*/require("./clawmend-overlay.cjs");`,
     ]);
-    expect(existsSync(join(root, "dist/clawpatch-overlay.cjs"))).toBe(true);
+    expect(existsSync(join(root, "dist/clawmend-overlay.cjs"))).toBe(true);
   });
 });
 
@@ -255,10 +255,10 @@ describe("--dry-run on minified one-line bundles", () => {
   it("shows the neighbourhood of each edit, not the whole line", async () => {
     const { windowLongLines } = await import("../../src/commands/patch.js");
     const before = `${"a".repeat(5000)}TARGET${"b".repeat(5000)}`;
-    const after = `${"a".repeat(5000)}/*@clawpatch x@1*/TARGET${"b".repeat(5000)}`;
+    const after = `${"a".repeat(5000)}/*@clawmend x@1*/TARGET${"b".repeat(5000)}`;
     expect(windowLongLines([`-${before}`, `+${after}`])).toEqual([
       `-…(4920 chars) ${"a".repeat(80)}TARGET${"b".repeat(74)} …(4926 chars)`,
-      `+…(4920 chars) ${"a".repeat(80)}/*@clawpatch x@1*/TARGET${"b".repeat(74)} …(4926 chars)`,
+      `+…(4920 chars) ${"a".repeat(80)}/*@clawmend x@1*/TARGET${"b".repeat(74)} …(4926 chars)`,
     ]);
     expect(windowLongLines([" short context", "-x", "+y"])).toEqual([" short context", "-x", "+y"]);
   });

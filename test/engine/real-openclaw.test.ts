@@ -8,7 +8,7 @@ import { copyTree, globalStyleInstall, removeCopy } from "../support/real-packag
 // Issue 2's proof on a real global-style install: openclaw 2026.2.26 with its dependencies
 // (including @mariozechner/pi-ai 0.55.1) nested in its own node_modules.
 const VERSION = "2026.2.26";
-const notLock = (rel: string) => !rel.startsWith(".clawpatch.lock");
+const notLock = (rel: string) => !rel.startsWith(".clawmend.lock");
 
 function expectSame(a: Snapshot, b: Snapshot) {
   const keep = (s: Snapshot) => new Map([...s].filter(([rel]) => notLock(rel)));

@@ -16,7 +16,7 @@ function runtime(dir: string, engines = ">=20"): string {
   return dir;
 }
 
-describe("clawpatch launcher (CLI)", () => {
+describe("clawmend launcher (CLI)", () => {
   it("writes the four files and describes them with --json", async () => {
     const cwd = tempDir();
     runtime(join(cwd, "rt"));
@@ -48,7 +48,7 @@ describe("clawpatch launcher (CLI)", () => {
     });
     const dropIn = readFileSync(join(cwd, "gen/openclaw-gateway.service.d/override.conf"), "utf8");
     expect(dropIn).toContain(`ExecStart=\nExecStart=${process.execPath} ${join(cwd, "rt/dist/index.js")} gateway --port 18789\n`);
-    expect(dropIn).toMatch(/ExecStartPre=\S+ \S+\/bin\/clawpatch\.js patch --verify --root \S+\/rt\n/);
+    expect(dropIn).toMatch(/ExecStartPre=\S+ \S+\/bin\/clawmend\.js patch --verify --root \S+\/rt\n/);
     const unit = readFileSync(join(cwd, "gen/openclaw-vllm.service"), "utf8");
     expect(unit).toContain(`ExecStart=${join(cwd, "gen/vllm-launch.sh")}\n`);
     for (const line of [
@@ -199,7 +199,7 @@ describe("clawpatch launcher (CLI)", () => {
       const r = await run(cwd, ...argv, "--json");
       expect(r.code).toBe(2);
       expect(r.err).toHaveLength(1);
-      expect(r.err[0]).toMatch(/^clawpatch: /);
+      expect(r.err[0]).toMatch(/^clawmend: /);
       expect(r.err[0]).toMatch(message);
       expect(r.out).toBe("");
       expect(readdirSync(cwd)).toEqual([]);
@@ -230,7 +230,7 @@ describe("clawpatch launcher (CLI)", () => {
     const r = await run(cwd, "--out", "gen", "--model", "/m", "--runtime", rt);
     expect(r.code).toBe(2);
     expect(r.err).toEqual([
-      `clawpatch: the gateway drop-in would fail to start: ${process.execPath} is Node v${process.versions.node}, but openclaw 2026.2.26 needs node >=99.0.0; pass --node PATH to a Node that satisfies it`,
+      `clawmend: the gateway drop-in would fail to start: ${process.execPath} is Node v${process.versions.node}, but openclaw 2026.2.26 needs node >=99.0.0; pass --node PATH to a Node that satisfies it`,
     ]);
     expect(readdirSync(cwd)).toEqual(["rt"]);
   });

@@ -21,7 +21,7 @@ export function has(tool: string): boolean {
 }
 
 /** A fresh temp dir, removed after the test file. */
-export function tempDir(prefix = "clawpatch-launcher-"): string {
+export function tempDir(prefix = "clawmend-launcher-"): string {
   return sharedTempDir(prefix);
 }
 
@@ -31,7 +31,7 @@ export function settingsFor(outDir: string, vllm: VllmConfigInput = {}, override
   return resolveLauncherSettings(
     resolveSettings(vllm).vllm,
     { runtimeDir: "/opt/openclaw-runtime", ...overrides },
-    { cwd: outDir, outDir, node: process.execPath, clawpatchBin: join(REPO, "bin/clawpatch.js"), generator: "clawpatch test" },
+    { cwd: outDir, outDir, node: process.execPath, clawmendBin: join(REPO, "bin/clawmend.js"), generator: "clawmend test" },
   );
 }
 

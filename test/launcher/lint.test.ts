@@ -6,7 +6,7 @@ import type { VllmConfigInput } from "../../src/config/settings.js";
 import type { LauncherOverrides } from "../../src/launcher/settings.js";
 import { generateInto, has, tempDir } from "./helpers.js";
 
-const HOSTILE = `/m/a b'c"$(touch /tmp/clawpatch-pwned)\`touch /tmp/clawpatch-pwned2\`%h$HOME\\n;`;
+const HOSTILE = `/m/a b'c"$(touch /tmp/clawmend-pwned)\`touch /tmp/clawmend-pwned2\`%h$HOME\\n;`;
 
 const variants: Record<string, { vllm: VllmConfigInput; overrides: LauncherOverrides }> = {
   defaults: { vllm: { launcher: { model: "Qwen/Qwen2.5-7B-Instruct" } }, overrides: {} },
@@ -56,7 +56,7 @@ describe("shellcheck on vllm-launch.sh", () => {
  * so the test requires that it prints nothing at all.
  */
 function verify(unitDir: string, unit: string): { status: number | null; output: string } {
-  const runtime = tempDir("clawpatch-xdg-");
+  const runtime = tempDir("clawmend-xdg-");
   chmodSync(runtime, 0o700);
   const result = spawnSync("systemd-analyze", ["--user", "--man=no", "verify", unit], {
     encoding: "utf8",

@@ -186,7 +186,7 @@ describe("preflight: configuration failures exit 78", () => {
   it("python_missing", async () => {
     const fields = expectFailure((await launch({ python: "/nonexistent/bin/python3" })).result, "python_missing");
     expect(fields.python).toBe("/nonexistent/bin/python3");
-    expectFailure((await launch({ python: "no-such-python-clawpatch" })).result, "python_missing");
+    expectFailure((await launch({ python: "no-such-python-clawmend" })).result, "python_missing");
   });
 
   it("vllm_not_importable", async () => {

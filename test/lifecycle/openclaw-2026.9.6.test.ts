@@ -19,14 +19,14 @@ import { runOk } from "../support/run.js";
 
 const MIN = 60_000;
 const VERSION = "2026.9.6";
-const OVERLAY = "dist/clawpatch-overlay.mjs";
+const OVERLAY = "dist/clawmend-overlay.mjs";
 let node = "";
 let install = "";
 let home = "";
 
 beforeAll(async () => {
   ({ node, install } = await openclawInstall(VERSION, 26));
-  home = await mkdtemp(path.join(os.tmpdir(), "clawpatch-lifecycle-home-"));
+  home = await mkdtemp(path.join(os.tmpdir(), "clawmend-lifecycle-home-"));
 }, 60 * MIN);
 
 afterAll(async () => {
@@ -41,7 +41,7 @@ async function neverRun(): Promise<string> {
   return copy;
 }
 
-const clawpatch = (...args: string[]) => runBin(args, { cwd: os.tmpdir() });
+const clawmend = (...args: string[]) => runBin(args, { cwd: os.tmpdir() });
 
 /** `openclaw --version`: the cheapest command, and like any first command it runs the pending lifecycle. */
 const openclawVersion = (copy: string) =>
@@ -88,12 +88,12 @@ process.stdout.write(JSON.stringify(errors));
   return JSON.parse(r.stdout) as string[];
 }
 
-describe(`openclaw ${VERSION}: clawpatch and the package lifecycle`, () => {
+describe(`openclaw ${VERSION}: clawmend and the package lifecycle`, () => {
   it(
-    "clawpatch first, then the first OpenClaw command: the lifecycle prunes nothing of clawpatch's, the runtime works, verify stays green; again after a re-run of the postinstall",
+    "clawmend first, then the first OpenClaw command: the lifecycle prunes nothing of clawmend's, the runtime works, verify stays green; again after a re-run of the postinstall",
     async () => {
       const copy = await neverRun();
-      const patch = await clawpatch("patch", "--root", copy);
+      const patch = await clawmend("patch", "--root", copy);
       expect(patch.code, patch.stdout + patch.stderr).toBe(0);
       expect(patch.stdout).toMatch(/openclaw-dist-inventory\s+applied/);
       const worker = readFileSync(path.join(install, "dist/worker/worker.mjs"));
@@ -103,19 +103,19 @@ describe(`openclaw ${VERSION}: clawpatch and the package lifecycle`, () => {
       expect(first.stdout.trim()).toContain(VERSION);
       expect(existsSync(path.join(copy, ".openclaw-lifecycle-pending")), "the lifecycle ran").toBe(false);
       expect(existsSync(path.join(copy, OVERLAY)), "the prune kept the overlay").toBe(true);
-      expect((await clawpatch("patch", "--verify", "--root", copy)).code).toBe(0);
+      expect((await clawmend("patch", "--verify", "--root", copy)).code).toBe(0);
       expect(await openclawIntegrityErrors(copy)).toEqual([]);
 
       const rebuild = await rerunPostinstall(copy);
       expect(rebuild.code, rebuild.stderr).toBe(0);
       expect(existsSync(path.join(copy, OVERLAY))).toBe(true);
-      expect((await clawpatch("patch", "--verify", "--root", copy)).code).toBe(0);
+      expect((await clawmend("patch", "--verify", "--root", copy)).code).toBe(0);
       expect((await openclawVersion(copy)).code).toBe(0);
       // The hashed worker bundles are the published bytes.
       expect(readFileSync(path.join(copy, "dist/worker/worker.mjs")).equals(worker)).toBe(true);
 
-      // Revert: clawpatch's files restored byte for byte, OpenClaw's checks still clean.
-      const revert = await clawpatch("revert", "--root", copy);
+      // Revert: clawmend's files restored byte for byte, OpenClaw's checks still clean.
+      const revert = await clawmend("revert", "--root", copy);
       expect(revert.code, revert.stdout + revert.stderr).toBe(0);
       expect(existsSync(path.join(copy, OVERLAY))).toBe(false);
       for (const file of [
@@ -136,46 +136,46 @@ describe(`openclaw ${VERSION}: clawpatch and the package lifecycle`, () => {
     "the failure this prevents, and verify catching it: without the inventory patch the first command prunes the overlay and the runtime crashes; verify names the file; patch restores it",
     async () => {
       const copy = await neverRun();
-      expect((await clawpatch("patch", "--root", copy, "--skip", "openclaw-dist-inventory")).code).toBe(0);
+      expect((await clawmend("patch", "--root", copy, "--skip", "openclaw-dist-inventory")).code).toBe(0);
       const first = await openclawVersion(copy);
       expect(existsSync(path.join(copy, OVERLAY)), "pruned by the lifecycle").toBe(false);
       const crash = await openclawVersion(copy);
       expect(crash.code).not.toBe(0);
-      expect(`${first.stderr}${crash.stderr}`).toMatch(/ERR_MODULE_NOT_FOUND[\s\S]*clawpatch-overlay\.mjs/);
+      expect(`${first.stderr}${crash.stderr}`).toMatch(/ERR_MODULE_NOT_FOUND[\s\S]*clawmend-overlay\.mjs/);
       expect(await openclawIntegrityErrors(copy)).not.toEqual([]);
 
-      const verify = await clawpatch("patch", "--verify", "--root", copy, "--skip", "openclaw-dist-inventory");
+      const verify = await clawmend("patch", "--verify", "--root", copy, "--skip", "openclaw-dist-inventory");
       expect(verify.code).toBe(1);
       expect(verify.stdout).toContain(`${OVERLAY}: missing`);
-      const repair = await clawpatch("patch", "--root", copy);
+      const repair = await clawmend("patch", "--root", copy);
       expect(repair.code, repair.stdout + repair.stderr).toBe(0);
       expect((await openclawVersion(copy)).code).toBe(0);
       expect((await rerunPostinstall(copy)).code).toBe(0);
       expect(existsSync(path.join(copy, OVERLAY))).toBe(true);
-      expect((await clawpatch("patch", "--verify", "--root", copy)).code).toBe(0);
+      expect((await clawmend("patch", "--verify", "--root", copy)).code).toBe(0);
     },
     30 * MIN,
   );
 
   it(
-    "the lifecycle first (a pristine command ran), then clawpatch: the runtime works and verify is green; a reinstall over it turns verify red, patch makes it green",
+    "the lifecycle first (a pristine command ran), then clawmend: the runtime works and verify is green; a reinstall over it turns verify red, patch makes it green",
     async () => {
       const copy = await neverRun();
       expect((await openclawVersion(copy)).code).toBe(0);
       expect(existsSync(path.join(copy, ".openclaw-lifecycle-pending"))).toBe(false);
-      expect((await clawpatch("patch", "--root", copy)).code).toBe(0);
+      expect((await clawmend("patch", "--root", copy)).code).toBe(0);
       expect((await openclawVersion(copy)).code).toBe(0);
-      expect((await clawpatch("patch", "--verify", "--root", copy)).code).toBe(0);
+      expect((await clawmend("patch", "--verify", "--root", copy)).code).toBe(0);
       expect(await openclawIntegrityErrors(copy)).toEqual([]);
 
       // What an updater or `npm install -g` of the same version leaves: the published files over the patched ones.
       await runOk("cp", ["-a", "--remove-destination", `${install}/.`, copy]);
-      const verify = await clawpatch("patch", "--verify", "--root", copy);
+      const verify = await clawmend("patch", "--verify", "--root", copy);
       expect(verify.code).toBe(1);
-      expect(verify.stdout).toContain("dist/entry.js: back to the package's original bytes (reinstalled?): run clawpatch patch");
-      expect((await clawpatch("patch", "--root", copy)).code).toBe(0);
+      expect(verify.stdout).toContain("dist/entry.js: back to the package's original bytes (reinstalled?): run clawmend patch");
+      expect((await clawmend("patch", "--root", copy)).code).toBe(0);
       expect((await openclawVersion(copy)).code).toBe(0);
-      expect((await clawpatch("patch", "--verify", "--root", copy)).code).toBe(0);
+      expect((await clawmend("patch", "--verify", "--root", copy)).code).toBe(0);
     },
     30 * MIN,
   );

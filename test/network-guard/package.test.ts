@@ -16,7 +16,7 @@ import { FIXTURES } from "../support/paths.js";
 import { expectSameTree, snapshot } from "../support/tree.js";
 
 const PKG = join(FIXTURES, "network-guard", "pkg");
-const MARKER = "/*@clawpatch network-interfaces-guard@2*/";
+const MARKER = "/*@clawmend network-interfaces-guard@2*/";
 const SITES: Record<string, number> = {
   "dist/net-A1b2C3d4.js": 1,
   "dist/ws-Q9w8E7r6.js": 1,

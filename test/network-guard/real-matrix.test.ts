@@ -23,7 +23,7 @@ import { run } from "../support/run.js";
 import { diffSnapshots, snapshot, type Snapshot } from "../support/tree.js";
 import { independentScan } from "./independent-scan.js";
 
-const MARKER = "/*@clawpatch network-interfaces-guard@2*/";
+const MARKER = "/*@clawmend network-interfaces-guard@2*/";
 /** Hashed build artifacts the guard leaves alone (see the spec). */
 const isWorkerBundle = (file: string) => file.startsWith("dist/worker/");
 
@@ -72,7 +72,7 @@ const WORKER_BUNDLES: Record<string, string[]> = {
 /** Versions whose code needs a newer Node than this one to `--check` (explicit resource management). */
 const NEEDS_NODE_26 = new Set(["2026.9.6"]);
 
-function clawpatch(args: string[]) {
+function clawmend(args: string[]) {
   return runBin(args, { cwd: REPO_TMP });
 }
 const REPO_TMP = tmpdir();
@@ -123,23 +123,23 @@ describe.each(Object.keys(KNOWN))("openclaw %s", (version) => {
       expect(Object.fromEntries(expected)).toEqual(KNOWN[version]);
 
       const before = await snapshot(copy);
-      const verifyBefore = await clawpatch(["patch", "--root", copy, "--only", "network-interfaces-guard", "--verify"]);
+      const verifyBefore = await clawmend(["patch", "--root", copy, "--only", "network-interfaces-guard", "--verify"]);
       expect(verifyBefore.code, verifyBefore.stderr).toBe(1);
       expect(diffSnapshots(before, await snapshot(copy))).toEqual([]);
 
-      const patched = await clawpatch(["patch", "--root", copy, "--only", "network-interfaces-guard", "--json"]);
+      const patched = await clawmend(["patch", "--root", copy, "--only", "network-interfaces-guard", "--json"]);
       expect(patched.code, patched.stderr).toBe(0);
       const reported = guardFiles(patched.stdout);
       expect(Object.fromEntries([...reported].filter(([, s]) => s.length > 0).map(([f, s]) => [f, s.length]))).toEqual(
         Object.fromEntries(expected),
       );
 
-      // Only the files holding sites changed (plus clawpatch's own .clawpatch/ bookkeeping);
+      // Only the files holding sites changed (plus clawmend's own .clawmend/ bookkeeping);
       // the worker bundles, sites and all, are byte-identical.
       const after = await snapshot(copy);
-      // clawpatch's own records, and OpenClaw's dist inventories (recorded by the ledger patch).
+      // clawmend's own records, and OpenClaw's dist inventories (recorded by the ledger patch).
       const ours = (r: string) =>
-        r === ".clawpatch" || r.startsWith(".clawpatch/") || /^dist\/postinstall-(content-)?inventory\.json$/.test(r);
+        r === ".clawmend" || r.startsWith(".clawmend/") || /^dist\/postinstall-(content-)?inventory\.json$/.test(r);
       const without = (snap: Snapshot, drop: (r: string) => boolean) => new Map([...snap].filter(([r]) => !drop(r)));
       expect(
         diffSnapshots(
@@ -173,11 +173,11 @@ describe.each(Object.keys(KNOWN))("openclaw %s", (version) => {
         expect(check.code, `${file}: ${check.stderr}`).toBe(0);
       }
 
-      const second = await clawpatch(["patch", "--root", copy, "--only", "network-interfaces-guard"]);
+      const second = await clawmend(["patch", "--root", copy, "--only", "network-interfaces-guard"]);
       expect(second.code, second.stderr).toBe(0);
       expect(diffSnapshots(after, await snapshot(copy))).toEqual([]);
 
-      const verifyAfter = await clawpatch(["patch", "--root", copy, "--only", "network-interfaces-guard", "--verify"]);
+      const verifyAfter = await clawmend(["patch", "--root", copy, "--only", "network-interfaces-guard", "--verify"]);
       expect(verifyAfter.code, verifyAfter.stderr).toBe(0);
     },
     90 * 60_000,

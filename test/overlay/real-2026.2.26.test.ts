@@ -18,7 +18,7 @@ import { copyTree, globalStyleInstall, removeCopy } from "../support/real-packag
 import { runBin } from "../support/cli.js";
 import { evalOrder, jsonLines, writeConfig, writeEvalProbe } from "../support/probes.js";
 
-const clawpatch = (args: string[]) => runBin(args, { cwd: os.tmpdir() });
+const clawmend = (args: string[]) => runBin(args, { cwd: os.tmpdir() });
 
 const MIN = 60_000;
 let node = "";
@@ -28,7 +28,7 @@ let work = "";
 beforeAll(async () => {
   node = await nodeBinary(22);
   copy = await copyTree(await globalStyleInstall("openclaw@2026.2.26"));
-  work = await mkdtemp(path.join(os.tmpdir(), "clawpatch-overlay-226-"));
+  work = await mkdtemp(path.join(os.tmpdir(), "clawmend-overlay-226-"));
 }, 60 * MIN);
 
 afterAll(async () => {
@@ -60,7 +60,7 @@ describe("runtime overlay on real openclaw 2026.2.26 (Node 22)", () => {
     async () => {
       const r = await probeRun("dist/index.js");
       expect(r.code, r.stderr.slice(-2000)).toBe(0);
-      expect(evalOrder(r.stderr)[0]).not.toBe("dist/clawpatch-overlay.mjs");
+      expect(evalOrder(r.stderr)[0]).not.toBe("dist/clawmend-overlay.mjs");
       expect(evalOrder(r.stderr).length).toBeGreaterThan(10);
     },
     15 * MIN,
@@ -73,7 +73,7 @@ describe("runtime overlay on real openclaw 2026.2.26 (Node 22)", () => {
       expect(before.code, before.stderr.slice(-2000)).toBe(1);
       expect(before.stdout + before.stderr).toContain("uv_interface_addresses");
 
-      const p = await clawpatch(["patch", "--root", copy, "--only", "runtime-overlay"]);
+      const p = await clawmend(["patch", "--root", copy, "--only", "runtime-overlay"]);
       expect(p.code, p.stdout + p.stderr).toBe(0);
       expect(p.stdout).toMatch(/runtime-overlay\s+applied\s+dist\/entry\.js:2, dist\/index\.js:2/);
       expect(p.stdout).not.toMatch(/network-interfaces-guard/);
@@ -91,32 +91,32 @@ describe("runtime overlay on real openclaw 2026.2.26 (Node 22)", () => {
   it(
     "import order: the overlay's body runs first from dist/index.js, dist/entry.js and the bin, and installs once",
     async () => {
-      const p = await clawpatch(["patch", "--root", copy, "--only", "runtime-overlay,runtime-overlay-bin", "--config", writeConfig(work)]);
+      const p = await clawmend(["patch", "--root", copy, "--only", "runtime-overlay,runtime-overlay-bin", "--config", writeConfig(work)]);
       expect(p.code, p.stdout + p.stderr).toBe(0);
       expect(p.stdout).toMatch(/runtime-overlay-bin\s+applied\s+openclaw\.mjs:2/);
       for (const entry of ["dist/index.js", "dist/entry.js", "openclaw.mjs"]) {
         const r = await probeRun(entry);
         expect(r.code, `${entry}\n${r.stderr.slice(-2000)}`).toBe(0);
         const order = evalOrder(r.stderr);
-        expect(order[0], entry).toBe("dist/clawpatch-overlay.mjs");
+        expect(order[0], entry).toBe("dist/clawmend-overlay.mjs");
         expect(
-          order.filter((m) => m === "dist/clawpatch-overlay.mjs"),
+          order.filter((m) => m === "dist/clawmend-overlay.mjs"),
           entry,
         ).toHaveLength(1);
         expect(order.length, entry).toBeGreaterThan(1);
         // The overlay's own line comes before every other module body's first output.
         const lines = r.stderr.split("\n");
-        const installed = lines.findIndex((l) => l.includes('"clawpatch_overlay_installed"'));
-        expect(installed, entry).toBe(lines.indexOf("EVAL dist/clawpatch-overlay.mjs") + 1);
+        const installed = lines.findIndex((l) => l.includes('"clawmend_overlay_installed"'));
+        expect(installed, entry).toBe(lines.indexOf("EVAL dist/clawmend-overlay.mjs") + 1);
         expect(
-          jsonLines(r.stderr).filter((l) => l.msg === "clawpatch_overlay_installed"),
+          jsonLines(r.stderr).filter((l) => l.msg === "clawmend_overlay_installed"),
           entry,
         ).toHaveLength(1);
       }
       // The bin's path into the CLI entry: both import the overlay, it evaluates once.
       const bin = await probeRun("openclaw.mjs");
       const order = evalOrder(bin.stderr);
-      if (order.includes("dist/entry.js")) expect(order.filter((m) => m === "dist/clawpatch-overlay.mjs")).toHaveLength(1);
+      if (order.includes("dist/entry.js")) expect(order.filter((m) => m === "dist/clawmend-overlay.mjs")).toHaveLength(1);
     },
     30 * MIN,
   );
@@ -129,17 +129,17 @@ describe("runtime overlay on real openclaw 2026.2.26 (Node 22)", () => {
       const { gateConfigOf } = await import("../../src/patches/gate.js");
       const { overlayModule } = await import("../../src/patches/snippets.js");
       writeFileSync(
-        path.join(copy, "dist", "clawpatch-overlay-test-copy.cjs"),
-        overlayModule(gateConfigOf(defaultSettings().vllm), "cjs", "/*@clawpatch runtime-overlay@2*/"),
+        path.join(copy, "dist", "clawmend-overlay-test-copy.cjs"),
+        overlayModule(gateConfigOf(defaultSettings().vllm), "cjs", "/*@clawmend runtime-overlay@2*/"),
       );
       const script = path.join(copy, "dist", "twice-test.mjs");
       writeFileSync(
         script,
-        `import "./clawpatch-overlay.mjs";
-import "./clawpatch-overlay.mjs?again";
+        `import "./clawmend-overlay.mjs";
+import "./clawmend-overlay.mjs?again";
 import { createRequire } from "node:module";
-createRequire(import.meta.url)("./clawpatch-overlay-test-copy.cjs");
-const state = globalThis[Symbol.for("clawpatch.overlay.installed")];
+createRequire(import.meta.url)("./clawmend-overlay-test-copy.cjs");
+const state = globalThis[Symbol.for("clawmend.overlay.installed")];
 console.log(JSON.stringify({ format: state.format, hooks: state.hooks }));
 `,
       );
@@ -148,7 +148,7 @@ console.log(JSON.stringify({ format: state.format, hooks: state.hooks }));
         timeoutMs: 10 * MIN,
       });
       expect(r.code, r.stderr.slice(-2000)).toBe(0);
-      expect(jsonLines(r.stderr).filter((l) => l.msg === "clawpatch_overlay_installed")).toHaveLength(1);
+      expect(jsonLines(r.stderr).filter((l) => l.msg === "clawmend_overlay_installed")).toHaveLength(1);
       const state = JSON.parse(r.stdout.trim().split("\n").pop()!);
       expect(state.format).toBe("esm");
       expect(state.hooks.filter((h: string) => h.startsWith("undici.fetch:"))).toHaveLength(1);

@@ -14,15 +14,15 @@ import os from "node:os";
 import { runBin } from "../support/cli.js";
 import { jsonLines, writeConfig } from "../support/probes.js";
 
-const clawpatch = (args: string[]) => runBin(args, { cwd: os.tmpdir() });
+const clawmend = (args: string[]) => runBin(args, { cwd: os.tmpdir() });
 
-const SECRET = "sk-CLAWPATCH-DUMMY-KEY-7f3a9c";
+const SECRET = "sk-CLAWMEND-DUMMY-KEY-7f3a9c";
 const MIN = 60_000;
 
 const rig = useAgentRig({
   version: "2026.9.6",
   major: 26,
-  workPrefix: "clawpatch-overlay-real-",
+  workPrefix: "clawmend-overlay-real-",
   extraConfig: { models: { providers: { vllm: { apiKey: SECRET } } } },
   turnTimeoutMs: 8 * MIN,
 });
@@ -46,7 +46,7 @@ describe("runtime overlay on real openclaw 2026.9.6 (Node 26, undici fetch)", ()
     "patch --skip vllm-tool-gate (+ runtime-overlay-bin) applies the overlay to dist/index.js, dist/entry.js and openclaw.mjs",
     async () => {
       const config = writeConfig(rig.work, { endpoints: [rig.server.url] });
-      const r = await clawpatch(["patch", "--root", rig.copy, "--skip", "vllm-tool-gate", "--config", config]);
+      const r = await clawmend(["patch", "--root", rig.copy, "--skip", "vllm-tool-gate", "--config", config]);
       expect(r.code, all(r)).toBe(0);
       expect(r.stdout).toMatch(/runtime-overlay\s+applied\s+dist\/entry\.js:2, dist\/index\.js:2/);
       expect(r.stdout).toMatch(/runtime-overlay-bin\s+applied\s+openclaw\.mjs:2/);
@@ -90,7 +90,7 @@ describe("runtime overlay on real openclaw 2026.9.6 (Node 26, undici fetch)", ()
         callsite_tag: "gateway.edge.final_dispatch",
         via: "undici.fetch",
       });
-      expect(lines[0]!.remediation).toMatch(/clawpatch doctor/);
+      expect(lines[0]!.remediation).toMatch(/clawmend doctor/);
       // What the user sees: OpenClaw's own error line carries the code (not "Connection error.").
       expect(all(r)).toMatch(/400 TOOL_PAYLOAD_SANITIZER_BYPASSED/);
       expect(all(r)).not.toMatch(/Connection error/);
@@ -148,7 +148,7 @@ describe("runtime overlay on real openclaw 2026.9.6 (Node 26, undici fetch)", ()
       expect(JSON.stringify(traces)).not.toMatch(/authorization|bearer|sk-/i);
       // One overlay for the whole process, although the bin and dist/entry.js both import it,
       // with the undici hook on the copy 2026.9.6 really uses.
-      const installed = lines.filter((l) => l.msg === "clawpatch_overlay_installed");
+      const installed = lines.filter((l) => l.msg === "clawmend_overlay_installed");
       expect(installed).toHaveLength(1);
       expect(installed[0]!.fetch_hooks).toEqual([
         "globalThis.fetch",

@@ -38,12 +38,12 @@ describe("network-interfaces-guard, before and after", () => {
     ].join("\n");
     expect(editedLines(code, plan(code).output!)).toMatchInlineSnapshot(`
       "- const a = os.networkInterfaces();
-      + const a = /*@clawpatch network-interfaces-guard@2*/__clawpatch_guardNetworkInterfaces(os.networkInterfaces, os)();
+      + const a = /*@clawmend network-interfaces-guard@2*/__clawmend_guardNetworkInterfaces(os.networkInterfaces, os)();
       - function f(read = os.networkInterfaces) { return read(); }
-      + function f(read = /*@clawpatch network-interfaces-guard@2*/__clawpatch_guardNetworkInterfaces(os.networkInterfaces, os)) { return read(); }
+      + function f(read = /*@clawmend network-interfaces-guard@2*/__clawmend_guardNetworkInterfaces(os.networkInterfaces, os)) { return read(); }
       - const deps = { networkInterfaces: os.networkInterfaces, named: { networkInterfaces } };
-      + const deps = { networkInterfaces: /*@clawpatch network-interfaces-guard@2*/__clawpatch_guardNetworkInterfaces(os.networkInterfaces, os), named: { networkInterfaces: /*@clawpatch network-interfaces-guard@2*/__clawpatch_guardNetworkInterfaces(networkInterfaces, void 0) } };
-      + __clawpatch_guardNetworkInterfaces(…) { … } (declared once, at the end)"
+      + const deps = { networkInterfaces: /*@clawmend network-interfaces-guard@2*/__clawmend_guardNetworkInterfaces(os.networkInterfaces, os), named: { networkInterfaces: /*@clawmend network-interfaces-guard@2*/__clawmend_guardNetworkInterfaces(networkInterfaces, void 0) } };
+      + __clawmend_guardNetworkInterfaces(…) { … } (declared once, at the end)"
     `);
   });
 

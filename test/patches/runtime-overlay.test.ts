@@ -27,31 +27,31 @@ describe("runtime-overlay, before and after", () => {
   it("an ES module entry with a shebang: first statement of line 2", () => {
     expect(edited("esm-entry.js")).toMatchInlineSnapshot(`
       "- import { runCli } from "./run-main-BUdbv390.js"; // MUST
-      + /*@clawpatch runtime-overlay@2*/import "./clawpatch-overlay.mjs";import { runCli } from "./run-main-BUdbv390.js"; // MUST"
+      + /*@clawmend runtime-overlay@2*/import "./clawmend-overlay.mjs";import { runCli } from "./run-main-BUdbv390.js"; // MUST"
     `);
   });
 
   it("a CommonJS entry: after the directive prologue, so strict mode stays", () => {
     expect(edited("cjs-entry.cjs")).toMatchInlineSnapshot(`
       "- "use strict"; // MUST
-      + "use strict";/*@clawpatch runtime-overlay@2*/require("./clawpatch-overlay.cjs"); // MUST"
+      + "use strict";/*@clawmend runtime-overlay@2*/require("./clawmend-overlay.cjs"); // MUST"
     `);
   });
 
   it("an entry without a shebang: at offset 0", () => {
     expect(edited("no-shebang.mjs")).toMatchInlineSnapshot(`
       "- import { startGateway } from "./gateway-Xk29fQ1z.js"; // MUST
-      + /*@clawpatch runtime-overlay@2*/import "./clawpatch-overlay.mjs";import { startGateway } from "./gateway-Xk29fQ1z.js"; // MUST"
+      + /*@clawmend runtime-overlay@2*/import "./clawmend-overlay.mjs";import { startGateway } from "./gateway-Xk29fQ1z.js"; // MUST"
     `);
   });
 
   it("adds one module next to the entry, starting with the marker, deterministic", () => {
     const [first, second] = [0, 1].map(() => planCase({ spec: overlay, file: "esm-entry.js" }, fixture("esm-entry.js")).outcomes[0]!.added);
     expect(first).toEqual(second);
-    expect(first!.map((a) => a.path)).toEqual(["dist/clawpatch-overlay.mjs"]);
-    expect(first![0]!.content.startsWith("/*@clawpatch runtime-overlay@")).toBe(true);
+    expect(first!.map((a) => a.path)).toEqual(["dist/clawmend-overlay.mjs"]);
+    expect(first![0]!.content.startsWith("/*@clawmend runtime-overlay@")).toBe(true);
     const cjs = planCase({ spec: overlay, file: "cjs-entry.cjs" }, fixture("cjs-entry.cjs")).outcomes[0]!.added;
-    expect(cjs.map((a) => a.path)).toEqual(["dist/clawpatch-overlay.cjs"]);
+    expect(cjs.map((a) => a.path)).toEqual(["dist/clawmend-overlay.cjs"]);
   });
 
   it("the bin imports the same module, byte for byte", () => {

@@ -20,8 +20,8 @@ describe("vllm-tool-gate, before and after", () => {
   it("pi-ai buildParams: its return is passed through the gate with the model; convertMessages' `return params;` is not", () => {
     expect(editedLines(fixture("pi-ai-3-params.js"), patched("pi-ai-3-params.js"))).toMatchInlineSnapshot(`
       "-   return params;
-      +   return /*@clawpatch vllm-tool-gate@2*/__clawpatch_vllmToolGate(params, model);
-      + __clawpatch_vllmToolGate(…) { … } (declared once, at the end)"
+      +   return /*@clawmend vllm-tool-gate@2*/__clawmend_vllmToolGate(params, model);
+      + __clawmend_vllmToolGate(…) { … } (declared once, at the end)"
     `);
     expect(patched("pi-ai-3-params.js").trimEnd().endsWith("//# sourceMappingURL=openai-completions.js.map")).toBe(true);
   });
@@ -29,36 +29,36 @@ describe("vllm-tool-gate, before and after", () => {
   it("buildParams with defaults: both own returns, none of its nested functions'", () => {
     expect(editedLines(fixture("pi-ai-5-params.js"), patched("pi-ai-5-params.js"))).toMatchInlineSnapshot(`
       "-   if (!context) return { model: model.id, messages: [] };
-      +   if (!context) return /*@clawpatch vllm-tool-gate@2*/__clawpatch_vllmToolGate({ model: model.id, messages: [] }, model);
+      +   if (!context) return /*@clawmend vllm-tool-gate@2*/__clawmend_vllmToolGate({ model: model.id, messages: [] }, model);
       -   return params;
-      +   return /*@clawpatch vllm-tool-gate@2*/__clawpatch_vllmToolGate(params, model);
-      + __clawpatch_vllmToolGate(…) { … } (declared once, at the end)"
+      +   return /*@clawmend vllm-tool-gate@2*/__clawmend_vllmToolGate(params, model);
+      + __clawmend_vllmToolGate(…) { … } (declared once, at the end)"
     `);
   });
 
   it("an arrow builder's expression body", () => {
     expect(editedLines(fixture("arrow-builder.mjs"), patched("arrow-builder.mjs"))).toMatchInlineSnapshot(`
       "- export const buildOpenAICompletionsParams = (model, context, options) => ({ // MUST
-      + export const buildOpenAICompletionsParams = (model, context, options) => (/*@clawpatch vllm-tool-gate@2*/__clawpatch_vllmToolGate({ // MUST
+      + export const buildOpenAICompletionsParams = (model, context, options) => (/*@clawmend vllm-tool-gate@2*/__clawmend_vllmToolGate({ // MUST
       - });
       + }, model));
-      + __clawpatch_vllmToolGate(…) { … } (declared once, at the end)"
+      + __clawmend_vllmToolGate(…) { … } (declared once, at the end)"
     `);
   });
 
   it("a pass-through to a request builder of the same file: only the request builder", () => {
     expect(editedLines(fixture("delegating-pair.mjs"), patched("delegating-pair.mjs"))).toMatchInlineSnapshot(`
       "- 	return params;
-      + 	return /*@clawpatch vllm-tool-gate@2*/__clawpatch_vllmToolGate(params, model);
-      + __clawpatch_vllmToolGate(…) { … } (declared once, at the end)"
+      + 	return /*@clawmend vllm-tool-gate@2*/__clawmend_vllmToolGate(params, model);
+      + __clawmend_vllmToolGate(…) { … } (declared once, at the end)"
     `);
   });
 
   it("minified comma returns keep their meaning", () => {
     expect(editedLines(fixture("comma-return.js"), patched("comma-return.js"))).toMatchInlineSnapshot(`
       "- function buildParams(e,t,n){let r={model:e.id,messages:t.messages,tools:t.tools};if(n?.toolChoice)return(r.tool_choice=n.toolChoice,r);return r} // MUST
-      + function buildParams(e,t,n){let r={model:e.id,messages:t.messages,tools:t.tools};if(n?.toolChoice)return(/*@clawpatch vllm-tool-gate@2*/__clawpatch_vllmToolGate((r.tool_choice=n.toolChoice,r), e));return /*@clawpatch vllm-tool-gate@2*/__clawpatch_vllmToolGate(r, e)} // MUST
-      + __clawpatch_vllmToolGate(…) { … } (declared once, at the end)"
+      + function buildParams(e,t,n){let r={model:e.id,messages:t.messages,tools:t.tools};if(n?.toolChoice)return(/*@clawmend vllm-tool-gate@2*/__clawmend_vllmToolGate((r.tool_choice=n.toolChoice,r), e));return /*@clawmend vllm-tool-gate@2*/__clawmend_vllmToolGate(r, e)} // MUST
+      + __clawmend_vllmToolGate(…) { … } (declared once, at the end)"
     `);
   });
 
@@ -90,7 +90,7 @@ describe("vllm-tool-gate refuses what it cannot be sure of", () => {
 
   it("a file that already declares the helper gets no second declaration", () => {
     const once = patched("pi-ai-3-params.js");
-    const unwrapped = once.replace(/\/\*@clawpatch vllm-tool-gate@\d+\*\/__clawpatch_vllmToolGate\(params, model\)/, "params");
+    const unwrapped = once.replace(/\/\*@clawmend vllm-tool-gate@\d+\*\/__clawmend_vllmToolGate\(params, model\)/, "params");
     const again = planCase({ spec, file: "pi-ai-3-params.js" }, unwrapped).output!;
     expect(again.split(`function ${TOOL_GATE_HELPER}(params, model)`)).toHaveLength(2);
   });

@@ -1,5 +1,5 @@
 /**
- * `clawpatch rebuild` and `clawpatch doctor` on a real global-style install of
+ * `clawmend rebuild` and `clawmend doctor` on a real global-style install of
  * openclaw@2026.2.26 (~400 MB, ~42k files, nested @mariozechner/pi-ai@0.55.1).
  */
 import { execFileSync } from "node:child_process";
@@ -57,9 +57,9 @@ afterAll(async () => {
 
 describe(`rebuild on real ${SPEC}`, () => {
   it("patches both the openclaw entries and the nested pi-ai, and never touches SRC", async () => {
-    expect(readlinkSync(patched)).toBe(`openclaw.clawpatch-${digest.slice(0, 16)}`);
-    expect(existsSync(join(patched, ".clawpatch/manifest.json"))).toBe(true);
-    expect(existsSync(join(patched, "node_modules/@mariozechner/pi-ai/.clawpatch/manifest.json"))).toBe(true);
+    expect(readlinkSync(patched)).toBe(`openclaw.clawmend-${digest.slice(0, 16)}`);
+    expect(existsSync(join(patched, ".clawmend/manifest.json"))).toBe(true);
+    expect(existsSync(join(patched, "node_modules/@mariozechner/pi-ai/.clawmend/manifest.json"))).toBe(true);
     expect(await snapshot(src, { times: true })).toEqual(pristine);
   });
 
@@ -96,13 +96,13 @@ describe(`rebuild on real ${SPEC}`, () => {
   it("SIGKILL mid-patch leaves DEST intact and working; the next run converges", async () => {
     const node = await nodeBinary(22);
     const parent = join(work, "patched");
-    const tmpOf = () => readdirSync(parent).find((n) => n.startsWith("openclaw.clawpatch-tmp-"));
+    const tmpOf = () => readdirSync(parent).find((n) => n.startsWith("openclaw.clawmend-tmp-"));
     const points: Array<[string, () => boolean]> = [
       [
         "mid-patch",
         () => {
           const tmp = tmpOf();
-          return Boolean(tmp && existsSync(join(parent, tmp, ".clawpatch.lock")));
+          return Boolean(tmp && existsSync(join(parent, tmp, ".clawmend.lock")));
         },
       ],
     ];
@@ -112,11 +112,11 @@ describe(`rebuild on real ${SPEC}`, () => {
       child.kill("SIGKILL");
       await exited(child);
       expect(hit, `${label} reached`).toBe(true);
-      expect(readlinkSync(patched), label).toBe(`openclaw.clawpatch-${digest.slice(0, 16)}`);
+      expect(readlinkSync(patched), label).toBe(`openclaw.clawmend-${digest.slice(0, 16)}`);
       const r = await runNode(node, [join(patched, "openclaw.mjs"), "--version"], { cwd: work, env: { HOME: join(work, "home") } });
       expect(r.stdout, `${label}: ${r.stderr}`).toContain("2026.2.26");
       expect(
-        readdirSync(parent).some((n) => n.startsWith("openclaw.clawpatch-tmp-")),
+        readdirSync(parent).some((n) => n.startsWith("openclaw.clawmend-tmp-")),
         `${label}: leftover to clean`,
       ).toBe(true);
     }
@@ -125,8 +125,8 @@ describe(`rebuild on real ${SPEC}`, () => {
     expect(next.code, next.stderr).toBe(0);
     const report = JSON.parse(next.stdout);
     expect(report).toMatchObject({ digest, unchanged: true });
-    expect(report.removed.some((p: string) => p.includes("openclaw.clawpatch-tmp-"))).toBe(true);
-    expect(readdirSync(parent).sort()).toEqual(["openclaw", `openclaw.clawpatch-${digest.slice(0, 16)}`]);
+    expect(report.removed.some((p: string) => p.includes("openclaw.clawmend-tmp-"))).toBe(true);
+    expect(readdirSync(parent).sort()).toEqual(["openclaw", `openclaw.clawmend-${digest.slice(0, 16)}`]);
   }, 1_200_000);
 });
 

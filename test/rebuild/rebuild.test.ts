@@ -28,7 +28,7 @@ afterAll(() => {
 });
 
 function work(): string {
-  const dir = mkdtempSync(join(tmpdir(), "clawpatch-rebuild-"));
+  const dir = mkdtempSync(join(tmpdir(), "clawmend-rebuild-"));
   made.push(dir);
   return dir;
 }
@@ -43,7 +43,7 @@ function versionOf(dest: string): string {
   return execFileSync(process.execPath, [join(dest, "openclaw.mjs"), "--version"], { encoding: "utf8" }).trim();
 }
 
-describe("clawpatch rebuild (fixture)", () => {
+describe("clawmend rebuild (fixture)", () => {
   it("refuses bad paths with one line and writes nothing", async () => {
     const dir = work();
     const src = makeOpenclawFixture(join(dir, "src"));
@@ -81,10 +81,10 @@ describe("clawpatch rebuild (fixture)", () => {
     expect(first.code, first.stderr).toBe(0);
     const digest = digestOf(first.stdout);
     expect(lstatSync(dest).isSymbolicLink()).toBe(true);
-    expect(readlinkSync(dest)).toBe(`openclaw.clawpatch-${digest.slice(0, 16)}`);
+    expect(readlinkSync(dest)).toBe(`openclaw.clawmend-${digest.slice(0, 16)}`);
     const tree1 = await snapshot(dest + "/", { times: true });
     expect(tree1.get("dist/entry.js")).toBeDefined();
-    expect(readFileSync(join(dest, "dist/entry.js"), "utf8")).toMatch(/^#!\/usr\/bin\/env node\n\/\*@clawpatch runtime-overlay@/);
+    expect(readFileSync(join(dest, "dist/entry.js"), "utf8")).toMatch(/^#!\/usr\/bin\/env node\n\/\*@clawmend runtime-overlay@/);
     // the absolute link into SRC became relative; the .bin link kept its text
     expect(readlinkSync(join(dest, "node_modules/dep-a-abs"))).toBe("dep-a");
     expect(readlinkSync(join(dest, "node_modules/.bin/dep-a"))).toBe("../dep-a/cli.js");
@@ -124,13 +124,13 @@ describe("clawpatch rebuild (fixture)", () => {
     const r2 = await runCli(["rebuild", "--from", src, "--to", dest], { cwd: tmpdir() });
     const d2 = digestOf(r2.stdout);
     expect(d2).not.toBe(d1);
-    expect(r2.stdout).toContain(`previous build kept: ${join(dir, `rt.clawpatch-${d1.slice(0, 16)}`)}`);
+    expect(r2.stdout).toContain(`previous build kept: ${join(dir, `rt.clawmend-${d1.slice(0, 16)}`)}`);
     expect(versionOf(dest)).toBe("2026.2.26 dep-b-v2");
     writeFileSync(join(src, "node_modules/dep-a/node_modules/dep-b/index.js"), 'module.exports = () => "dep-b-v3";\n');
     const r3 = await runCli(["rebuild", "--from", src, "--to", dest], { cwd: tmpdir() });
     const d3 = digestOf(r3.stdout);
-    expect(r3.stdout).toContain(`removed ${join(dir, `rt.clawpatch-${d1.slice(0, 16)}`)}`);
-    expect(readdirSync(dir).sort()).toEqual(["rt", `rt.clawpatch-${d2.slice(0, 16)}`, `rt.clawpatch-${d3.slice(0, 16)}`, "src"].sort());
+    expect(r3.stdout).toContain(`removed ${join(dir, `rt.clawmend-${d1.slice(0, 16)}`)}`);
+    expect(readdirSync(dir).sort()).toEqual(["rt", `rt.clawmend-${d2.slice(0, 16)}`, `rt.clawmend-${d3.slice(0, 16)}`, "src"].sort());
   });
 
   it("a different config gives a different digest", async () => {
@@ -168,7 +168,7 @@ describe("clawpatch rebuild (fixture)", () => {
     // the one difference by design: the absolute link into SRC is relative in DEST
     const expected = new Map(await snapshot(src)).set("node_modules/dep-a-abs", "link -> dep-a");
     expect(await snapshot(real)).toEqual(expected);
-    expect(existsSync(join(real, ".clawpatch"))).toBe(false);
+    expect(existsSync(join(real, ".clawmend"))).toBe(false);
   });
 
   it("a required patch that cannot apply: exit 3 and DEST left as it was", async () => {
@@ -187,7 +187,7 @@ describe("clawpatch rebuild (fixture)", () => {
   });
 });
 
-describe("clawpatch rebuild killed (fixture with many files)", () => {
+describe("clawmend rebuild killed (fixture with many files)", () => {
   it("SIGKILL mid-copy and mid-patch leaves the previous DEST working; the next run converges", async () => {
     const dir = work();
     const src = makeOpenclawFixture(join(dir, "src"));
@@ -205,14 +205,14 @@ describe("clawpatch rebuild killed (fixture with many files)", () => {
     const good = await snapshot(dest + "/");
     // SRC changes, then rebuilds are killed at several points.
     writeFileSync(join(src, "node_modules/dep-a/node_modules/dep-b/index.js"), 'module.exports = () => "dep-b-v2";\n');
-    const tmpOf = () => readdirSync(dir).find((n) => n.startsWith("rt.clawpatch-tmp-"));
+    const tmpOf = () => readdirSync(dir).find((n) => n.startsWith("rt.clawmend-tmp-"));
     const points: Array<[string, () => boolean]> = [
       ["mid-copy", () => Boolean(tmpOf())],
       [
         "mid-patch",
         () => {
           const tmp = tmpOf();
-          return Boolean(tmp && existsSync(join(dir, tmp, ".clawpatch.lock")));
+          return Boolean(tmp && existsSync(join(dir, tmp, ".clawmend.lock")));
         },
       ],
     ];
@@ -223,15 +223,15 @@ describe("clawpatch rebuild killed (fixture with many files)", () => {
       const end = await exited(child);
       expect(hit, `${label}: reached`).toBe(true);
       expect(end.signal, label).toBe("SIGKILL");
-      expect(readlinkSync(dest), label).toBe(`rt.clawpatch-${digest.slice(0, 16)}`);
+      expect(readlinkSync(dest), label).toBe(`rt.clawmend-${digest.slice(0, 16)}`);
       expect(await snapshot(dest + "/"), label).toEqual(good);
       expect(versionOf(dest), label).toBe("2026.2.26 dep-b-ok");
     }
     const next = await runCli(["rebuild", "--from", src, "--to", dest], { cwd: tmpdir() });
     expect(next.code, next.stderr).toBe(0);
-    expect(next.stdout).toMatch(/removed .*rt\.clawpatch-tmp-/);
+    expect(next.stdout).toMatch(/removed .*rt\.clawmend-tmp-/);
     expect(versionOf(dest)).toBe("2026.2.26 dep-b-v2");
-    expect(readdirSync(dir).filter((n) => n.includes("clawpatch-tmp") || n.includes("clawpatch-link") || n.endsWith(".lock"))).toEqual([]);
+    expect(readdirSync(dir).filter((n) => n.includes("clawmend-tmp") || n.includes("clawmend-link") || n.endsWith(".lock"))).toEqual([]);
     // converged: a clean build from scratch gives the same digest
     const fresh = await runCli(["rebuild", "--from", src, "--to", join(dir, "fresh")], { cwd: tmpdir() });
     expect(digestOf(fresh.stdout)).toBe(digestOf(next.stdout));

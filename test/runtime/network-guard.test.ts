@@ -10,7 +10,7 @@ import { networkGuardIn, sandbox, type Sandbox } from "../support/runtime-vm.js"
  * The network guard at run time: the helper text the guard patch inserts, evaluated in a
  * sandbox of its own (its stderr recorded), and two copies of it in one real process.
  */
-const MARKER = "/*@clawpatch network-interfaces-guard@2*/";
+const MARKER = "/*@clawmend network-interfaces-guard@2*/";
 type Guard = <T>(fn: T, self?: unknown) => T;
 
 let sb: Sandbox;
@@ -103,7 +103,7 @@ describe("network guard helper", () => {
   });
 
   it("logs once across two copies in different module files (child process)", () => {
-    const dir = mkdtempSync(join(tmpdir(), "clawpatch-netguard-"));
+    const dir = mkdtempSync(join(tmpdir(), "clawmend-netguard-"));
     try {
       const src = networkGuardHelper(MARKER);
       writeFileSync(join(dir, "a.cjs"), `${src}\nmodule.exports = ${NETWORK_GUARD_HELPER};\n`);

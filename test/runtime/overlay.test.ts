@@ -17,7 +17,7 @@ import { planFile } from "../../src/transforms/plan.js";
  * The runtime overlay at run time: the module the overlay patch adds, in real child processes
  * (it hooks the process's fetch and undici), against two local servers, one of them gated.
  */
-const MARKER = "/*@clawpatch runtime-overlay@2*/";
+const MARKER = "/*@clawmend runtime-overlay@2*/";
 
 /** The gate settings with these endpoints (over the defaults). */
 function gateWith(endpoints: string[]) {
@@ -115,7 +115,7 @@ const PAYLOAD_JSON = JSON.stringify(PAYLOAD);
 beforeAll(async () => {
   gated = await listen();
   plain = await listen();
-  dir = mkdtempSync(join(tmpdir(), "clawpatch-overlay-"));
+  dir = mkdtempSync(join(tmpdir(), "clawmend-overlay-"));
   const cfg = gateWith([gated]);
   writeFileSync(join(dir, "package.json"), '{"type":"module"}');
   writeFileSync(join(dir, "overlay.mjs"), overlayModule(cfg, "esm", MARKER));
@@ -214,7 +214,7 @@ await fetch(process.env.GATED + "/invariant/good", { method: "POST", body: good 
 const out = [];
 for (let i = 0; i < 2; i++) {
   const res = ${POST("/strict/v1/chat/completions", JSON.stringify(PAYLOAD_JSON), ', authorization: "Bearer sk-strict-secret"')};
-  out.push({ status: res.status, ok: res.ok, type: res.headers.get("content-type"), refused: res.headers.get("x-clawpatch-refused"), body: await res.json() });
+  out.push({ status: res.status, ok: res.ok, type: res.headers.get("content-type"), refused: res.headers.get("x-clawmend-refused"), body: await res.json() });
 }
 console.log(JSON.stringify(out));
 `,
@@ -226,14 +226,14 @@ console.log(JSON.stringify(out));
     const res = out[0];
     expect(res).toMatchObject({ status: 400, ok: false, type: "application/json", refused: "TOOL_PAYLOAD_SANITIZER_BYPASSED" });
     expect(res.body.error).toMatchObject({
-      type: "clawpatch_strict_tool_payload",
+      type: "clawmend_strict_tool_payload",
       code: "TOOL_PAYLOAD_SANITIZER_BYPASSED",
       origin: gated,
       model: "qwen-local",
       callsite_tag: "gateway.edge.final_dispatch",
       removed: ["tools", "tool_choice"],
     });
-    expect(res.body.error.remediation).toMatch(/clawpatch doctor/);
+    expect(res.body.error.remediation).toMatch(/clawmend doctor/);
     expect(res.body.error.message).toMatch(/^TOOL_PAYLOAD_SANITIZER_BYPASSED: /);
     expect(res.body.error.message).toContain(res.body.error.remediation);
     expect(out[1]).toEqual(res);
@@ -284,7 +284,7 @@ await fetch(process.env.PLAIN + "/trace/elsewhere", { method: "POST", body });
     expect(String(traces[0]!.stack_fingerprint)).toMatch(/trace\.mjs:\d+/);
     expect(String(traces[0]!.stack_fingerprint)).not.toMatch(/overlay\.mjs|:\d+:\d+/);
     expect(traces[1]).toMatchObject({ method: "GET", target_url: `${gated}/trace/v1/models`, payload_top_keys: null, has_tools: null });
-    expect(lines.filter((l) => l.msg === "clawpatch_overlay_installed")).toHaveLength(1);
+    expect(lines.filter((l) => l.msg === "clawmend_overlay_installed")).toHaveLength(1);
     expect(r.stderr).not.toMatch(/sk-|secret|authorization|bearer|x-api-key|top-secret-message/i);
   });
 
@@ -358,7 +358,7 @@ await fetch(process.env.GATED + "/twice/v1/chat/completions", { method: "POST", 
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ wrapped: true, double: false });
     const lines = jsonLines(r.stderr);
-    expect(lines.filter((l) => l.msg === "clawpatch_overlay_installed")).toHaveLength(1);
+    expect(lines.filter((l) => l.msg === "clawmend_overlay_installed")).toHaveLength(1);
     expect(lines.filter((l) => l.event === "vllm_outbound_trace")).toHaveLength(1);
     expect(lines.filter((l) => l.msg === "tool_payload_sanitized")).toHaveLength(1);
   });
@@ -440,7 +440,7 @@ console.log(JSON.stringify({ id: nested.id, status: res.status, code: (await res
   });
 
   it("without undici installed the overlay still installs (skips silently)", async () => {
-    const bare = mkdtempSync(join(tmpdir(), "clawpatch-overlay-bare-"));
+    const bare = mkdtempSync(join(tmpdir(), "clawmend-overlay-bare-"));
     try {
       writeFileSync(join(bare, "overlay.cjs"), overlayModule(gateWith([]), "cjs", MARKER));
       const r = await run(
@@ -459,12 +459,12 @@ console.log(JSON.stringify(globalThis[Symbol.for(${JSON.stringify(RUNTIME_SYMBOL
 });
 
 /**
- * A real `undici` already on this machine (no download): CLAWPATCH_TEST_UNDICI_DIR, this repo's
+ * A real `undici` already on this machine (no download): CLAWMEND_TEST_UNDICI_DIR, this repo's
  * node_modules, or the copy npm vendors next to the running Node.
  */
 function realUndiciDir(): string | null {
   const candidates = [
-    process.env.CLAWPATCH_TEST_UNDICI_DIR,
+    process.env.CLAWMEND_TEST_UNDICI_DIR,
     join(process.cwd(), "node_modules", "undici"),
     join(dirname(process.execPath), "..", "lib", "node_modules", "npm", "node_modules", "undici"),
   ];
@@ -473,13 +473,13 @@ function realUndiciDir(): string | null {
 const REAL_UNDICI = realUndiciDir();
 if (!REAL_UNDICI) {
   console.warn(
-    "[test/runtime/overlay] no real undici found (set CLAWPATCH_TEST_UNDICI_DIR): real-undici test skipped; the fake-undici tests still prove the export swap",
+    "[test/runtime/overlay] no real undici found (set CLAWMEND_TEST_UNDICI_DIR): real-undici test skipped; the fake-undici tests still prove the export swap",
   );
 }
 
 describe.skipIf(!REAL_UNDICI)("runtime overlay and a real undici package", () => {
   it("sanitises a request sent with undici's fetch and a dispatcher, and passes other hosts through", async () => {
-    const app = mkdtempSync(join(tmpdir(), "clawpatch-overlay-real-undici-"));
+    const app = mkdtempSync(join(tmpdir(), "clawmend-overlay-real-undici-"));
     try {
       mkdirSync(join(app, "node_modules"));
       symlinkSync(REAL_UNDICI!, join(app, "node_modules", "undici"), "dir");
@@ -592,10 +592,10 @@ describe("overlay source", () => {
     const esm = overlayModule(cfg, "esm", MARKER);
     const cjs = overlayModule(cfg, "cjs", MARKER);
     expect(esm).toBe(overlayModule(cfg, "esm", MARKER));
-    const bundleOf = (t: string) => t.slice(t.indexOf("var __clawpatch_runtime"), t.lastIndexOf("__clawpatch_runtime.installOverlay("));
+    const bundleOf = (t: string) => t.slice(t.indexOf("var __clawmend_runtime"), t.lastIndexOf("__clawmend_runtime.installOverlay("));
     expect(bundleOf(esm)).toBe(bundleOf(cjs));
     expect(esm.startsWith(MARKER)).toBe(true);
     expect(cjs.startsWith(MARKER)).toBe(true);
-    expect(esm.split("/*@clawpatch ")).toHaveLength(2);
+    expect(esm.split("/*@clawmend ")).toHaveLength(2);
   });
 });

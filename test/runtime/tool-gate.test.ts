@@ -13,7 +13,7 @@ import { gateConfigOf } from "../../src/patches/gate.js";
 import { TOOL_GATE_HELPER, toolGateHelper } from "../../src/patches/snippets.js";
 import { jsonLines, sandbox, toolGateIn, type Gate, type Sandbox } from "../support/runtime-vm.js";
 
-const MARKER = "/*@clawpatch vllm-tool-gate@2*/";
+const MARKER = "/*@clawmend vllm-tool-gate@2*/";
 
 /** The gate settings a config's `vllm` section resolves to. */
 function gateConfig(input: VllmConfigInput = {}) {
@@ -297,7 +297,7 @@ describe("logging", () => {
     expect(gate.sb.stderr).toEqual([]);
   });
   it("logs once per process across two copies of the helper in different modules (child process)", () => {
-    const dir = mkdtempSync(join(tmpdir(), "clawpatch-gate-"));
+    const dir = mkdtempSync(join(tmpdir(), "clawmend-gate-"));
     try {
       const src = toolGateHelper(gateConfig(), MARKER);
       writeFileSync(join(dir, "a.cjs"), `${src}\nmodule.exports = ${TOOL_GATE_HELPER};\n`);
@@ -337,11 +337,11 @@ describe("the inserted text", () => {
     expect(src.startsWith(`${MARKER}\nfunction ${TOOL_GATE_HELPER}(params, model) {`)).toBe(true);
     expect(src).toBe(toolGateHelper(cfg, MARKER));
     expect(src).not.toMatch(/\brequire\(|^\s*import\b/m);
-    expect(src.split("/*@clawpatch ")).toHaveLength(2);
+    expect(src.split("/*@clawmend ")).toHaveLength(2);
     expect(sandbox().evaluate(`${src}\ntypeof ${TOOL_GATE_HELPER}`)).toBe("function");
   });
-  it("rejects a marker that is not one clawpatch comment", () => {
+  it("rejects a marker that is not one clawmend comment", () => {
     expect(() => toolGateHelper(gateConfig(), "/* x */")).toThrow(/marker/);
-    expect(() => toolGateHelper(gateConfig(), "/*@clawpatch a@1*/ evil()")).toThrow(/marker/);
+    expect(() => toolGateHelper(gateConfig(), "/*@clawmend a@1*/ evil()")).toThrow(/marker/);
   });
 });

@@ -46,13 +46,13 @@ export function describeGatewayService(c: ServiceCase): void {
     let server: VllmLikeServer;
     let pristine: Copy;
     let patched: Copy;
-    let clawpatchConfig: string;
+    let clawmendConfig: string;
 
     const copyWithHome = async (): Promise<Copy> => {
       const { node, copy } = await openclawCopy(c.version, c.major);
       return { node, copy, home: await makeGatewayHome({ baseUrl: server.baseUrl, catalogRefreshKey: c.catalogRefreshKey }) };
     };
-    const clawpatch = (args: string[]) => runBin([...args, "--root", patched.copy, "--config", clawpatchConfig], { cwd: os.tmpdir() });
+    const clawmend = (args: string[]) => runBin([...args, "--root", patched.copy, "--config", clawmendConfig], { cwd: os.tmpdir() });
 
     /** One start of the copy's service, one turn through it, and a stop; the chat requests are the server's. */
     const serviceTurn = async (target: Copy) => {
@@ -74,8 +74,8 @@ export function describeGatewayService(c: ServiceCase): void {
       server = await startVllmLikeServer({ toolCalling: false, identifySenders: true });
       pristine = await copyWithHome();
       patched = await copyWithHome();
-      clawpatchConfig = path.join(patched.home.home, "clawpatch.config.ts");
-      await writeFile(clawpatchConfig, `export default { vllm: { endpoints: ${JSON.stringify([server.url])} } };\n`);
+      clawmendConfig = path.join(patched.home.home, "clawmend.config.ts");
+      await writeFile(clawmendConfig, `export default { vllm: { endpoints: ${JSON.stringify([server.url])} } };\n`);
     }, 60 * MIN);
     afterAll(async () => {
       await server?.close();
@@ -104,12 +104,12 @@ export function describeGatewayService(c: ServiceCase): void {
     );
 
     it(
-      "clawpatch patch before any OpenClaw command has run, then --verify (the unit's ExecStartPre=) is green",
+      "clawmend patch before any OpenClaw command has run, then --verify (the unit's ExecStartPre=) is green",
       async () => {
-        const applied = await clawpatch(["patch"]);
+        const applied = await clawmend(["patch"]);
         expect(applied.code, allOutput(applied)).toBe(0);
-        expect(existsSync(path.join(patched.copy, LIFECYCLE_PENDING)), "clawpatch ran no OpenClaw code").toBe(c.pendingLifecycle);
-        const verified = await clawpatch(["patch", "--verify"]);
+        expect(existsSync(path.join(patched.copy, LIFECYCLE_PENDING)), "clawmend ran no OpenClaw code").toBe(c.pendingLifecycle);
+        const verified = await clawmend(["patch", "--verify"]);
         expect(verified.code, allOutput(verified)).toBe(0);
       },
       10 * MIN,
@@ -125,7 +125,7 @@ export function describeGatewayService(c: ServiceCase): void {
         expect(gatewayOutput).not.toContain(VLLM_AUTO_TOOL_CHOICE_ERROR);
         if (c.pendingLifecycle) {
           expect(existsSync(path.join(patched.copy, LIFECYCLE_PENDING)), "the start ran OpenClaw's postinstall").toBe(false);
-          expect(gatewayOutput).not.toMatch(/pruned stale dist files:[^\n]*clawpatch-/);
+          expect(gatewayOutput).not.toMatch(/pruned stale dist files:[^\n]*clawmend-/);
         }
         expect(stopped.code).toBe(0);
       },
@@ -135,7 +135,7 @@ export function describeGatewayService(c: ServiceCase): void {
     it(
       "after the stop: --verify is still green, and the second start answers again",
       async () => {
-        const verified = await clawpatch(["patch", "--verify"]);
+        const verified = await clawmend(["patch", "--verify"]);
         expect(verified.code, allOutput(verified)).toBe(0);
         const { turn, gatewayOutput } = await serviceTurn(patched);
         expect(turn.code, allOutput(turn)).toBe(0);

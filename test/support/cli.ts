@@ -1,5 +1,5 @@
 /**
- * The one way tests run clawpatch: `runCli` in this process (fast; no TTY, no colour), or
+ * The one way tests run clawmend: `runCli` in this process (fast; no TTY, no colour), or
  * `runBin` / `startBin` as its own process of the built bin where a process boundary matters
  * (killing it, two at once, a postinstall hook, a heap limit).
  */

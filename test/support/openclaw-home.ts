@@ -93,7 +93,7 @@ export function openclawVllmConfig(opts: OpenclawHomeOptions): Record<string, un
       providers: {
         [provider]: {
           baseUrl: opts.baseUrl,
-          apiKey: "sk-clawpatch-test-dummy",
+          apiKey: "sk-clawmend-test-dummy",
           api: "openai-completions",
           models: [
             {
@@ -119,7 +119,7 @@ export function openclawVllmConfig(opts: OpenclawHomeOptions): Record<string, un
  * agent model at the given OpenAI-compatible endpoint. Call `cleanup()` when done.
  */
 export async function makeOpenclawHome(opts: OpenclawHomeOptions): Promise<OpenclawHome> {
-  const home = await fs.mkdtemp(path.join(os.tmpdir(), "clawpatch-home-"));
+  const home = await fs.mkdtemp(path.join(os.tmpdir(), "clawmend-home-"));
   const stateDir = path.join(home, ".openclaw");
   await fs.mkdir(stateDir, { recursive: true, mode: 0o700 });
   await fs.chmod(home, 0o700);

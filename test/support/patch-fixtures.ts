@@ -98,7 +98,7 @@ export function isInsertOnly(original: string, edited: string): boolean {
 
 /** `node --check` on a text, written with the file's extension. */
 export function nodeCheck(text: string, file: string): { ok: boolean; stderr: string } {
-  const dir = mkdtempSync(join(tmpdir(), "clawpatch-check-"));
+  const dir = mkdtempSync(join(tmpdir(), "clawmend-check-"));
   try {
     const path = join(dir, `check${extname(file) || ".js"}`);
     writeFileSync(path, text);
@@ -208,10 +208,10 @@ export function markerOf(spec: PatchSpec): string {
  */
 export function editedLines(before: string, after: string): string {
   const b = after.split("\n");
-  const fn = b.findIndex((line) => line.startsWith("function __clawpatch_"));
+  const fn = b.findIndex((line) => line.startsWith("function __clawmend_"));
   let helper: string | null = null;
   if (fn !== -1) {
-    const start = fn > 0 && b[fn - 1]!.startsWith("/*@clawpatch ") ? fn - 1 : fn;
+    const start = fn > 0 && b[fn - 1]!.startsWith("/*@clawmend ") ? fn - 1 : fn;
     const end = b.indexOf("}", fn);
     helper = /function (\w+)/.exec(b[fn]!)![1]!;
     b.splice(start, end - start + 1);

@@ -5,5 +5,5 @@ import { fileURLToPath } from "node:url";
 export const REPO = fileURLToPath(new URL("../..", import.meta.url));
 /** Hand-written mini dists and cases (never code copied from a published package). */
 export const FIXTURES = join(REPO, "fixtures");
-/** clawpatch's bin (runs the built dist/, which the global setup builds). */
-export const BIN = join(REPO, "bin", "clawpatch.js");
+/** clawmend's bin (runs the built dist/, which the global setup builds). */
+export const BIN = join(REPO, "bin", "clawmend.js");

@@ -25,7 +25,7 @@ function safeName(name: string): string {
  */
 export async function installedPackage(name: string, version: string, unavailable: readonly string[] = []): Promise<string> {
   const entry = path.join(cacheRoot(), "tool-gate-pkgs", `${safeName(name)}-${version}`);
-  const marker = path.join(entry, ".clawpatch-test-complete");
+  const marker = path.join(entry, ".clawmend-test-complete");
   // Layout of an earlier cache format (the package as the one dependency of a throwaway project).
   const nested = path.join(entry, "node_modules", name);
   const env: NodeJS.ProcessEnv = {
@@ -60,7 +60,7 @@ export async function installedPackage(name: string, version: string, unavailabl
           },
         );
         await fs.writeFile(manifestPath, original);
-        await fs.writeFile(path.join(tmp, ".clawpatch-test-complete"), "");
+        await fs.writeFile(path.join(tmp, ".clawmend-test-complete"), "");
         await fs.rename(tmp, entry);
       } catch (e) {
         await fs.rm(tmp, { recursive: true, force: true });
@@ -76,11 +76,11 @@ export async function installedPackage(name: string, version: string, unavailabl
  * node_modules a symlink to the pristine cache (nothing under it is a patch target).
  */
 export async function packageCopy(installed: string): Promise<string> {
-  const parent = await fs.mkdtemp(path.join(os.tmpdir(), "clawpatch-toolgate-"));
+  const parent = await fs.mkdtemp(path.join(os.tmpdir(), "clawmend-toolgate-"));
   const dest = path.join(parent, "package");
   await fs.mkdir(dest);
   for (const ent of await fs.readdir(installed)) {
-    if (ent === "node_modules" || ent === ".clawpatch-test-complete") continue;
+    if (ent === "node_modules" || ent === ".clawmend-test-complete") continue;
     await fs.cp(path.join(installed, ent), path.join(dest, ent), { recursive: true, preserveTimestamps: true });
   }
   if (existsSync(path.join(installed, "node_modules")))
@@ -120,7 +120,7 @@ const context = {
 };
 let out;
 try {
-  const s = fn(model, context, { apiKey: "sk-clawpatch-test-dummy", maxRetries: 0 });
+  const s = fn(model, context, { apiKey: "sk-clawmend-test-dummy", maxRetries: 0 });
   const msg = await s.result();
   const text = (msg.content ?? []).filter((c) => c.type === "text").map((c) => c.text).join("");
   out = { stopReason: msg.stopReason, errorMessage: msg.errorMessage, text };
@@ -142,7 +142,7 @@ export async function probeTurn(opts: {
   provider?: string;
   env?: NodeJS.ProcessEnv;
 }): Promise<TurnResult> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "clawpatch-probe-"));
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "clawmend-probe-"));
   try {
     const probe = path.join(dir, "probe.mjs");
     await fs.writeFile(probe, PROBE);

@@ -12,7 +12,7 @@
  *   last, so a killed install is detected and redone.
  * - Cached entries are PRISTINE and must never be modified: patch a {@link copyTree} copy.
  *
- * Cache root: `$CLAWPATCH_TEST_CACHE` if set, else `<repo>/.cache`.
+ * Cache root: `$CLAWMEND_TEST_CACHE` if set, else `<repo>/.cache`.
  *
  * @module
  */
@@ -28,7 +28,7 @@ import { runOk } from "./run.js";
 
 /** Root of the test cache (created on demand). */
 export function cacheRoot(): string {
-  return process.env.CLAWPATCH_TEST_CACHE ? path.resolve(process.env.CLAWPATCH_TEST_CACHE) : path.join(REPO, ".cache");
+  return process.env.CLAWMEND_TEST_CACHE ? path.resolve(process.env.CLAWMEND_TEST_CACHE) : path.join(REPO, ".cache");
 }
 
 /**
@@ -185,7 +185,7 @@ export async function extractPackage(name: string, version: string, destDir: str
  */
 export async function extractedPackage(name: string, version: string): Promise<string> {
   const dest = path.join(cacheRoot(), "extracted", `${safeName(name)}-${version}`);
-  const marker = path.join(dest, ".clawpatch-test-complete");
+  const marker = path.join(dest, ".clawmend-test-complete");
   return withCacheEntry(
     dest,
     async () => existsSync(marker),
@@ -194,7 +194,7 @@ export async function extractedPackage(name: string, version: string): Promise<s
       const tmp = tmpSibling(dest);
       try {
         await extractPackage(name, version, tmp);
-        await fs.writeFile(path.join(tmp, ".clawpatch-test-complete"), "");
+        await fs.writeFile(path.join(tmp, ".clawmend-test-complete"), "");
         await fs.rename(tmp, dest);
       } catch (e) {
         await fs.rm(tmp, { recursive: true, force: true });
@@ -216,7 +216,7 @@ export const INSTALL_FLAGS: readonly string[] = Object.freeze([
   "--engine-strict=false",
 ]);
 
-/** Timing and size of a global-style install, recorded in `<install>/.clawpatch-test-complete`. */
+/** Timing and size of a global-style install, recorded in `<install>/.clawmend-test-complete`. */
 export interface InstallInfo {
   spec: string;
   /** Directory that IS the package (its package.json at top, deps nested inside). */
@@ -258,7 +258,7 @@ export function installEntryDir(spec: string): string {
  * don't carry them and the CLI does not need them for the commands above.
  *
  * Layout: `<cache>/installs/<name>-<version>/node_modules/<name>`; the marker
- * `<cache>/installs/<name>-<version>/.clawpatch-test-complete` (JSON {@link InstallInfo})
+ * `<cache>/installs/<name>-<version>/.clawmend-test-complete` (JSON {@link InstallInfo})
  * is written last. Node resolution from the cached dir can climb into the repo's own
  * node_modules, so RUN and PATCH a {@link copyTree} copy (under the OS temp dir), never
  * the cached one.
@@ -276,7 +276,7 @@ export interface InstallOptions {
 export async function globalStyleInstallInfo(spec: string, options: InstallOptions = {}): Promise<InstallInfo> {
   const { name, version } = parseSpec(spec);
   const entry = installEntryDir(spec);
-  const marker = path.join(entry, ".clawpatch-test-complete");
+  const marker = path.join(entry, ".clawmend-test-complete");
   const packageDir = path.join(entry, "node_modules", name);
   return withCacheEntry(
     entry,
@@ -287,7 +287,7 @@ export async function globalStyleInstallInfo(spec: string, options: InstallOptio
       await fs.mkdir(tmp, { recursive: true });
       try {
         const pkg = {
-          name: "clawpatch-test-global-style-install",
+          name: "clawmend-test-global-style-install",
           private: true,
           dependencies: { [name]: version },
           overrides: name === "openclaw" || name.startsWith("@openclaw/") ? OPENCLAW_OVERRIDES : {},
@@ -365,7 +365,7 @@ async function takeSlot(base: string): Promise<string> {
  *
  * The files under the package's own `node_modules/` are hard links to `src`'s (directories are
  * real): most of a 500 MB install, and copying it is most of a copy's cost on this machine. That
- * is safe because every writer replaces a file instead of writing into it: clawpatch writes a
+ * is safe because every writer replaces a file instead of writing into it: clawmend writes a
  * temp file and renames it, and so must a test (never `writeFileSync` over a file in a copy's
  * node_modules; `cp` over one needs `--remove-destination`).
  *
@@ -376,7 +376,7 @@ async function takeSlot(base: string): Promise<string> {
  */
 export async function copyTree(src: string): Promise<string> {
   const tag = createHash("sha256").update(path.resolve(src)).digest("hex").slice(0, 8);
-  const slot = await takeSlot(path.join(os.tmpdir(), `clawpatch-copy-${path.basename(src)}-${tag}`));
+  const slot = await takeSlot(path.join(os.tmpdir(), `clawmend-copy-${path.basename(src)}-${tag}`));
   const dest = path.join(slot, path.basename(src));
   await fs.mkdir(dest);
   const entries = (await fs.readdir(src)).filter((name) => name !== "node_modules").map((name) => path.join(src, name));
@@ -394,7 +394,7 @@ export async function copyTree(src: string): Promise<string> {
 export async function removeCopy(copy: string): Promise<void> {
   copies.delete(copy);
   const slot = path.dirname(copy);
-  if (path.basename(slot).startsWith("clawpatch-copy-")) {
+  if (path.basename(slot).startsWith("clawmend-copy-")) {
     await fs.rm(slot, { recursive: true, force: true });
   } else {
     await fs.rm(copy, { recursive: true, force: true });

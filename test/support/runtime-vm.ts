@@ -34,11 +34,11 @@ export type Gate = (params: unknown, model: unknown) => unknown;
 export type Guard = (fn: unknown, self: unknown) => unknown;
 
 /** The payload gate as the tool gate patch inserts it. */
-export function toolGateIn(sb: Sandbox, cfg: GateConfig, marker = "/*@clawpatch vllm-tool-gate@2*/"): Gate {
+export function toolGateIn(sb: Sandbox, cfg: GateConfig, marker = "/*@clawmend vllm-tool-gate@2*/"): Gate {
   return sb.evaluate<Gate>(`${toolGateHelper(cfg, marker)}\n${TOOL_GATE_HELPER};`);
 }
 
 /** The network guard as the guard patch inserts it. */
-export function networkGuardIn(sb: Sandbox, marker = "/*@clawpatch network-interfaces-guard@2*/"): Guard {
+export function networkGuardIn(sb: Sandbox, marker = "/*@clawmend network-interfaces-guard@2*/"): Guard {
   return sb.evaluate<Guard>(`${networkGuardHelper(marker)}\n${NETWORK_GUARD_HELPER};`);
 }

@@ -1,6 +1,6 @@
 /**
  * Temp trees, and snapshots of whole trees to prove "no byte changed" (or exactly which did):
- * every entry (dot files, node_modules, `.clawpatch/`): files by sha256 and mode, links by
+ * every entry (dot files, node_modules, `.clawmend/`): files by sha256 and mode, links by
  * target, directories by mode, and with `times` the mtime in ms. Files are hashed with bounded
  * concurrency: a 500 MB install takes a few seconds warm.
  */
@@ -17,7 +17,7 @@ afterAll(() => {
 });
 
 /** A temp directory removed after the test file. */
-export function tempDir(prefix = "clawpatch-"): string {
+export function tempDir(prefix = "clawmend-"): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   made.push(dir);
   return dir;

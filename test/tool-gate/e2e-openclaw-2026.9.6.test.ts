@@ -18,19 +18,19 @@ import { VLLM_AUTO_TOOL_CHOICE_ERROR } from "../support/vllm-server.js";
 import os from "node:os";
 import { runBin, statuses } from "../support/cli.js";
 
-const clawpatch = (args: string[]) => runBin(args, { cwd: os.tmpdir() });
+const clawmend = (args: string[]) => runBin(args, { cwd: os.tmpdir() });
 
 const MIN = 60_000;
 const STRIPPED = '"vllm_tool_payload_stripped"';
 
-const rig = useAgentRig({ version: "2026.9.6", major: 26, workPrefix: "clawpatch-toolgate-e2e-", turnTimeoutMs: 12 * MIN });
+const rig = useAgentRig({ version: "2026.9.6", major: 26, workPrefix: "clawmend-toolgate-e2e-", turnTimeoutMs: 12 * MIN });
 let pristineTools = 0;
 
 describe("openclaw 2026.9.6: agent --local against a vLLM without tool calling, gate in @openclaw/ai", () => {
   it(
     'pristine copy: explicit tool_choice "auto" with every tool, vLLM answers 400; verify says unpatched',
     async () => {
-      expect((await clawpatch(["patch", "--root", rig.copy, "--verify", "--only", "vllm-tool-gate"])).code).toBe(1);
+      expect((await clawmend(["patch", "--root", rig.copy, "--verify", "--only", "vllm-tool-gate"])).code).toBe(1);
       const r = await rig.agent();
       expect(r.code, all(r)).not.toBe(0);
       expect(all(r)).toContain(VLLM_AUTO_TOOL_CHOICE_ERROR);
@@ -51,12 +51,12 @@ describe("openclaw 2026.9.6: agent --local against a vLLM without tool calling, 
       // writeOverlayConfig would add it twice) with the fake server's origin as a gated endpoint.
       const config = path.join(rig.work, "gate.config.ts");
       await writeFile(config, `export default { vllm: { endpoints: ${JSON.stringify([rig.server.url])} } };\n`);
-      const r = await clawpatch(["patch", "--root", rig.copy, "--only", "vllm-tool-gate", "--config", config, "--json"]);
+      const r = await clawmend(["patch", "--root", rig.copy, "--only", "vllm-tool-gate", "--config", config, "--json"]);
       expect(r.code, all(r)).toBe(0);
       expect(statuses(r.stdout)).toEqual({ "openclaw@2026.9.6": "not-applicable", "@openclaw/ai@2026.9.6": "applied" });
       expect(r.stdout).toContain("this version builds chat requests in @openclaw/ai (patched there)");
       expect(r.stdout).not.toContain("runtime-overlay");
-      const v = await clawpatch(["patch", "--root", rig.copy, "--verify", "--only", "vllm-tool-gate", "--config", config]);
+      const v = await clawmend(["patch", "--root", rig.copy, "--verify", "--only", "vllm-tool-gate", "--config", config]);
       expect(v.code, all(v)).toBe(0);
     },
     15 * MIN,
@@ -77,11 +77,11 @@ describe("openclaw 2026.9.6: agent --local against a vLLM without tool calling, 
         provider: "vllm",
         model: "fake-model",
         removed: ["tools", "tool_choice"],
-        source: "clawpatch",
+        source: "clawmend",
       });
-      expect(lines[0]).not.toContain("sk-clawpatch-test-dummy");
+      expect(lines[0]).not.toContain("sk-clawmend-test-dummy");
       // The gate fixed it, not an overlay: none is installed.
-      expect(all(r)).not.toContain("clawpatch_overlay_installed");
+      expect(all(r)).not.toContain("clawmend_overlay_installed");
       expect(all(r)).not.toContain("tool_payload_sanitized");
     },
     15 * MIN,

@@ -1,7 +1,7 @@
 /**
  * Real end to end: the real OpenClaw CLI (`openclaw agent --local --message ping`, Node 22) of a
  * global-style openclaw 2026.2.26 install, against a server that validates like vLLM. The
- * pristine copy gets vLLM's 400 (so this test can fail); the copy patched by `clawpatch patch
+ * pristine copy gets vLLM's 400 (so this test can fail); the copy patched by `clawmend patch
  * --root` gets the reply; with OPENCLAW_VLLM_TOOLCALL=1 and a tool-calling server every tool the
  * pristine request carried reaches the wire. Slow (each agent turn boots the whole CLI).
  */
@@ -15,7 +15,7 @@ import { startVllmLikeServer, VLLM_AUTO_TOOL_CHOICE_ERROR, type VllmLikeServer }
 import os from "node:os";
 import { runBin, statuses } from "../support/cli.js";
 
-const clawpatch = (args: string[]) => runBin(args, { cwd: os.tmpdir() });
+const clawmend = (args: string[]) => runBin(args, { cwd: os.tmpdir() });
 
 const TIMEOUT = 30 * 60_000;
 
@@ -44,7 +44,7 @@ describe("openclaw 2026.2.26: agent --local against a vLLM without tool calling"
   const agentTurn = (root: string, extra: NodeJS.ProcessEnv = {}) =>
     runNode(
       node,
-      [path.join(root, "openclaw.mjs"), "agent", "--local", "--message", "ping", "--session-id", "clawpatch-e2e", "--timeout", "300"],
+      [path.join(root, "openclaw.mjs"), "agent", "--local", "--message", "ping", "--session-id", "clawmend-e2e", "--timeout", "300"],
       {
         env: openclawEnv(process.env, home, extra),
         timeoutMs: 15 * 60_000,
@@ -54,14 +54,14 @@ describe("openclaw 2026.2.26: agent --local against a vLLM without tool calling"
   let pristineTools = 0;
 
   it(
-    "clawpatch patch --root: pi-ai patched, openclaw itself not-applicable with the reason; verify 0",
+    "clawmend patch --root: pi-ai patched, openclaw itself not-applicable with the reason; verify 0",
     async () => {
-      const r = await clawpatch(["patch", "--root", patched, "--only", "vllm-tool-gate", "--json"]);
+      const r = await clawmend(["patch", "--root", patched, "--only", "vllm-tool-gate", "--json"]);
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(statuses(r.stdout)).toEqual({ "openclaw@2026.2.26": "not-applicable", "@mariozechner/pi-ai@0.55.1": "applied" });
       expect(r.stdout).toContain("this version builds chat requests in pi-ai (patched there)");
-      expect((await clawpatch(["patch", "--root", patched, "--verify", "--only", "vllm-tool-gate"])).code).toBe(0);
-      expect((await clawpatch(["patch", "--root", pristine, "--verify", "--only", "vllm-tool-gate"])).code).toBe(1);
+      expect((await clawmend(["patch", "--root", patched, "--verify", "--only", "vllm-tool-gate"])).code).toBe(0);
+      expect((await clawmend(["patch", "--root", pristine, "--verify", "--only", "vllm-tool-gate"])).code).toBe(1);
     },
     TIMEOUT,
   );
@@ -91,7 +91,7 @@ describe("openclaw 2026.2.26: agent --local against a vLLM without tool calling"
       const lines = r.stderr.split("\n").filter((l) => l.includes('"vllm_tool_payload_stripped"'));
       expect(lines).toHaveLength(1);
       expect(JSON.parse(lines[0]!)).toMatchObject({ tools: pristineTools, endpoint: server.url, provider: "vllm" });
-      expect(lines[0]).not.toContain("sk-clawpatch-test-dummy");
+      expect(lines[0]).not.toContain("sk-clawmend-test-dummy");
     },
     TIMEOUT,
   );

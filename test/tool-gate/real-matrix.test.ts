@@ -10,12 +10,12 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nodeBinary } from "../support/node-runtime.js";
 import { startVllmLikeServer, VLLM_AUTO_TOOL_CHOICE_ERROR, type VllmLikeServer } from "../support/vllm-server.js";
-const MARKER = "/*@clawpatch vllm-tool-gate@2*/";
+const MARKER = "/*@clawmend vllm-tool-gate@2*/";
 import os from "node:os";
 import { runBin, statuses } from "../support/cli.js";
 import { installedPackage, packageCopy, probeTurn, removePackageCopy } from "../support/provider-packages.js";
 
-const clawpatch = (args: string[]) => runBin(args, { cwd: os.tmpdir() });
+const clawmend = (args: string[]) => runBin(args, { cwd: os.tmpdir() });
 
 interface Case {
   name: string;
@@ -94,19 +94,19 @@ describe.each(CASES)("$name@$version", (c) => {
   it(
     "the CLI patches it (verify 1 before, 0 after), a second run changes nothing",
     async () => {
-      const before = await clawpatch(["patch", "--root", patched, "--verify", "--only", "vllm-tool-gate"]);
+      const before = await clawmend(["patch", "--root", patched, "--verify", "--only", "vllm-tool-gate"]);
       expect(before.code, before.stdout + before.stderr).toBe(1);
-      const first = await clawpatch(["patch", "--root", patched, "--only", "vllm-tool-gate", "--json"]);
+      const first = await clawmend(["patch", "--root", patched, "--only", "vllm-tool-gate", "--json"]);
       expect(first.code, first.stdout + first.stderr).toBe(0);
       expect(statuses(first.stdout)).toEqual({ [`${c.name}@${c.version}`]: "applied" });
       const bytes = readFileSync(path.join(patched, c.file), "utf8");
-      expect(bytes.split(`${MARKER}__clawpatch_vllmToolGate(`).length - 1).toBe(1);
-      expect(bytes.split("function __clawpatch_vllmToolGate(params, model)").length - 1).toBe(1);
-      const second = await clawpatch(["patch", "--root", patched, "--only", "vllm-tool-gate", "--json"]);
+      expect(bytes.split(`${MARKER}__clawmend_vllmToolGate(`).length - 1).toBe(1);
+      expect(bytes.split("function __clawmend_vllmToolGate(params, model)").length - 1).toBe(1);
+      const second = await clawmend(["patch", "--root", patched, "--only", "vllm-tool-gate", "--json"]);
       expect(second.code).toBe(0);
       expect(statuses(second.stdout)).toEqual({ [`${c.name}@${c.version}`]: "already-applied" });
       expect(readFileSync(path.join(patched, c.file), "utf8")).toBe(bytes);
-      const after = await clawpatch(["patch", "--root", patched, "--verify", "--only", "vllm-tool-gate"]);
+      const after = await clawmend(["patch", "--root", patched, "--verify", "--only", "vllm-tool-gate"]);
       expect(after.code, after.stdout + after.stderr).toBe(0);
     },
     TIMEOUT,

@@ -87,9 +87,9 @@ describe("the status of one patch on one file", () => {
   });
 
   it.each<[FileState, string]>([
-    ["original", "back to the package's original bytes (reinstalled?): run clawpatch patch"],
-    ["replaced", "the package replaced this file since clawpatch patched it (updated?): run clawpatch patch"],
-    ["untracked", "not patched: run clawpatch patch"],
+    ["original", "back to the package's original bytes (reinstalled?): run clawmend patch"],
+    ["replaced", "the package replaced this file since clawmend patched it (updated?): run clawmend patch"],
+    ["untracked", "not patched: run clawmend patch"],
   ])("verify of an unpatched file that is %s says why and what to run", (state, message) => {
     expect(decideFile({ mode: "verify", state, plan: plan(), recordedSites: 1, marked: false })).toEqual({ status: "unpatched", message });
   });

@@ -4,7 +4,7 @@
  * replaced before anything else loads by one that records the request and answers 400.
  *
  * 1. Makes `os.networkInterfaces` throw the way a hardened host does.
- * 2. Imports every module clawpatch added, resolved from each entry that imports it.
+ * 2. Imports every module clawmend added, resolved from each entry that imports it.
  * 3. Checks the network guard: the process-wide one (the overlay's) and a chunk's own helper.
  * 4. For each provider: builds the request with the provider package the runtime resolves
  *    (its own exported builder or stream function), sends it through `fetch` (through the
@@ -85,7 +85,7 @@ async function recordingFetch(input: unknown, init?: { method?: string; body?: u
     payload = null;
   }
   wire.push(describePayload(url, init?.method ?? "GET", payload));
-  return new Response(JSON.stringify({ error: { message: "clawpatch doctor self-test: not sent", type: "clawpatch_self_test" } }), {
+  return new Response(JSON.stringify({ error: { message: "clawmend doctor self-test: not sent", type: "clawmend_self_test" } }), {
     status: 400,
     headers: { "content-type": "application/json" },
   });
@@ -113,11 +113,11 @@ function exportTarget(pkgDir: string, subpath: string): string | null {
   return typeof target === "string" ? path.join(pkgDir, target) : null;
 }
 
-const TOOL = { name: "clawpatch_self_test", description: "never called", parameters: { type: "object", properties: {} } };
+const TOOL = { name: "clawmend_self_test", description: "never called", parameters: { type: "object", properties: {} } };
 
 function contextFor(turn: ProbeInput["providers"][number]) {
   return {
-    systemPrompt: "clawpatch doctor self-test",
+    systemPrompt: "clawmend doctor self-test",
     messages: [{ role: "user", content: "ping", timestamp: 1_700_000_000_000 }],
     tools: turn.passesTools ? [TOOL] : [],
   };
@@ -128,7 +128,7 @@ async function buildTurn(input: ProbeInput, turn: ProbeInput["providers"][number
   const from = wire.length;
   const provider = input.provider;
   if (!provider) return { id: turn.id, driver: "none", built: null, wire: [], error: "the runtime resolves no provider package" };
-  const options = { apiKey: "clawpatch-self-test", maxRetries: 0 };
+  const options = { apiKey: "clawmend-self-test", maxRetries: 0 };
   try {
     // @openclaw/ai: the exported payload builder (no network of its own), then the wire through fetch.
     const transports = exportTarget(provider.dir, "./transports");
@@ -222,10 +222,10 @@ async function main(): Promise<void> {
   if (input.guardHelperFile) {
     try {
       const text = readFileSync(path.join(input.runtimeDir, input.guardHelperFile), "utf8");
-      const start = text.lastIndexOf("\nfunction __clawpatch_guardNetworkInterfaces(");
+      const start = text.lastIndexOf("\nfunction __clawmend_guardNetworkInterfaces(");
       const end = text.indexOf("\n}\n", start);
       if (start === -1 || end === -1) throw new Error(`no guard helper in ${input.guardHelperFile}`);
-      const helper = new Function(`${text.slice(start, end + 2)}\nreturn __clawpatch_guardNetworkInterfaces;`)() as (
+      const helper = new Function(`${text.slice(start, end + 2)}\nreturn __clawmend_guardNetworkInterfaces;`)() as (
         fn: unknown,
         self: unknown,
       ) => () => unknown;
@@ -238,7 +238,7 @@ async function main(): Promise<void> {
   const turns: ProbeOutput["turns"] = [];
   for (const turn of input.providers) turns.push(await buildTurn(input, turn));
   const output: ProbeOutput = { node: process.version, modules, guard, turns };
-  process.stdout.write(`\n@@CLAWPATCH_SELF_TEST@@${JSON.stringify(output)}\n`);
+  process.stdout.write(`\n@@CLAWMEND_SELF_TEST@@${JSON.stringify(output)}\n`);
 }
 
 await main();

@@ -4,7 +4,7 @@
  * no imports beyond this folder, nothing read at load time (`process.env` is read per call).
  */
 
-/** The settings baked into the code clawpatch inserts (one JSON literal). */
+/** The settings baked into the code clawmend inserts (one JSON literal). */
 export interface GateConfig {
   /** Origins (`http://host:port`) always gated: `vllm.endpoints` and the launcher's address. */
   origins: string[];

@@ -61,7 +61,7 @@ function reportOnce(error: unknown): void {
   try {
     if (typeof process !== "undefined" && process && process.stderr && typeof process.stderr.write === "function") {
       process.stderr.write(
-        `${JSON.stringify({ level: "warn", msg: "network_enum_degraded", code: NETWORK_ENUM_DEGRADED, error: message, source: "clawpatch" })}\n`,
+        `${JSON.stringify({ level: "warn", msg: "network_enum_degraded", code: NETWORK_ENUM_DEGRADED, error: message, source: "clawmend" })}\n`,
       );
       process.stderr.write(`${NETWORK_ENUM_DEGRADED}: ${message}\n`);
     }

@@ -88,7 +88,7 @@ export function installOverlay(
   if (envFlag("OPENCLAW_TRACE_VLLM_OUTBOUND") === true) {
     emit({
       level: "info",
-      msg: "clawpatch_overlay_installed",
+      msg: "clawmend_overlay_installed",
       subsystem: "tool_payload_trace",
       format,
       marker: state.marker,
@@ -219,9 +219,9 @@ function fixContentLength(h: unknown, length: number): unknown {
 
 function remediationFor(decision: Decision): string {
   if (decision.reason === "tool_choice_without_tools") {
-    return "The request carried tool_choice without a non-empty tools array, which the payload gate removes: the gate did not run for this request. Run 'clawpatch doctor' to see which runtime really executes and 'clawpatch patch --root <that runtime>'. Unset OPENCLAW_STRICT_TOOL_PAYLOAD to sanitise at the edge instead of refusing.";
+    return "The request carried tool_choice without a non-empty tools array, which the payload gate removes: the gate did not run for this request. Run 'clawmend doctor' to see which runtime really executes and 'clawmend patch --root <that runtime>'. Unset OPENCLAW_STRICT_TOOL_PAYLOAD to sanitise at the edge instead of refusing.";
   }
-  return "The vLLM tool gate in the payload builder did not run for this request (an unpatched or stale runtime, or a code path it does not cover). Run 'clawpatch doctor' to see which runtime really executes and 'clawpatch patch --root <that runtime>'. If this vLLM server runs with --enable-auto-tool-choice --tool-call-parser, set vllm.toolCalling.enabled (or OPENCLAW_VLLM_TOOLCALL=1). Unset OPENCLAW_STRICT_TOOL_PAYLOAD to sanitise at the edge instead of refusing.";
+  return "The vLLM tool gate in the payload builder did not run for this request (an unpatched or stale runtime, or a code path it does not cover). Run 'clawmend doctor' to see which runtime really executes and 'clawmend patch --root <that runtime>'. If this vLLM server runs with --enable-auto-tool-choice --tool-call-parser, set vllm.toolCalling.enabled (or OPENCLAW_VLLM_TOOLCALL=1). Unset OPENCLAW_STRICT_TOOL_PAYLOAD to sanitise at the edge instead of refusing.";
 }
 
 /**
@@ -231,7 +231,7 @@ function remediationFor(decision: Decision): string {
  */
 function bypassRefusal(x: URL, model: string | null, decision: Decision, via: string): RefusalBody {
   const remediation = remediationFor(decision);
-  const message = `${BYPASS_ERROR_CODE}: a request to the vLLM endpoint ${x.origin} (model ${model === null ? "unknown" : model}) still carried ${decision.removed.join(" and ")} at ${EDGE_CALLSITE_TAG}; clawpatch refused to send it. ${remediation}`;
+  const message = `${BYPASS_ERROR_CODE}: a request to the vLLM endpoint ${x.origin} (model ${model === null ? "unknown" : model}) still carried ${decision.removed.join(" and ")} at ${EDGE_CALLSITE_TAG}; clawmend refused to send it. ${remediation}`;
   emit({
     level: "error",
     msg: "tool_payload_sanitizer_bypassed",
@@ -243,12 +243,12 @@ function bypassRefusal(x: URL, model: string | null, decision: Decision, via: st
     reason: decision.reason,
     via,
     remediation,
-    source: "clawpatch",
+    source: "clawmend",
   });
   return {
     error: {
       message,
-      type: "clawpatch_strict_tool_payload",
+      type: "clawmend_strict_tool_payload",
       code: BYPASS_ERROR_CODE,
       param: null,
       origin: x.origin,
@@ -267,7 +267,7 @@ function refusalResponse(body: RefusalBody, ResponseCtor: ResponseConstructor | 
   const init = {
     status: 400,
     statusText: "Bad Request",
-    headers: { "content-type": "application/json", "x-clawpatch-refused": BYPASS_ERROR_CODE },
+    headers: { "content-type": "application/json", "x-clawmend-refused": BYPASS_ERROR_CODE },
   };
   const GlobalResponse = typeof G.Response === "function" ? (G.Response as ResponseConstructor) : undefined;
   const Ctor = typeof ResponseCtor === "function" ? ResponseCtor : GlobalResponse;
@@ -308,7 +308,7 @@ function warnShape(x: URL, model: string | null, decision: Decision, calling: To
     reason: decision.reason,
     tool_calling: calling.source,
     via,
-    source: "clawpatch",
+    source: "clawmend",
   });
 }
 

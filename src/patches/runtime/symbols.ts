@@ -6,12 +6,12 @@ export const BYPASS_ERROR_CODE = "TOOL_PAYLOAD_SANITIZER_BYPASSED";
 export const NETWORK_ENUM_DEGRADED = "NETWORK_ENUM_DEGRADED";
 
 export const RUNTIME_SYMBOLS = {
-  gateWarned: "clawpatch.vllmToolGate.warned",
-  invariantWarned: "clawpatch.toolChoiceInvariant.warned",
-  networkGuardWrapper: "clawpatch.networkGuard.wrapper",
-  networkGuardCache: "clawpatch.networkGuard.cache",
-  networkEnumLogged: "clawpatch.networkEnumDegraded.logged",
-  overlayInstalled: "clawpatch.overlay.installed",
-  fetchWrapped: "clawpatch.overlay.fetchWrapped",
-  edgeShapesWarned: "clawpatch.overlay.edgeShapesWarned",
+  gateWarned: "clawmend.vllmToolGate.warned",
+  invariantWarned: "clawmend.toolChoiceInvariant.warned",
+  networkGuardWrapper: "clawmend.networkGuard.wrapper",
+  networkGuardCache: "clawmend.networkGuard.cache",
+  networkEnumLogged: "clawmend.networkEnumDegraded.logged",
+  overlayInstalled: "clawmend.overlay.installed",
+  fetchWrapped: "clawmend.overlay.fetchWrapped",
+  edgeShapesWarned: "clawmend.overlay.edgeShapesWarned",
 } as const;

@@ -31,7 +31,7 @@ export function gate(params: unknown, model: unknown, cfg: GateConfig): unknown 
         model: typeof m.id === "string" ? m.id : null,
         removed: decision.removed,
         tool_calling: calling.source,
-        source: "clawpatch",
+        source: "clawmend",
       });
     }
     return out;
