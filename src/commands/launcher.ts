@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { resolve } from "node:path";
+import { accessSync, constants } from "node:fs";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CAC } from "cac";
 import { ClawmendError } from "../core/errors.js";
@@ -28,6 +29,8 @@ const VALUE_OPTIONS = [
   "node",
   "clawmend-bin",
   "unit-dir",
+  "heal",
+  "mirror-dir",
 ] as const;
 type ValueOption = (typeof VALUE_OPTIONS)[number];
 
@@ -50,6 +53,11 @@ export const registerLauncher: CommandRegistrar = (cli, io, done) => {
     .option("--allow-download", "Let vLLM download a hub model missing from the Hugging Face cache")
     .option("--extra-arg <arg>", "Extra vLLM argument, repeatable; replaces the config's list (--extra-arg=--flag)")
     .option("--runtime <dir>", "OpenClaw runtime copy the gateway runs (dist/index.js) and clawmend verifies")
+    .option(
+      "--heal <mode>",
+      "How the unit keeps the runtime patched: in-place, mirror (a patched copy in your state dir), or auto (default: in-place when you can write --runtime)",
+    )
+    .option("--mirror-dir <dir>", "Where mirror mode keeps the patched runtime (default: $XDG_STATE_HOME/clawmend/openclaw)")
     .option("--node <path>", "Node binary for the gateway unit (default: the node running clawmend)")
     .option("--clawmend-bin <path>", "clawmend bin for the gateway's ExecStartPre (default: this clawmend)")
     .option(
@@ -105,6 +113,8 @@ async function runLauncher(cli: CAC, io: CommandIO, options: Record<string, unkn
   set("extraArgs", raw.get("extra-arg"));
   set("runtimeDir", last("runtime"));
 
+  const runtimeArg = last("runtime") ?? config.settings.vllm.launcher.runtimeDir;
+  const mirrorDir = runtimeArg === undefined ? null : healMirrorDir(last("heal"), last("mirror-dir"), resolve(io.cwd, runtimeArg), io);
   const unitDirs = raw.get("unit-dir")?.map((d) => resolve(io.cwd, d));
   const unit = systemd.findUnit(GATEWAY_UNIT, io.env, unitDirs);
   const settings = resolveLauncherSettings(config.settings.vllm, overrides, {
@@ -115,6 +125,7 @@ async function runLauncher(cli: CAC, io: CommandIO, options: Record<string, unkn
     configFile: config.file,
     generator: `clawmend ${TOOL_VERSION}`,
     gatewayArgs: gateway.gatewayArgsFromUnit(unit.files, io.env),
+    mirrorDir,
   });
   const checked = settings.gateway ? gateway.checkGatewayRuntime(settings.gateway) : null;
   const { files } = generateLauncher(settings);
@@ -150,6 +161,8 @@ async function runLauncher(cli: CAC, io: CommandIO, options: Record<string, unkn
         nodeVersion: checked!.node.version,
         clawmendBin: settings.gateway.clawmendBin,
         verifyConfig: settings.gateway.configFile ?? null,
+        heal: settings.gateway.mirrorDir ? "mirror" : "in-place",
+        mirrorDir: settings.gateway.mirrorDir,
         env: { OPENCLAW_VLLM_TOOLCALL: settings.toolCalling.enabled ? "1" : "0" },
       },
     };
@@ -168,6 +181,11 @@ async function runLauncher(cli: CAC, io: CommandIO, options: Record<string, unkn
   if (settings.gateway) {
     io.out(
       `gateway: openclaw ${checked!.openclawVersion} at ${settings.gateway.runtimeDir}, Node ${checked!.node.version} (${settings.gateway.node})`,
+    );
+    io.out(
+      settings.gateway.mirrorDir
+        ? `heal: mirror mode, the unit runs a patched mirror at ${settings.gateway.mirrorDir} (rebuilt before a start when the runtime changed)`
+        : `heal: in place, the unit patches ${settings.gateway.runtimeDir} before a start when it changed`,
     );
   } else {
     io.out("gateway: no drop-in written (no --runtime): the vLLM launcher and its unit need no OpenClaw runtime");
@@ -205,6 +223,38 @@ export function rawValues(argv: readonly string[]): Map<ValueOption, string[]> {
     }
   }
   return found;
+}
+
+/**
+ * Mirror mode's directory, or null for in place. `auto` picks in place when this user (the
+ * unit's) can write the runtime and its dist, else a mirror in the user's state directory.
+ */
+function healMirrorDir(mode: string | undefined, dir: string | undefined, runtime: string, io: CommandIO): string | null {
+  const picked = mode ?? "auto";
+  if (!["auto", "in-place", "mirror"].includes(picked)) {
+    throw ClawmendError.usage(`--heal must be in-place, mirror or auto, got ${JSON.stringify(picked)}`);
+  }
+  if (picked === "in-place" && dir !== undefined) throw ClawmendError.usage("--mirror-dir goes with --heal mirror (or auto), not in-place");
+  const mirror = () => {
+    if (dir !== undefined) return resolve(io.cwd, dir);
+    const home = io.env.HOME;
+    const state = io.env.XDG_STATE_HOME || (home ? join(home, ".local", "state") : undefined);
+    if (!state) throw ClawmendError.usage("mirror mode needs --mirror-dir DIR (neither XDG_STATE_HOME nor HOME is set)");
+    return join(state, "clawmend", "openclaw");
+  };
+  if (picked === "mirror") return mirror();
+  if (picked === "in-place") return null;
+  return writable(runtime) && writable(join(runtime, "dist")) ? null : mirror();
+}
+
+/** Whether this user can write `path` (a path that does not exist yet counts as writable: its parent decides). */
+function writable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ENOENT";
+  }
 }
 
 function integer(flag: string, text: string | undefined): number | undefined {

@@ -2,13 +2,14 @@ import { cac, type CAC } from "cac";
 import { ClawmendError, EXIT } from "../core/errors.js";
 import { TOOL_VERSION } from "../core/version.js";
 import { registerDoctor } from "./doctor.js";
+import { registerHeal } from "./heal.js";
 import { processIO, type CommandIO, type CommandRegistrar } from "./io.js";
 import { registerLauncher } from "./launcher.js";
 import { registerPatch } from "./patch.js";
 import { registerRebuild } from "./rebuild.js";
 import { registerRevert } from "./revert.js";
 
-const registrars: CommandRegistrar[] = [registerPatch, registerRevert, registerLauncher, registerRebuild, registerDoctor];
+const registrars: CommandRegistrar[] = [registerPatch, registerRevert, registerHeal, registerLauncher, registerRebuild, registerDoctor];
 
 /** Runs the command line; resolves to the exit code. */
 export async function main(argv: string[], io: CommandIO = processIO()): Promise<number> {

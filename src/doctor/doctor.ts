@@ -143,6 +143,16 @@ export async function doctor(options: DoctorOptions): Promise<DoctorReport> {
     );
   }
 
+  const pathRuntime = path.found ? path.packageDir : null;
+  const serviceRuntime = executes?.packageDir ?? null;
+  if (pathRuntime && serviceRuntime && realOrSelf(pathRuntime) !== realOrSelf(serviceRuntime)) {
+    problem(
+      `openclaw on PATH (${path.found ? path.path : "?"}) runs ${pathRuntime}, but ${GATEWAY_UNIT} runs ${serviceRuntime}: ` +
+        "a turn the CLI runs itself (`openclaw agent` when the gateway is unreachable) sends what the service never would; " +
+        "install the wrapper `clawmend launcher --runtime` writes (install -m 0755 OUT/openclaw ~/.local/bin/openclaw) and put ~/.local/bin first on PATH",
+    );
+  }
+
   for (const runtime of runtimes) {
     const resolvedDirs = new Set(runtime.providers.map((p) => p.relDir).filter(Boolean));
     if (runtime.verifyError) {
@@ -305,6 +315,14 @@ export function fixFor(dir: string): string {
   if (store)
     return `it is a clawmend rebuild of ${store[1]}: run clawmend rebuild --from <the installed openclaw> --to ${store[1]} (with the config you want)`;
   return `run clawmend patch --root ${dir}`;
+}
+
+function realOrSelf(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return dir;
+  }
 }
 
 /** The Node an ExecStart runs: its own executable when that is a Node, `env node` on PATH, or null. */

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { WRAPPER_RUNTIME_TAG } from "../launcher/units.js";
 import { createRequire } from "node:module";
 import { dirname, isAbsolute, join, relative, sep } from "node:path";
 import type { Config } from "../config/load.js";
@@ -68,6 +69,8 @@ export function resolveExecutable(path: string): ResolvedEntry {
   try {
     if (statSync(real).size < 64 * 1024) {
       const text = readFileSync(real, "utf8");
+      const tagged = wrapperRuntime(text);
+      if (tagged) return { path, real: realpathSync(tagged), packageDir: openclawPackageOf(realpathSync(tagged)) };
       for (const match of text.matchAll(/(\/[^\s"'`;|&]+)/g)) {
         const pkg = /openclaw|\.m?js$/.test(match[1]!) ? openclawPackageOf(match[1]!) : null;
         if (pkg) return { path, real: realpathSync(match[1]!), packageDir: pkg };
@@ -77,6 +80,12 @@ export function resolveExecutable(path: string): ResolvedEntry {
     // a binary or unreadable: nothing more to learn
   }
   return { path, real, packageDir: null };
+}
+
+/** The runtime a clawmend-generated `openclaw` wrapper runs, from its tag line. */
+function wrapperRuntime(text: string): string | null {
+  const line = text.split("\n", 8).find((l) => l.startsWith(WRAPPER_RUNTIME_TAG));
+  return line ? line.slice(WRAPPER_RUNTIME_TAG.length).trim() : null;
 }
 
 /** The file an ExecStart command runs (node SCRIPT, the openclaw bin itself, or inside `sh -c "…"`). */

@@ -1,7 +1,17 @@
 import { generateScript } from "./script.js";
 import type { LauncherSettings } from "./settings.js";
 import { validateLauncherSettings } from "./settings.js";
-import { GATEWAY_DROPIN, INSTALL_NAME, SCRIPT_NAME, VLLM_UNIT, generateGatewayDropIn, generateInstall, generateVllmUnit } from "./units.js";
+import {
+  GATEWAY_DROPIN,
+  INSTALL_NAME,
+  SCRIPT_NAME,
+  VLLM_UNIT,
+  WRAPPER_NAME,
+  generateGatewayDropIn,
+  generateInstall,
+  generateOpenclawWrapper,
+  generateVllmUnit,
+} from "./units.js";
 
 export interface GeneratedFile {
   /** Relative to the output directory, `/`-separated. */
@@ -22,7 +32,12 @@ export function generateLauncher(settings: LauncherSettings): GeneratedLauncher 
     files: [
       { path: SCRIPT_NAME, content: generateScript(settings), mode: 0o755 },
       { path: VLLM_UNIT, content: generateVllmUnit(settings), mode: 0o644 },
-      ...(settings.gateway ? [{ path: GATEWAY_DROPIN, content: generateGatewayDropIn(settings, settings.gateway), mode: 0o644 }] : []),
+      ...(settings.gateway
+        ? [
+            { path: GATEWAY_DROPIN, content: generateGatewayDropIn(settings, settings.gateway), mode: 0o644 },
+            { path: WRAPPER_NAME, content: generateOpenclawWrapper(settings, settings.gateway), mode: 0o755 },
+          ]
+        : []),
       { path: INSTALL_NAME, content: generateInstall(settings), mode: 0o644 },
     ],
   };

@@ -29,6 +29,16 @@ export interface GatewaySettings {
   configFile?: string;
   /** What follows `dist/index.js` on the gateway's ExecStart (kept from the operator's unit, else `gateway --port N`). */
   args: string[];
+  /**
+   * Mirror mode: the patched mirror of `runtimeDir` the unit runs (for a runtime its user cannot
+   * write, e.g. a root-owned global install). Null: `runtimeDir` is healed in place and run.
+   */
+  mirrorDir: string | null;
+}
+
+/** The openclaw package the gateway unit and the `openclaw` wrapper execute. */
+export function executedRuntime(g: GatewaySettings): string {
+  return g.mirrorDir ?? g.runtimeDir;
 }
 
 /** What the command line can override (undefined: keep the config's value). */
@@ -57,6 +67,8 @@ export interface LauncherPaths {
   configFile?: string | null;
   /** The gateway arguments of the operator's current unit, when it names them. */
   gatewayArgs?: string[] | null;
+  /** Mirror mode's directory; absent: heal the runtime in place. */
+  mirrorDir?: string | null;
 }
 
 /**
@@ -119,6 +131,7 @@ export function resolveLauncherSettings(vllm: VllmSettings, overrides: LauncherO
           clawmendBin: resolve(paths.cwd, paths.clawmendBin),
           ...(paths.configFile ? { configFile: resolve(paths.cwd, paths.configFile) } : {}),
           args: paths.gatewayArgs ?? ["gateway", "--port", String(base.gatewayPort)],
+          mirrorDir: paths.mirrorDir ? resolve(paths.cwd, paths.mirrorDir) : null,
         }
       : null,
     generator: paths.generator,
@@ -166,6 +179,7 @@ export function validateLauncherSettings(s: LauncherSettings): void {
         ] as const)
       : []),
     ...(g?.configFile !== undefined ? [["config file", g.configFile] as const] : []),
+    ...(g?.mirrorDir ? [["mirror directory", g.mirrorDir] as const] : []),
   ] as const) {
     if (!isAbsolute(path)) throw ClawmendError.usage(`${what} must be an absolute path: ${path}`);
     if (!unitSafe(path)) throw ClawmendError.usage(`${what} contains a control character, which a systemd unit cannot carry`);

@@ -17,7 +17,7 @@ function runtime(dir: string, engines = ">=20"): string {
 }
 
 describe("clawmend launcher (CLI)", () => {
-  it("writes the four files and describes them with --json", async () => {
+  it("writes the five files and describes them with --json", async () => {
     const cwd = tempDir();
     runtime(join(cwd, "rt"));
     const r = await run(cwd, "--out", "gen", "--model", "org/model", "--runtime", "rt", "--json");
@@ -29,9 +29,10 @@ describe("clawmend launcher (CLI)", () => {
       "vllm-launch.sh",
       "openclaw-vllm.service",
       "openclaw-gateway.service.d/override.conf",
+      "openclaw",
       "INSTALL.md",
     ]);
-    expect(doc.files.map((f: { mode: string }) => f.mode)).toEqual(["0755", "0644", "0644", "0644"]);
+    expect(doc.files.map((f: { mode: string }) => f.mode)).toEqual(["0755", "0644", "0644", "0755", "0644"]);
     expect(doc.files.every((f: { status: string }) => f.status === "written")).toBe(true);
     for (const f of doc.files) {
       expect(statSync(f.absolutePath).mode & 0o777).toBe(parseInt(f.mode, 8));
@@ -45,10 +46,16 @@ describe("clawmend launcher (CLI)", () => {
       args: ["gateway", "--port", "18789"],
       nodeVersion: process.versions.node,
       env: { OPENCLAW_VLLM_TOOLCALL: "0" },
+      heal: "in-place",
+      mirrorDir: null,
     });
     const dropIn = readFileSync(join(cwd, "gen/openclaw-gateway.service.d/override.conf"), "utf8");
     expect(dropIn).toContain(`ExecStart=\nExecStart=${process.execPath} ${join(cwd, "rt/dist/index.js")} gateway --port 18789\n`);
-    expect(dropIn).toMatch(/ExecStartPre=\S+ \S+\/bin\/clawmend\.js patch --verify --root \S+\/rt\n/);
+    expect(dropIn).toMatch(/\nExecCondition=\S+ \S+\/bin\/clawmend\.js heal --runtime \S+\/rt\n/);
+    expect(dropIn).not.toContain("ExecStartPre=");
+    const wrapper = readFileSync(join(cwd, "gen/openclaw"), "utf8");
+    expect(wrapper).toContain(`\nexec '${process.execPath}' '${join(cwd, "rt/openclaw.mjs")}' "$@"\n`);
+    expect(wrapper).toMatch(/\n'\S+' '\S+\/bin\/clawmend\.js' 'heal' '--quiet' '--runtime' '\S+\/rt'\n/);
     const unit = readFileSync(join(cwd, "gen/openclaw-vllm.service"), "utf8");
     expect(unit).toContain(`ExecStart=${join(cwd, "gen/vllm-launch.sh")}\n`);
     for (const line of [
@@ -69,7 +76,13 @@ describe("clawmend launcher (CLI)", () => {
     const args = ["--out", "gen", "--model", "/m", "--runtime", runtime(join(cwd, "rt")), "--json"];
     const first = JSON.parse((await run(cwd, ...args)).out);
     const second = JSON.parse((await run(cwd, ...args)).out);
-    expect(second.files.map((f: { status: string }) => f.status)).toEqual(["unchanged", "unchanged", "unchanged", "unchanged"]);
+    expect(second.files.map((f: { status: string }) => f.status)).toEqual([
+      "unchanged",
+      "unchanged",
+      "unchanged",
+      "unchanged",
+      "unchanged",
+    ]);
     expect(second.files.map((f: { sha256: string }) => f.sha256)).toEqual(first.files.map((f: { sha256: string }) => f.sha256));
   });
 
@@ -99,7 +112,7 @@ describe("clawmend launcher (CLI)", () => {
     expect(readFileSync(join(cwd, "a/openclaw-vllm.service"), "utf8")).toContain("StartLimitBurst=5\n");
     // the gateway's verify step checks with the same config
     expect(readFileSync(join(cwd, "a/openclaw-gateway.service.d/override.conf"), "utf8")).toMatch(
-      new RegExp(`patch --verify --root ${rt} --config ${join(cwd, "patches.config.ts")}\n`),
+      new RegExp(`heal --runtime ${rt} --config ${join(cwd, "patches.config.ts")}\n`),
     );
     expect(readFileSync(join(cwd, "a/openclaw-gateway.service.d/override.conf"), "utf8")).toContain(
       "Environment=OPENCLAW_VLLM_TOOLCALL=1\n",
@@ -248,6 +261,43 @@ describe("clawmend launcher (CLI)", () => {
     expect(readFileSync(join(cwd, "gen/openclaw-gateway.service.d/override.conf"), "utf8")).toContain(
       `ExecStart=${process.execPath} ${join(rt, "dist/index.js")} gateway --port 18790 --bind loopback\n`,
     );
+  });
+
+  it("--heal mirror: the unit heals and runs a patched mirror in the user's state dir; the wrapper runs the same", async () => {
+    const cwd = tempDir();
+    const rt = runtime(join(cwd, "rt"));
+    const r = await run(cwd, "--out", "gen", "--model", "/m", "--runtime", rt, "--heal", "mirror", "--json");
+    expect(r.code, r.err.join("\n")).toBe(0);
+    const mirror = join(cwd, ".local/state/clawmend/openclaw");
+    expect(JSON.parse(r.out).gateway).toMatchObject({ heal: "mirror", mirrorDir: mirror, runtimeDir: rt });
+    const dropIn = readFileSync(join(cwd, "gen/openclaw-gateway.service.d/override.conf"), "utf8");
+    expect(dropIn).toContain(`\nExecCondition=${process.execPath} `);
+    expect(dropIn).toMatch(new RegExp(`clawmend\\.js heal --runtime ${rt} --mirror ${mirror}\\n`));
+    expect(dropIn).toContain(`ExecStart=\nExecStart=${process.execPath} ${mirror}/dist/index.js gateway --port 18789\n`);
+    expect(dropIn).toContain("TimeoutStartSec=15min\n");
+    const wrapper = readFileSync(join(cwd, "gen/openclaw"), "utf8");
+    expect(wrapper).toContain(`\n# clawmend-runtime: ${mirror}\n`);
+    expect(wrapper).toContain(`'--mirror' '${mirror}'`);
+    expect(wrapper).toContain(`exec '${process.execPath}' '${mirror}/openclaw.mjs' "$@"`);
+    const install = readFileSync(join(cwd, "gen/INSTALL.md"), "utf8");
+    expect(install).toContain("**Mirror mode.**");
+    expect(install).toContain("install -m 0755 ");
+  });
+
+  it("--mirror-dir names the mirror; bad --heal values are refused before anything is written", async () => {
+    const cwd = tempDir();
+    const rt = runtime(join(cwd, "rt"));
+    const ok = await run(cwd, "--out", "gen", "--model", "/m", "--runtime", rt, "--heal", "mirror", "--mirror-dir", "m/oc", "--json");
+    expect(JSON.parse(ok.out).gateway.mirrorDir).toBe(join(cwd, "m/oc"));
+    for (const [args, message] of [
+      [["--heal", "sometimes"], 'clawmend: --heal must be in-place, mirror or auto, got "sometimes"'],
+      [["--heal", "in-place", "--mirror-dir", "x"], "clawmend: --mirror-dir goes with --heal mirror (or auto), not in-place"],
+    ] as const) {
+      const bad = await run(cwd, "--out", "bad", "--model", "/m", "--runtime", rt, ...args);
+      expect(bad.code).toBe(2);
+      expect(bad.err).toEqual([message]);
+    }
+    expect(readdirSync(cwd).sort()).toEqual(["gen", "rt"]);
   });
 
   it("INSTALL.md shows the OpenClaw provider block for the server it launches", async () => {

@@ -26,7 +26,13 @@ describe("generateLauncher", () => {
       expect(x!.toString("utf8")).toBe(file.content);
     }
     // no temp files left behind
-    expect(readdirSync(dirs[0]!).sort()).toEqual(["INSTALL.md", "openclaw-gateway.service.d", "openclaw-vllm.service", "vllm-launch.sh"]);
+    expect(readdirSync(dirs[0]!).sort()).toEqual([
+      "INSTALL.md",
+      "openclaw",
+      "openclaw-gateway.service.d",
+      "openclaw-vllm.service",
+      "vllm-launch.sh",
+    ]);
   });
 
   it("depends on its inputs (no hidden state)", () => {

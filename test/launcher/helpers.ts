@@ -27,18 +27,28 @@ export function tempDir(prefix = "clawmend-launcher-"): string {
 
 export const GPU_24G_FREE = "0, GPU-11111111-aaaa-bbbb-cccc-000000000000, 24564, 24000";
 
-export function settingsFor(outDir: string, vllm: VllmConfigInput = {}, overrides: LauncherOverrides = {}): LauncherSettings {
+export function settingsFor(
+  outDir: string,
+  vllm: VllmConfigInput = {},
+  overrides: LauncherOverrides = {},
+  mirrorDir: string | null = null,
+): LauncherSettings {
   return resolveLauncherSettings(
     resolveSettings(vllm).vllm,
     { runtimeDir: "/opt/openclaw-runtime", ...overrides },
-    { cwd: outDir, outDir, node: process.execPath, clawmendBin: join(REPO, "bin/clawmend.js"), generator: "clawmend test" },
+    { cwd: outDir, outDir, node: process.execPath, clawmendBin: join(REPO, "bin/clawmend.js"), generator: "clawmend test", mirrorDir },
   );
 }
 
-export function generateInto(outDir: string, vllm: VllmConfigInput = {}, overrides: LauncherOverrides = {}) {
-  const settings = settingsFor(outDir, vllm, overrides);
+export function generateInto(
+  outDir: string,
+  vllm: VllmConfigInput = {},
+  overrides: LauncherOverrides = {},
+  mirrorDir: string | null = null,
+) {
+  const settings = settingsFor(outDir, vllm, overrides, mirrorDir);
   writeLauncherFiles(outDir, generateLauncher(settings).files);
-  return { settings, script: join(outDir, "vllm-launch.sh") };
+  return { settings, script: join(outDir, "vllm-launch.sh"), wrapper: join(outDir, "openclaw") };
 }
 
 /** A model directory vLLM would accept (config.json inside). */

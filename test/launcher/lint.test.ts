@@ -8,8 +8,13 @@ import { generateInto, has, tempDir } from "./helpers.js";
 
 const HOSTILE = `/m/a b'c"$(touch /tmp/clawmend-pwned)\`touch /tmp/clawmend-pwned2\`%h$HOME\\n;`;
 
-const variants: Record<string, { vllm: VllmConfigInput; overrides: LauncherOverrides }> = {
+const variants: Record<string, { vllm: VllmConfigInput; overrides: LauncherOverrides; mirrorDir?: string }> = {
   defaults: { vllm: { launcher: { model: "Qwen/Qwen2.5-7B-Instruct" } }, overrides: {} },
+  "mirror mode": {
+    vllm: { launcher: { model: "Qwen/Qwen2.5-7B-Instruct" } },
+    overrides: {},
+    mirrorDir: "/home/u/.local/state/clawmend/openclaw",
+  },
   "tool calling, every option": {
     vllm: {
       toolCalling: { enabled: true, parser: "qwen3_coder" },
@@ -26,14 +31,15 @@ const variants: Record<string, { vllm: VllmConfigInput; overrides: LauncherOverr
   },
   "hostile values": {
     vllm: { toolCalling: { enabled: true } },
-    overrides: { model: HOSTILE, servedModelName: HOSTILE, extraArgs: [HOSTILE], python: HOSTILE },
+    overrides: { model: HOSTILE, servedModelName: HOSTILE, extraArgs: [HOSTILE], python: HOSTILE, runtimeDir: `/opt${HOSTILE}` },
+    mirrorDir: `/home/u${HOSTILE}`,
   },
 };
 
 /** Output dirs with awkward names too: the unit's ExecStart must quote them. */
 const outNames = ["out", "with space %n $dollar;"];
 
-describe("shellcheck on vllm-launch.sh", () => {
+describe("shellcheck on vllm-launch.sh and the openclaw wrapper", () => {
   // CI installs shellcheck (.ci/run); without it here, say so rather than pass.
   it("is installed", () => {
     expect(has("shellcheck"), "shellcheck is not installed: apt-get install shellcheck").toBe(true);
@@ -41,12 +47,15 @@ describe("shellcheck on vllm-launch.sh", () => {
   for (const [name, v] of Object.entries(variants)) {
     it(`finds nothing (${name})`, () => {
       const dir = tempDir();
-      const { script } = generateInto(dir, v.vllm, v.overrides);
-      const result = spawnSync("shellcheck", ["--shell=bash", script], {
-        encoding: "utf8",
-      });
-      expect(result.stdout + result.stderr).toBe("");
-      expect(result.status).toBe(0);
+      const { script, wrapper } = generateInto(dir, v.vllm, v.overrides, v.mirrorDir ?? null);
+      for (const [file, shell] of [
+        [script, "bash"],
+        [wrapper, "sh"],
+      ]) {
+        const result = spawnSync("shellcheck", [`--shell=${shell}`, file!], { encoding: "utf8" });
+        expect(result.stdout + result.stderr).toBe("");
+        expect(result.status).toBe(0);
+      }
     });
   }
 });
@@ -71,7 +80,7 @@ describe("systemd-analyze verify on the generated units", () => {
       it.skipIf(!has("systemd-analyze"))(`prints nothing (${name}, out dir "${outName}")`, () => {
         const root = tempDir();
         const out = join(root, outName);
-        generateInto(out, v.vllm, v.overrides);
+        generateInto(out, v.vllm, v.overrides, v.mirrorDir ?? null);
         // A unit directory the way ~/.config/systemd/user looks after INSTALL.md: the vLLM unit,
         // OpenClaw's own gateway unit (a stand-in), and the generated drop-in next to it.
         const units = join(root, "units");
