@@ -121,7 +121,9 @@ describe("heal in place", () => {
     const refused = await heal(options(runtime, breaksOnNewVersions).o);
     expect(refused).toMatchObject({ outcome: "refused", exitCode: 3, runs: null, versions: { source: "2026.9.6", running: null } });
     expect(refused.message).not.toContain("\n");
-    expect(refused.message).toMatch(/^openclaw 2026\.9\.6 at \S+ cannot be patched: a required patch cannot be applied.*needs-missing-site/);
+    expect(refused.message).toMatch(
+      /^openclaw 2026\.9\.6 at \S+ cannot be patched: a required patch cannot be applied.*needs-missing-site/,
+    );
     expect(refused.message).toContain("the gateway is not started");
     expect(await snapshot(runtime)).toEqual(before);
   });
@@ -178,7 +180,12 @@ describe("heal as a mirror (a runtime the unit's user cannot write)", () => {
     const good = readlinkSync(mirror);
     layVersion(source, "2026.9.6");
     const kept = await heal(options(source, breaksOnNewVersions, { mirror }).o);
-    expect(kept).toMatchObject({ outcome: "kept-last-good", exitCode: 0, runs: mirror, versions: { source: "2026.9.6", running: "2026.8.1" } });
+    expect(kept).toMatchObject({
+      outcome: "kept-last-good",
+      exitCode: 0,
+      runs: mirror,
+      versions: { source: "2026.9.6", running: "2026.8.1" },
+    });
     expect(kept.message).not.toContain("\n");
     expect(kept.message).toMatch(
       /^openclaw 2026\.9\.6 at \S+ cannot be patched: .*needs-missing-site.*; still running the last good patched mirror, openclaw 2026\.8\.1 \(/,

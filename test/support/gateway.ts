@@ -59,9 +59,16 @@ export async function makeGatewayHome(options: GatewayHomeOptions): Promise<Gate
   return { ...draft, config, port, token, logFile, tmpdir };
 }
 
+/** The user a unit runs as, when it is not the test runner (root). */
+export interface UnitUser {
+  name: string;
+  uid: number;
+  gid: number;
+}
+
 /** What a systemd user unit gives the service: HOME, a PATH with the unit's Node first, no test-runner variables. */
-export function serviceEnv(node: string, home: GatewayHome): NodeJS.ProcessEnv {
-  const user = os.userInfo().username;
+export function serviceEnv(node: string, home: GatewayHome, as?: UnitUser): NodeJS.ProcessEnv {
+  const user = as?.name ?? os.userInfo().username;
   return {
     ...OFFLINE_ENV,
     OPENCLAW_NO_AUTO_UPDATE: "1",
@@ -113,12 +120,26 @@ function isReady(answer: { status: number; body: string } | undefined, output: s
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts the copy's gateway the way its systemd unit does and waits until it serves. */
-export async function startGateway(node: string, copy: string, home: GatewayHome, timeoutMs = 5 * 60_000): Promise<Gateway> {
-  const child: ChildProcess = spawn(node, [path.join(copy, "dist", "index.js"), "gateway", "--port", String(home.port)], {
+export function startGateway(node: string, copy: string, home: GatewayHome, timeoutMs = 5 * 60_000): Promise<Gateway> {
+  return startService([node, path.join(copy, "dist", "index.js"), "gateway", "--port", String(home.port)], home, serviceEnv(node, home), {
+    timeoutMs,
+  });
+}
+
+/** Starts a unit's ExecStart= (argv) with the unit's environment, cwd = HOME, and waits until the gateway serves. */
+export async function startService(
+  argv: readonly string[],
+  home: GatewayHome,
+  env: NodeJS.ProcessEnv,
+  options: { timeoutMs?: number; as?: UnitUser } = {},
+): Promise<Gateway> {
+  const timeoutMs = options.timeoutMs ?? 5 * 60_000;
+  const child: ChildProcess = spawn(argv[0]!, argv.slice(1), {
     cwd: home.home,
-    env: serviceEnv(node, home),
+    env,
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
+    ...(options.as ? { uid: options.as.uid, gid: options.as.gid } : {}),
   });
   let output = "";
   child.stdout!.on("data", (c) => (output += c));
@@ -162,6 +183,22 @@ export function agentThroughGateway(node: string, copy: string, home: GatewayHom
     cwd: home.home,
     env: serviceEnv(node, home),
     timeoutMs,
+  });
+}
+
+/** `openclaw agent --agent main --message ping` through the gateway, run by the `openclaw` wrapper the launcher writes. */
+export function agentThroughWrapper(
+  wrapper: string,
+  node: string,
+  home: GatewayHome,
+  as?: UnitUser,
+  timeoutMs = 10 * 60_000,
+): Promise<RunResult> {
+  return run("sh", [wrapper, "agent", "--agent", "main", "--message", "ping"], {
+    cwd: home.home,
+    env: serviceEnv(node, home, as),
+    timeoutMs,
+    ...(as ? { as } : {}),
   });
 }
 

@@ -378,6 +378,16 @@ export async function copyTree(src: string): Promise<string> {
   const tag = createHash("sha256").update(path.resolve(src)).digest("hex").slice(0, 8);
   const slot = await takeSlot(path.join(os.tmpdir(), `clawmend-copy-${path.basename(src)}-${tag}`));
   const dest = path.join(slot, path.basename(src));
+  await copyTreeTo(src, dest);
+  copies.add(dest);
+  return dest;
+}
+
+/**
+ * Copies `src` to a new directory `dest` the way {@link copyTree} does (node_modules hard-linked:
+ * patches replace files by rename, so the cache is never written through a link).
+ */
+export async function copyTreeTo(src: string, dest: string): Promise<void> {
   await fs.mkdir(dest);
   const entries = (await fs.readdir(src)).filter((name) => name !== "node_modules").map((name) => path.join(src, name));
   if (entries.length > 0) await runOk("cp", ["-a", ...entries, dest], { timeoutMs: 10 * 60_000 });
@@ -386,8 +396,6 @@ export async function copyTree(src: string): Promise<string> {
   const stat = await fs.stat(src);
   await fs.chmod(dest, stat.mode & 0o7777);
   await fs.utimes(dest, stat.atime, stat.mtime);
-  copies.add(dest);
-  return dest;
 }
 
 /** Delete a copy made by {@link copyTree} (its slot too). */

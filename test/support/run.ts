@@ -19,6 +19,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Data written to stdin (stdin is closed either way). */
   input?: string;
+  /** Run as this user (the test runs as root). */
+  as?: { uid: number; gid: number };
 }
 
 /**
@@ -32,6 +34,7 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
       cwd: opts.cwd,
       env: opts.env ?? process.env,
       stdio: ["pipe", "pipe", "pipe"],
+      ...(opts.as ? { uid: opts.as.uid, gid: opts.as.gid } : {}),
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
