@@ -3,16 +3,28 @@ import { ADDED_FILE_PREFIX, STATE_DIR } from "../core/paths.js";
 import type { PatchTarget } from "../core/spec.js";
 import { compareStrings, type PackageCopy } from "./packages.js";
 
-/** Files of a package copy matched by a target's globs, relative, sorted. */
-export function selectFiles(copy: PackageCopy, target: PatchTarget): string[] {
-  const files = fg.sync(target.files, {
+/** What a target's globs match in a package copy, relative, sorted. */
+export interface Selection {
+  files: string[];
+  /** Symbolic links the globs match: never read or patched through (npm installs none inside a package). */
+  links: string[];
+}
+
+export function selectFiles(copy: PackageCopy, target: PatchTarget): Selection {
+  const entries = fg.sync(target.files, {
     cwd: copy.dir,
     ignore: ["**/node_modules/**", `${STATE_DIR}/**`, `**/${ADDED_FILE_PREFIX}*`, ...(target.ignore ?? [])],
-    onlyFiles: true,
+    onlyFiles: false,
+    objectMode: true,
     followSymbolicLinks: false,
     dot: false,
   });
-  return files.sort(compareStrings);
+  const pick = (kind: "isFile" | "isSymbolicLink") =>
+    entries
+      .filter((e) => e.dirent[kind]())
+      .map((e) => e.path)
+      .sort(compareStrings);
+  return { files: pick("isFile"), links: pick("isSymbolicLink") };
 }
 
 /** How a file is loaded by Node: `.mjs` ESM, `.cjs` CJS, `.js` by the package type. */
