@@ -39,8 +39,16 @@ function checkRelPath(root: string, rel: string): void {
   if (reason) throw ClawmendError.tampered(root, `the path ${showPath(rel)} ${reason}`);
 }
 
-function refuse(root: string, rel: string, problem: string): ClawmendError {
-  return ClawmendError.tampered(join(root, rel), problem);
+/** Throws unless `st` (of `root/rel`) is a directory itself, not a link to one. */
+function expectDirectory(root: string, rel: string, st: Stats): void {
+  if (st.isSymbolicLink()) throw ClawmendError.tampered(join(root, rel), "is a symbolic link where clawmend expects a directory");
+  if (!st.isDirectory()) throw ClawmendError.tampered(join(root, rel), "is not a directory");
+}
+
+/** `root/rel`, when it exists, is a directory itself (clawmend's state directory, the lock). */
+export function expectDirectoryInside(root: string, rel: string): void {
+  const st = lstatInside(root, rel);
+  if (st) expectDirectory(root, rel, st);
 }
 
 /**
@@ -56,8 +64,7 @@ export function insidePath(root: string, rel: string): string {
     prefix = prefix ? `${prefix}/${segment}` : segment;
     const st = lstatSync(join(root, prefix), { throwIfNoEntry: false });
     if (!st) break;
-    if (st.isSymbolicLink()) throw refuse(root, prefix, "is a symbolic link where clawmend expects a directory");
-    if (!st.isDirectory()) throw refuse(root, prefix, "is not a directory");
+    expectDirectory(root, prefix, st);
   }
   return join(root, rel);
 }
@@ -98,9 +105,7 @@ export function mkdirInside(root: string, relDir: string): void {
         if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       }
     }
-    const st = lstatSync(path);
-    if (st.isSymbolicLink()) throw refuse(root, prefix, "is a symbolic link where clawmend expects a directory");
-    if (!st.isDirectory()) throw refuse(root, prefix, "is not a directory");
+    expectDirectory(root, prefix, lstatSync(path));
   }
 }
 

@@ -1,6 +1,6 @@
 import lockfile from "proper-lockfile";
 import { join } from "node:path";
-import { lstatInside } from "../core/confine.js";
+import { expectDirectoryInside } from "../core/confine.js";
 import { ClawmendError } from "../core/errors.js";
 import { LOCK_NAME } from "../core/paths.js";
 
@@ -10,9 +10,7 @@ import { LOCK_NAME } from "../core/paths.js";
  */
 export async function withTreeLock<T>(root: string, work: () => Promise<T>, waitMs = 120_000): Promise<T> {
   // proper-lockfile would stat and touch whatever a link named like the lock points at.
-  const planted = lstatInside(root, LOCK_NAME);
-  if (planted && (planted.isSymbolicLink() || !planted.isDirectory()))
-    throw ClawmendError.tampered(join(root, LOCK_NAME), "is not a directory (a symbolic link?)");
+  expectDirectoryInside(root, LOCK_NAME);
   let release: (() => Promise<void>) | undefined;
   try {
     release = await lockfile.lock(root, {

@@ -4,7 +4,7 @@
  * knows are kept. A manifest that fails is tampered state, never half-used.
  */
 import { join } from "node:path";
-import { lstatInside, readRegularInside, showPath, unsafePathReason } from "../core/confine.js";
+import { expectDirectoryInside, lstatInside, readRegularInside, showPath, unsafePathReason } from "../core/confine.js";
 import { ClawmendError } from "../core/errors.js";
 import { STATE_DIR } from "../core/paths.js";
 import {
@@ -23,11 +23,7 @@ import {
  * manifest are never followed through a link; anything wrong with them is tampered state.
  */
 export function readManifest(packageDir: string): Manifest | null {
-  for (const dir of [STATE_DIR, ORIGINALS_DIR]) {
-    const st = lstatInside(packageDir, dir);
-    if (st && (st.isSymbolicLink() || !st.isDirectory()))
-      throw ClawmendError.tampered(join(packageDir, dir), "is not a directory (a symbolic link?)");
-  }
+  for (const dir of [STATE_DIR, ORIGINALS_DIR]) expectDirectoryInside(packageDir, dir);
   const where = join(packageDir, MANIFEST_FILE);
   const st = lstatInside(packageDir, MANIFEST_FILE);
   if (!st) return null;

@@ -104,7 +104,7 @@ describe("links planted in the state directory", () => {
     const tree = await patched();
     renameSync(join(tree.pkg, ".clawmend"), join(tree.out, "state"));
     symlinkSync(join(tree.out, "state"), join(tree.pkg, ".clawmend"));
-    await expectConfined(tree, [3, 3, 3], /pkg\/\.clawmend: is not a directory \(a symbolic link\?\)/);
+    await expectConfined(tree, [3, 3, 3], /pkg\/\.clawmend: is a symbolic link where clawmend expects a directory/);
   });
 
   it("a symlinked manifest is refused, not read", async () => {
@@ -118,7 +118,7 @@ describe("links planted in the state directory", () => {
     const tree = await patched();
     renameSync(join(tree.pkg, ".clawmend/originals"), join(tree.out, "originals"));
     symlinkSync(join(tree.out, "originals"), join(tree.pkg, ".clawmend/originals"));
-    await expectConfined(tree, [3, 3, 3], /\.clawmend\/originals: is not a directory \(a symbolic link\?\)/);
+    await expectConfined(tree, [3, 3, 3], /\.clawmend\/originals: is a symbolic link where clawmend expects a directory/);
   });
 
   it("a backup that is a link to a file outside is not restored from", async () => {
@@ -137,7 +137,7 @@ describe("links planted in the state directory", () => {
   it("the lock linked elsewhere is refused by the commands that take it", async () => {
     const tree = hostileBase(tempDir());
     symlinkSync(join(tree.out, "dir"), join(tree.pkg, ".clawmend.lock"));
-    await expectConfined(tree, [3, 1, 3], /\.clawmend\.lock: is not a directory \(a symbolic link\?\)/);
+    await expectConfined(tree, [3, 1, 3], /\.clawmend\.lock: is a symbolic link where clawmend expects a directory/);
   });
 });
 
