@@ -5,7 +5,10 @@ export const EXIT = {
   unpatched: 1,
   /** Usage or config error: nothing was written. */
   usage: 2,
-  /** A required patch cannot be applied, or a file cannot be written: nothing was written. */
+  /**
+   * A required patch cannot be applied, a file cannot be written, or the tree's own state is
+   * tampered with (a path leading outside the package, a planted link): nothing was written.
+   */
   cannotApply: 3,
 } as const;
 
@@ -32,6 +35,14 @@ export class ClawmendError extends Error {
 
   static cannotApply(message: string): ClawmendError {
     return new ClawmendError(EXIT.cannotApply, message);
+  }
+
+  /** `where` (a state file, or a link planted in the tree) would lead clawmend outside the package. */
+  static tampered(where: string, problem: string): ClawmendError {
+    return new ClawmendError(
+      EXIT.cannotApply,
+      `${where}: ${problem}: tampered state, nothing was changed; reinstall the package and run clawmend patch again`,
+    );
   }
 }
 

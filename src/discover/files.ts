@@ -1,18 +1,66 @@
 import fg from "fast-glob";
+import { lstatSync } from "node:fs";
+import { join } from "node:path";
+import { ClawmendError } from "../core/errors.js";
 import { ADDED_FILE_PREFIX, STATE_DIR } from "../core/paths.js";
 import type { PatchTarget } from "../core/spec.js";
 import { compareStrings, type PackageCopy } from "./packages.js";
 
-/** Files of a package copy matched by a target's globs, relative, sorted. */
-export function selectFiles(copy: PackageCopy, target: PatchTarget): string[] {
-  const files = fg.sync(target.files, {
-    cwd: copy.dir,
-    ignore: ["**/node_modules/**", `${STATE_DIR}/**`, `**/${ADDED_FILE_PREFIX}*`, ...(target.ignore ?? [])],
-    onlyFiles: true,
-    followSymbolicLinks: false,
-    dot: false,
-  });
-  return files.sort(compareStrings);
+/** What a target's globs match in a package copy, relative, sorted. */
+export interface Selection {
+  files: string[];
+  /** Symbolic links the globs match: never read or patched through (npm installs none inside a package). */
+  links: string[];
+}
+
+export function selectFiles(copy: PackageCopy, target: PatchTarget): Selection {
+  const entries = glob(copy.dir, target);
+  // fast-glob walks no link it meets, but reads the fixed start of a pattern (`dist` of
+  // `dist/**/*.js`) through one: whatever is under a linked directory is a link too.
+  const linkedDirs = linkedDirectories(
+    copy.dir,
+    entries.map((e) => e.path),
+  );
+  const underLink = (path: string) => linkedDirs.some((dir) => path.startsWith(`${dir}/`));
+  const pick = (kind: "isFile" | "isSymbolicLink") =>
+    entries
+      .filter((e) => e.dirent[kind]() && !underLink(e.path))
+      .map((e) => e.path)
+      .sort(compareStrings);
+  return { files: pick("isFile"), links: [...linkedDirs, ...pick("isSymbolicLink")].sort(compareStrings) };
+}
+
+function glob(dir: string, target: PatchTarget): fg.Entry[] {
+  try {
+    return fg.sync(target.files, {
+      cwd: dir,
+      ignore: ["**/node_modules/**", `${STATE_DIR}/**`, `**/${ADDED_FILE_PREFIX}*`, ...(target.ignore ?? [])],
+      onlyFiles: false,
+      objectMode: true,
+      followSymbolicLinks: false,
+      dot: false,
+    });
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    if (!e.path) throw error;
+    if (lstatSync(e.path, { throwIfNoEntry: false })?.isSymbolicLink())
+      throw ClawmendError.tampered(e.path, "is a symbolic link where clawmend expects a directory");
+    throw ClawmendError.cannotApply(`cannot list ${e.path} (${e.code ?? e.message}): nothing was changed`);
+  }
+}
+
+/** The directories (relative) holding `paths` that are links, outermost only. */
+function linkedDirectories(root: string, paths: readonly string[]): string[] {
+  const dirs = new Set<string>();
+  for (const path of paths) {
+    for (let i = path.indexOf("/"); i !== -1; i = path.indexOf("/", i + 1)) dirs.add(path.slice(0, i));
+  }
+  const linked: string[] = [];
+  for (const dir of [...dirs].sort(compareStrings)) {
+    if (linked.some((l) => dir.startsWith(`${l}/`))) continue;
+    if (lstatSync(join(root, dir), { throwIfNoEntry: false })?.isSymbolicLink()) linked.push(dir);
+  }
+  return linked;
 }
 
 /** How a file is loaded by Node: `.mjs` ESM, `.cjs` CJS, `.js` by the package type. */

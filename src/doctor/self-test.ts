@@ -7,7 +7,7 @@ import type { Config } from "../config/load.js";
 import { gateConfigOf } from "../patches/gate.js";
 import { isGatedUrl, isLoopbackHost, parseUrl, toolCalling, type GateConfig } from "../patches/runtime/gate-core.js";
 import type { NodeRuntime } from "../system/node.js";
-import { readManifest } from "../verify/manifest.js";
+import { readManifest } from "../verify/manifest-read.js";
 import type { OpenclawConfig, OpenclawProvider } from "./openclaw-config.js";
 import type { ProbeInput, ProbeOutput, WireRequest } from "./probe/self-test.js";
 import { selfTestProbe } from "./probe-scripts.generated.js";

@@ -1,5 +1,6 @@
 import lockfile from "proper-lockfile";
 import { join } from "node:path";
+import { expectDirectoryInside } from "../core/confine.js";
 import { ClawmendError } from "../core/errors.js";
 import { LOCK_NAME } from "../core/paths.js";
 
@@ -8,6 +9,8 @@ import { LOCK_NAME } from "../core/paths.js";
  * (up to `waitMs`), then does its own work on what the first left.
  */
 export async function withTreeLock<T>(root: string, work: () => Promise<T>, waitMs = 120_000): Promise<T> {
+  // proper-lockfile would stat and touch whatever a link named like the lock points at.
+  expectDirectoryInside(root, LOCK_NAME);
   let release: (() => Promise<void>) | undefined;
   try {
     release = await lockfile.lock(root, {

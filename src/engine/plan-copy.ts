@@ -1,6 +1,6 @@
-import { statSync } from "node:fs";
 import { basename, join } from "node:path";
 import satisfies from "semver/functions/satisfies.js";
+import { lstatInside, readRegularInside } from "../core/confine.js";
 import { sha256 } from "../core/hash.js";
 import { ADDED_FILE_PREFIX } from "../core/paths.js";
 import { isSourceTransform, type FileChange, type PatchSpec, type PatchTarget } from "../core/spec.js";
@@ -8,9 +8,9 @@ import { moduleFormat, selectFiles } from "../discover/files.js";
 import type { PackageCopy } from "../discover/packages.js";
 import { hasAnyMarker } from "../transforms/marker.js";
 import { mayHoldSite, planFile, planLedgerFile } from "../transforms/plan.js";
-import { aggregate, decideAdded, decideFile, type Mode, type SpecPlan } from "../verify/decide.js";
+import { aggregate, decideAdded, decideFile, LINKED_TARGET, type Mode, type SpecPlan } from "../verify/decide.js";
+import { readManifest } from "../verify/manifest-read.js";
 import {
-  readManifest,
   sameManifest,
   type Manifest,
   type ManifestAdded,
@@ -22,7 +22,7 @@ import {
 import { classifyAdded, classifyFile, type FileState } from "../verify/state.js";
 import type { FileResult, PatchResult } from "../verify/status.js";
 import { checkLedgerPlan, checkSourcePlan } from "./check.js";
-import { readIfExists, readInto, readOriginal, sha256Async, yieldToTimers } from "./read.js";
+import { readInto, readOriginal, sha256Async, yieldToTimers } from "./read.js";
 
 export interface PlanCopyOptions {
   copy: PackageCopy;
@@ -66,6 +66,7 @@ interface Applicable {
   spec: PatchSpec;
   target: PatchTarget;
   files: string[];
+  links: string[];
 }
 
 /** A selected file that may hold a site: its bytes and hash, read once. */
@@ -125,10 +126,12 @@ export async function planCopy(o: PlanCopyOptions): Promise<CopyPlan> {
       );
       continue;
     }
-    applicable.push({ spec, target, files: selectFiles(copy, target) });
+    const { files, links } = selectFiles(copy, target);
+    applicable.push({ spec, target, files, links });
   }
   const fileResults = new Map<string, FileResult[]>(applicable.map((a) => [a.spec.id, []]));
   const report = (specId: string, result: FileResult) => fileResults.get(specId)?.push(result);
+  for (const { spec, links } of applicable) for (const file of links) report(spec.id, { file, ...LINKED_TARGET, sites: [] });
   const ledgers = applicable.filter((a) => !isSourceTransform(a.spec.transform));
   const ledgerFiles = new Set(ledgers.flatMap((a) => a.files));
 
@@ -148,7 +151,7 @@ export async function planCopy(o: PlanCopyOptions): Promise<CopyPlan> {
   );
   const recordedAdded = new Map<string, { entry: ManifestAdded; onDisk: string | null }>();
   for (const [path, entry] of Object.entries(current?.added ?? {})) {
-    const bytes = readIfExists(join(copy.dir, path));
+    const bytes = readRegularInside(copy.dir, path);
     recordedAdded.set(path, { entry, onDisk: bytes === null ? null : sha256(bytes) });
   }
   const replan = new Set<string>();
@@ -269,14 +272,14 @@ export async function planCopy(o: PlanCopyOptions): Promise<CopyPlan> {
   }
   let addedAllPresent = true;
   for (const [path, expected] of [...added].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const onDisk = recordedAdded.has(path) ? recordedAdded.get(path)!.onDisk : sha256OrNull(readIfExists(join(copy.dir, path)));
+    const onDisk = recordedAdded.has(path) ? recordedAdded.get(path)!.onDisk : sha256OrNull(readRegularInside(copy.dir, path));
     const state = classifyAdded(expected.sha256, onDisk);
     if (state === "present") continue;
     addedAllPresent = false;
     const decision = decideAdded(mode, state);
     if (decision) report(expected.by, { file: path, ...decision, sites: [] });
     if (mode !== "verify" && expected.content !== null) {
-      const previous = mode === "dry-run" && onDisk !== null ? readIfExists(join(copy.dir, path))!.toString("utf8") : null;
+      const previous = mode === "dry-run" && onDisk !== null ? readRegularInside(copy.dir, path)!.toString("utf8") : null;
       writes.push({ file: path, text: expected.content, mode: 0o644, added: true, previous });
     }
   }
@@ -286,7 +289,7 @@ export async function planCopy(o: PlanCopyOptions): Promise<CopyPlan> {
   const changes = changesOf({ ...carried, ...entries }, added, ledgerFiles);
   for (const { spec, files } of ledgers) {
     for (const file of files) {
-      const bytes = readIfExists(join(copy.dir, file));
+      const bytes = readRegularInside(copy.dir, file);
       if (bytes === null) continue;
       const sha = sha256(bytes);
       const entry = current?.files[file];
@@ -384,7 +387,7 @@ function carriedEntries(dir: string, current: Manifest | null, visited: Record<s
   const out: Record<string, ManifestFile> = {};
   for (const [file, entry] of Object.entries(current?.files ?? {})) {
     if (visited[file]) continue;
-    const st = statSync(join(dir, file), { throwIfNoEntry: false });
+    const st = lstatInside(dir, file);
     if (st?.isFile()) out[file] = { ...entry, size: entry.size ?? st.size };
   }
   return out;
@@ -468,7 +471,7 @@ function union<T>(a: readonly T[], b: readonly T[]): T[] {
 }
 
 function fileMode(dir: string, file: string): number {
-  return statSync(join(dir, file)).mode & 0o7777;
+  return lstatInside(dir, file)!.mode & 0o7777;
 }
 
 function sha256OrNull(bytes: Buffer | null): string | null {

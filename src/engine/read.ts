@@ -1,6 +1,6 @@
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { webcrypto } from "node:crypto";
-import { join } from "node:path";
+import { readRegularInside } from "../core/confine.js";
 import { sha256 } from "../core/hash.js";
 import { ORIGINALS_DIR } from "../verify/manifest.js";
 
@@ -39,18 +39,9 @@ export async function sha256Async(bytes: Buffer): Promise<string> {
   return Buffer.from(await webcrypto.subtle.digest("SHA-256", bytes)).toString("hex");
 }
 
-/** The bytes of a file, or null when it does not exist (or cannot be read). */
-export function readIfExists(path: string): Buffer | null {
-  try {
-    return readFileSync(path);
-  } catch {
-    return null;
-  }
-}
-
-/** The original of a file kept under `.clawmend/originals`, when it is there with the recorded hash. */
+/** The original of a file kept under `.clawmend/originals`, when it is there (a regular file) with the recorded hash. */
 export function readOriginal(copyDir: string, file: string, expectedSha: string): Buffer | null {
-  const bytes = readIfExists(join(copyDir, ORIGINALS_DIR, file));
+  const bytes = readRegularInside(copyDir, `${ORIGINALS_DIR}/${file}`);
   return bytes !== null && sha256(bytes) === expectedSha ? bytes : null;
 }
 

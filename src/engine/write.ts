@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { isClawmendError } from "../core/errors.js";
 import { MANIFEST_FILE, ORIGINALS_DIR, serializeManifest, withDigest } from "../verify/manifest.js";
 import { commitFile, discardStaged, stageFile, type StagedFile } from "./atomic.js";
 import type { CopyPlan } from "./plan-copy.js";
@@ -39,25 +40,25 @@ export function stageRun(plans: readonly CopyPlan[]): StagedRun {
       for (const write of plan.writes) {
         if (!write.backup) continue;
         current = join(dir, ORIGINALS_DIR, write.file);
-        commitFile(stageFile(current, write.backup, write.mode | 0o200));
+        commitFile(stageFile(dir, `${ORIGINALS_DIR}/${write.file}`, write.backup, write.mode | 0o200));
       }
       if (plan.manifest) {
         const manifest = withDigest(plan.manifest);
         digests.set(dir, manifest.digest);
         current = join(dir, MANIFEST_FILE);
-        staged.push(stageFile(current, serializeManifest(manifest), 0o644));
+        staged.push(stageFile(dir, MANIFEST_FILE, serializeManifest(manifest), 0o644));
       } else if (plan.current) {
         digests.set(dir, plan.current.digest);
       }
       // Added files first: a patched file never becomes visible before the module it loads.
       for (const write of [...plan.writes.filter((w) => w.added), ...plan.writes.filter((w) => !w.added)]) {
         current = join(dir, write.file);
-        staged.push(stageFile(current, write.text, write.mode));
+        staged.push(stageFile(dir, write.file, write.text, write.mode));
       }
     }
   } catch (error) {
     discardStaged(staged);
-    if (error instanceof WriteError) throw error;
+    if (error instanceof WriteError || isClawmendError(error)) throw error;
     const e = error as NodeJS.ErrnoException;
     throw new WriteError(
       `cannot write ${current}: ${e.code ?? e.message}${e.code === "EACCES" || e.code === "EPERM" || e.code === "EROFS" ? " (run as the owner of the tree)" : ""}`,
@@ -68,5 +69,10 @@ export function stageRun(plans: readonly CopyPlan[]): StagedRun {
 
 /** Makes every staged file visible, each one atomically. */
 export function commitRun(run: StagedRun): void {
-  for (const file of run.files) commitFile(file);
+  try {
+    for (const file of run.files) commitFile(file);
+  } catch (error) {
+    discardStaged(run.files);
+    throw error;
+  }
 }

@@ -81,6 +81,15 @@ export function decideFile(x: SpecOnFile): Decision | null {
   }
 }
 
+/**
+ * A file a spec selects that is a symbolic link: not read (it may point outside the package) and
+ * not patched through. npm installs no link inside a package, so one there was put by hand.
+ */
+export const LINKED_TARGET: Decision = {
+  status: "ambiguous",
+  message: "is a symbolic link, and clawmend reads and patches no file through one: reinstall the package (npm installs no link inside it)",
+};
+
 /** The status of a file a spec adds, or null when it is there as clawmend writes it. */
 export function decideAdded(mode: Mode, state: AddedState): Decision | null {
   if (state === "present") return null;

@@ -1,5 +1,3 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { canonicalJson, sha256 } from "../core/hash.js";
 import { STATE_DIR } from "../core/paths.js";
 
@@ -57,39 +55,6 @@ export interface Manifest {
 
 export type ManifestBody = Omit<Manifest, "digest">;
 
-/** The manifest of a package copy, or null when there is none (or it cannot be read). */
-export function readManifest(packageDir: string): Manifest | null {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(join(packageDir, MANIFEST_FILE), "utf8"));
-  } catch {
-    return null;
-  }
-  if (!isObject(parsed) || !isObject(parsed.files) || !isObject(parsed.specs)) return null;
-  if (parsed.format === MANIFEST_FORMAT) return parsed as unknown as Manifest;
-  if (parsed.format === 1) return fromFormat1(parsed);
-  return null;
-}
-
-/**
- * A manifest written by clawmend 0.1: the same files and originals, spec versions without an
- * options digest (so nothing it recorded counts as fresh), added files as `assets`.
- */
-function fromFormat1(old: Record<string, unknown>): Manifest {
-  const specs = old.specs as Record<string, number>;
-  const assets = (isObject(old.assets) ? old.assets : {}) as Record<string, string>;
-  return {
-    format: MANIFEST_FORMAT,
-    tool: old.tool as Manifest["tool"],
-    package: old.package as Manifest["package"],
-    config: { file: null, digest: null },
-    specs: Object.fromEntries(Object.entries(specs).map(([id, version]) => [id, { version, options: "unknown (clawmend 0.1 manifest)" }])),
-    files: old.files as Manifest["files"],
-    added: Object.fromEntries(Object.entries(assets).map(([path, sha]) => [path, { sha256: sha, size: -1, by: "", importers: [] }])),
-    digest: String(old.digest ?? ""),
-  };
-}
-
 export function withDigest(body: ManifestBody): Manifest {
   const { digest: _ignored, ...rest } = body as Manifest;
   return { ...rest, digest: sha256(canonicalJson(rest)) };
@@ -103,8 +68,4 @@ export function serializeManifest(manifest: Manifest): string {
 export function sameManifest(current: Manifest, next: ManifestBody): boolean {
   const { digest: _digest, ...body } = current;
   return canonicalJson(body) === canonicalJson(next);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
