@@ -1,5 +1,6 @@
 import { lstatSync } from "node:fs";
-import { isAbsolute, join, normalize } from "node:path";
+import { join } from "node:path";
+import { unsafePathReason } from "../core/confine.js";
 
 /**
  * One watched path and what `lstat` said of it: inode, size, mode and mtime in nanoseconds, or
@@ -26,8 +27,5 @@ export function unchangedRows(root: string, rows: readonly StatRow[]): boolean {
 
 /** A path a stamp may name: relative, normalised, inside its root, no control characters. */
 export function isConfinedRel(rel: unknown): rel is string {
-  if (typeof rel !== "string" || rel.length === 0 || rel.length > 4096) return false;
-  if (/[\u0000-\u001f\u007f\\]/.test(rel) || isAbsolute(rel)) return false;
-  if (rel === ".") return true;
-  return normalize(rel) === rel && !rel.split("/").includes("..");
+  return unsafePathReason(rel) === null;
 }

@@ -5,7 +5,7 @@ import { TOOL_VERSION } from "../core/version.js";
 import type { RunConfig, RunOptions } from "../engine/run.js";
 import type { RunReport } from "../verify/report.js";
 import { statRows, unchangedRows } from "./fingerprint.js";
-import { inPlaceStampPath, mirrorStampPath, readStamp, STAMP_FORMAT, writeStamp, type HealStamp } from "./stamp.js";
+import { inPlaceStamp, mirrorStamp, readStamp, STAMP_FORMAT, writeStamp, type HealStamp } from "./stamp.js";
 import { openclawVersion, watchRows } from "./watch.js";
 
 export interface HealOptions {
@@ -75,7 +75,7 @@ function reasonOf(error: unknown): string {
 /** Patches the runtime where it is installed, then proves it. */
 async function healInPlace(options: HealOptions, started: number): Promise<HealReport> {
   const runtime = resolve(options.runtime);
-  const stampPath = inPlaceStampPath(runtime);
+  const stampPath = inPlaceStamp(runtime);
   const stamp = readStamp(stampPath);
   const version = openclawVersion(runtime);
   const base = { mode: "in-place" as const, versions: { source: version, running: version } };
@@ -145,7 +145,7 @@ function realOrNull(path: string): string | null {
 async function healMirror(options: HealOptions & { mirror: string }, started: number): Promise<HealReport> {
   const source = realpathSync(resolve(options.runtime));
   const mirror = resolve(options.mirror);
-  const stampPath = mirrorStampPath(mirror);
+  const stampPath = mirrorStamp(mirror);
   const stamp = readStamp(stampPath);
   const sourceVersion = openclawVersion(source);
   const target = realOrNull(mirror);

@@ -1,5 +1,5 @@
-import { lstatSync, readFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname } from "node:path";
+import { readRegularInside } from "../core/confine.js";
 import { STATE_DIR } from "../core/paths.js";
 import { writeFileAtomic } from "../engine/atomic.js";
 import { isConfinedRel, type StatRow } from "./fingerprint.js";
@@ -26,29 +26,36 @@ export interface HealStamp {
   failed?: string;
 }
 
+/** Where a stamp lives: a directory and a name inside it (never followed through a link). */
+export interface StampPlace {
+  root: string;
+  rel: string;
+}
+
 /** In place: inside the runtime's state directory. */
-export function inPlaceStampPath(runtime: string): string {
-  return join(runtime, STATE_DIR, "heal.json");
+export function inPlaceStamp(runtime: string): StampPlace {
+  return { root: runtime, rel: `${STATE_DIR}/heal.json` };
 }
 
 /** Mirror mode: beside the mirror, in the unit user's own state directory. */
-export function mirrorStampPath(mirror: string): string {
-  return join(dirname(mirror), `.${basename(mirror)}.clawmend-heal.json`);
+export function mirrorStamp(mirror: string): StampPlace {
+  return { root: dirname(mirror), rel: `.${basename(mirror)}.clawmend-heal.json` };
 }
 
 /** The stamp, or null when it is absent, unreadable, a link, or not what clawmend writes. */
-export function readStamp(path: string): HealStamp | null {
+export function readStamp(place: StampPlace): HealStamp | null {
   try {
-    if (!lstatSync(path).isFile()) return null;
-    const parsed = JSON.parse(readFileSync(path, "utf8")) as HealStamp;
+    const bytes = readRegularInside(place.root, place.rel);
+    if (!bytes) return null;
+    const parsed = JSON.parse(bytes.toString("utf8")) as HealStamp;
     return isStamp(parsed) ? parsed : null;
   } catch {
     return null;
   }
 }
 
-export function writeStamp(path: string, stamp: HealStamp): void {
-  writeFileAtomic(path, `${JSON.stringify(stamp, null, 2)}\n`, 0o644);
+export function writeStamp(place: StampPlace, stamp: HealStamp): void {
+  writeFileAtomic(place.root, place.rel, `${JSON.stringify(stamp, null, 2)}\n`, 0o644);
 }
 
 function isRows(rows: unknown): rows is StatRow[] {

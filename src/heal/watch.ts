@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { joinRel } from "../core/paths.js";
-import { MANIFEST_FILE, readManifest } from "../verify/manifest.js";
+import { MANIFEST_FILE } from "../verify/manifest.js";
+import { readManifest } from "../verify/manifest-read.js";
 import { isConfinedRel, statRows, type StatRow } from "./fingerprint.js";
 
 /**

@@ -11,7 +11,7 @@ import { defaultSettings } from "../../src/config/settings.js";
 import { builtinPatches } from "../../src/patches/builtins.js";
 import { definePatch, wrapReturnValues } from "../../src/index.js";
 import { heal, type HealOptions } from "../../src/heal/heal.js";
-import { inPlaceStampPath, mirrorStampPath } from "../../src/heal/stamp.js";
+import { inPlaceStamp, mirrorStamp, type StampPlace } from "../../src/heal/stamp.js";
 import type { RunConfig } from "../../src/engine/run.js";
 import { runPatches } from "../../src/engine/run.js";
 import { makeOpenclawFixture } from "../support/openclaw-fixture.js";
@@ -38,6 +38,8 @@ const breaksOnNewVersions: RunConfig = {
     }),
   ],
 };
+
+const stampFile = (place: StampPlace) => join(place.root, place.rel);
 
 function options(runtime: string, config: RunConfig, extra: Partial<HealOptions> = {}) {
   const loads = { count: 0 };
@@ -86,7 +88,7 @@ describe("heal in place", () => {
     const runtime = makeOpenclawFixture(join(tempDir(), "openclaw"), "2026.2.25");
     await heal(options(runtime, builtin).o);
     layVersion(runtime, "2026.2.26");
-    expect(existsSync(inPlaceStampPath(runtime)), "the update took clawmend's state with it").toBe(false);
+    expect(existsSync(stampFile(inPlaceStamp(runtime))), "the update took clawmend's state with it").toBe(false);
     expect(await verifies(runtime)).toBe(false);
     const healed = await heal(options(runtime, builtin).o);
     expect(healed).toMatchObject({ outcome: "patched", exitCode: 0, versions: { source: "2026.2.26", running: "2026.2.26" } });
@@ -131,9 +133,9 @@ describe("heal in place", () => {
   it("a stamp that names paths outside the runtime is not trusted: a full heal instead", async () => {
     const runtime = makeOpenclawFixture(join(tempDir(), "openclaw"));
     await heal(options(runtime, builtin).o);
-    const stamp = JSON.parse(readFileSync(inPlaceStampPath(runtime), "utf8"));
+    const stamp = JSON.parse(readFileSync(stampFile(inPlaceStamp(runtime)), "utf8"));
     stamp.source.push(["../../etc/passwd", "missing"]);
-    writeFileSync(inPlaceStampPath(runtime), JSON.stringify(stamp));
+    writeFileSync(stampFile(inPlaceStamp(runtime)), JSON.stringify(stamp));
     const again = options(runtime, builtin);
     expect((await heal(again.o)).outcome).toBe("patched");
     expect(again.loads.count).toBe(1);
@@ -204,7 +206,7 @@ describe("heal as a mirror (a runtime the unit's user cannot write)", () => {
     expect(refused).toMatchObject({ outcome: "refused", exitCode: 3, runs: null });
     expect(refused.message).toContain("no good patched mirror to run, the gateway is not started");
     expect(existsSync(mirror)).toBe(false);
-    expect(existsSync(mirrorStampPath(mirror))).toBe(false);
+    expect(existsSync(stampFile(mirrorStamp(mirror)))).toBe(false);
   });
 
   it("a mirror edited by hand: the stamp notices, the heal proves it again", async () => {
