@@ -46,7 +46,7 @@ function bundleCli(outdir) {
     splitting: true,
     format: "esm",
     platform: "node",
-    target: "node20",
+    target: "node22",
     charset: "utf8",
     legalComments: "none",
     logLevel: "error",
