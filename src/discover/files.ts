@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { ClawmendError } from "../core/errors.js";
 import { ADDED_FILE_PREFIX, STATE_DIR } from "../core/paths.js";
 import type { PatchTarget } from "../core/spec.js";
+import { compileGlobs, walkGlobs, type GlobEntry } from "./glob.js";
 import { compareStrings, type PackageCopy } from "./packages.js";
 
 /** What a target's globs match in a package copy, relative, sorted. */
@@ -14,13 +15,7 @@ export interface Selection {
 }
 
 export function selectFiles(copy: PackageCopy, target: PatchTarget): Selection {
-  const entries = glob(copy.dir, target);
-  // fast-glob walks no link it meets, but reads the fixed start of a pattern (`dist` of
-  // `dist/**/*.js`) through one: whatever is under a linked directory is a link too.
-  const linkedDirs = linkedDirectories(
-    copy.dir,
-    entries.map((e) => e.path),
-  );
+  const { entries, linkedDirs } = glob(copy.dir, target);
   const underLink = (path: string) => linkedDirs.some((dir) => path.startsWith(`${dir}/`));
   const pick = (kind: "isFile" | "isSymbolicLink") =>
     entries
@@ -30,16 +25,30 @@ export function selectFiles(copy: PackageCopy, target: PatchTarget): Selection {
   return { files: pick("isFile"), links: [...linkedDirs, ...pick("isSymbolicLink")].sort(compareStrings) };
 }
 
-function glob(dir: string, target: PatchTarget): fg.Entry[] {
+function glob(dir: string, target: PatchTarget): { entries: GlobEntry[]; linkedDirs: string[] } {
+  const ignore = ["**/node_modules/**", `${STATE_DIR}/**`, `**/${ADDED_FILE_PREFIX}*`, ...(target.ignore ?? [])];
   try {
-    return fg.sync(target.files, {
+    // One walk that never enters a link: nothing it returns lies under one.
+    const compiled = compileGlobs(target.files, ignore);
+    const walked = compiled && walkGlobs(dir, compiled);
+    if (walked) return { entries: walked, linkedDirs: [] };
+    const entries = fg.sync(target.files, {
       cwd: dir,
-      ignore: ["**/node_modules/**", `${STATE_DIR}/**`, `**/${ADDED_FILE_PREFIX}*`, ...(target.ignore ?? [])],
+      ignore,
       onlyFiles: false,
       objectMode: true,
       followSymbolicLinks: false,
       dot: false,
     });
+    // fast-glob walks no link it meets, but reads the fixed start of a pattern (`dist` of
+    // `dist/**/*.js`) through one: whatever is under a linked directory is a link too.
+    return {
+      entries,
+      linkedDirs: linkedDirectories(
+        dir,
+        entries.map((e) => e.path),
+      ),
+    };
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     if (!e.path) throw error;
