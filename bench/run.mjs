@@ -194,6 +194,27 @@ async function benchTree(version, helpers, results) {
   );
   if (heavy) add("clawmend patch (first, fresh copy)", first, "patch");
 
+  // heal (the unit's ExecCondition=): a no-op in place on the patched copy, a no-op in mirror mode
+  // (mirror of the pristine tree), and on 2026.2.26 a changed source, i.e. the mirror rebuilt.
+  const mirror = join(base, "mirror", "openclaw");
+  mkdirSync(dirname(mirror));
+  checkExit(`${version} heal (first)`, await measure(node, [cli, "heal", "--runtime", steady, "--quiet"]));
+  checkExit(`${version} heal --mirror (first)`, await measure(node, [cli, "heal", "--runtime", pristine, "--mirror", mirror, "--quiet"]));
+  const healRebuild = !heavy && !flag("--steady-only") && !flag("--no-rebuild");
+  const sources = [pristine, join(base, "source-b", "openclaw")];
+  const changingMirror = join(base, "changing-mirror", "openclaw");
+  if (healRebuild) {
+    // A second source that differs by one file, so that each alternate heal finds its source changed.
+    mkdirSync(dirname(sources[1]));
+    execFileSync("cp", ["-a", pristine, sources[1]]);
+    writeFileSync(join(sources[1], "README.md"), `${readFileSync(join(sources[1], "README.md"), "utf8")}\n<!-- bench: source b -->\n`);
+    mkdirSync(dirname(changingMirror));
+    checkExit(
+      `${version} heal --mirror (setup)`,
+      await measure(node, [cli, "heal", "--runtime", sources[1], "--mirror", changingMirror, "--quiet"]),
+    );
+  }
+
   for (let i = 0; i < n; i += 1) {
     process.stderr.write(`bench ${version}: run ${i + 1}/${n}\r`);
     // Copies and deletions of whole trees leave dirty pages behind: flush them (untimed) so the
@@ -215,6 +236,13 @@ async function benchTree(version, helpers, results) {
       checkExit(`${version} verify${label}`, verify);
       add(`clawmend patch --verify${label}`, verify, "steady");
     }
+
+    const healNoop = await measure(node, [cli, "heal", "--runtime", steady, "--quiet"]);
+    checkExit(`${version} heal no-op`, healNoop);
+    add("clawmend heal --runtime (no-op, in place)", healNoop, "steady");
+    const healMirror = await measure(node, [cli, "heal", "--runtime", pristine, "--mirror", mirror, "--quiet"]);
+    checkExit(`${version} heal --mirror no-op`, healMirror);
+    add("clawmend heal --runtime --mirror (no-op)", healMirror, "steady");
 
     if (!flag("--steady-only") && (!heavy || i < heavyRuns - 1)) {
       const fresh = join(base, `fresh-${i}`, "openclaw");
@@ -243,6 +271,15 @@ async function benchTree(version, helpers, results) {
         );
       }
       rmSync(dirname(to), { recursive: true, force: true });
+      execFileSync("sync");
+    }
+
+    if (healRebuild) {
+      const rebuiltByHeal = await measure(node, [cli, "heal", "--runtime", sources[i % 2], "--mirror", changingMirror, "--json"]);
+      checkExit(`${version} heal --mirror after a source change`, rebuiltByHeal);
+      const outcome = JSON.parse(rebuiltByHeal.stdout).outcome;
+      if (outcome !== "rebuilt") throw new Error(`heal after a source change: outcome ${outcome}, expected rebuilt`);
+      add("clawmend heal --mirror, source changed (mirror rebuilt)", rebuiltByHeal, "copy");
       execFileSync("sync");
     }
 
@@ -341,7 +378,8 @@ function goalOf(result, row, floor, copy) {
       return `≤ 8× floor, ≤ 300 MB: ${met(row.medianMs <= 8 * floor.medianMs && row.rssMB <= 300)}`;
     if (result.version === "2026.2.26") return `≤ 1 s: ${met(row.medianMs <= 1000)}`;
   }
-  if (row.name.startsWith("clawmend rebuild") && copy) return `≤ 0.65× cp -a: ${met(row.medianMs <= 0.65 * copy.medianMs)}`;
+  if ((row.name.startsWith("clawmend rebuild") || row.name.includes("mirror rebuilt")) && copy)
+    return `≤ 0.65× cp -a: ${met(row.medianMs <= 0.65 * copy.medianMs)}`;
   return "";
 }
 

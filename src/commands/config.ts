@@ -6,8 +6,13 @@ import type { CommandIO } from "./io.js";
  * else the built-in default. Loaded when a command runs, not when the CLI starts.
  */
 export async function commandConfig(io: CommandIO, file: unknown): Promise<Config> {
-  const [{ loadConfig }, { builtinPatches }] = await Promise.all([import("../config/load.js"), import("../patches/builtins.js")]);
+  const [{ loadConfig }, { configCacheDir }, { builtinPatches }] = await Promise.all([
+    import("../config/load.js"),
+    import("../config/cache.js"),
+    import("../patches/builtins.js"),
+  ]);
   return loadConfig({
+    cacheDir: configCacheDir(io.env),
     cwd: io.cwd,
     ...(file ? { file: String(file) } : {}),
     builtins: builtinPatches,

@@ -26,6 +26,8 @@ export interface LoadConfigOptions {
   builtins: BuiltinPatches;
   /** The module a config file gets for `import ... from "clawmend"` (the library, loaded by the caller). */
   api: () => Promise<Record<string, unknown>>;
+  /** Where a data-only config's value is kept between runs (config/cache.ts); none when absent. */
+  cacheDir?: string | null;
 }
 
 export function findConfigFile(cwd: string): string | null {
@@ -44,7 +46,23 @@ export async function loadConfig(options: LoadConfigOptions): Promise<Config> {
     return { file: null, digest: null, settings, patches: options.builtins(settings) };
   }
   const bytes = readFileSync(file);
-  let raw: unknown;
+  const digest = sha256(bytes);
+  const cacheDir = options.cacheDir ?? null;
+  const { readCachedConfig } = await import("./cache.js");
+  const cached = cacheDir ? readCachedConfig(cacheDir, file, digest) : undefined;
+  const raw = cached ?? (await evaluateConfig(file, bytes, options));
+  // The schema (zod) is loaded only to check a config file: a run on the defaults never pays for it.
+  const { resolveConfig } = await import("./resolve.js");
+  const resolved = resolveConfig(file, raw, options.builtins);
+  if (cacheDir && cached === undefined) {
+    const [{ isDataOnlyConfig }, { writeCachedConfig }] = await Promise.all([import("./data-only.js"), import("./cache.js")]);
+    if (isDataOnlyConfig(bytes.toString("utf8"))) writeCachedConfig(cacheDir, file, digest, raw);
+  }
+  return { file, digest, ...resolved };
+}
+
+/** Runs the config file (jiti) and returns its default export. */
+async function evaluateConfig(file: string, bytes: Buffer, options: LoadConfigOptions): Promise<unknown> {
   try {
     // jiti through require: its CommonJS build, without the ES loader's scan of its exports.
     const { createJiti } = createRequire(import.meta.url)("jiti") as typeof import("jiti");
@@ -54,14 +72,11 @@ export async function loadConfig(options: LoadConfigOptions): Promise<Config> {
       interopDefault: true,
       virtualModules: { clawmend: await options.api() },
     });
-    raw = await jiti.import(file, { default: true });
+    return await jiti.import(file, { default: true });
   } catch (error) {
     const { syntaxError } = await import("./syntax.js");
     throw syntaxError(file, bytes.toString("utf8")) ?? ClawmendError.usage(`${file}: cannot load config: ${firstLine(error)}`);
   }
-  // The schema (zod) is loaded only to check a config file: a run on the defaults never pays for it.
-  const { resolveConfig } = await import("./resolve.js");
-  return { file, digest: sha256(bytes), ...resolveConfig(file, raw, options.builtins) };
 }
 
 function firstLine(error: unknown): string {

@@ -1,0 +1,74 @@
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { isDeepStrictEqual } from "node:util";
+import { join } from "node:path";
+import { sha256 } from "../core/hash.js";
+import { TOOL_VERSION } from "../core/version.js";
+
+/**
+ * What a data-only config file evaluated to (config/data-only.ts), kept in the user's cache
+ * directory against the file's path, its bytes' digest and clawmend's version, so that an
+ * unchanged config is not loaded through jiti (nor the library it imports) on every run. The
+ * value is still checked by the schema on every run: the cache saves evaluating the file, not
+ * validating it. Reading is confined: a cache file is used only when it is a regular file (no
+ * link followed) owned by this user and writable by nobody else, and names the same file, digest
+ * and version. Every failure is a miss; writing is best effort (a read-only home changes nothing).
+ */
+const FORMAT = 1;
+const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+
+interface Entry {
+  format: number;
+  tool: string;
+  file: string;
+  digest: string;
+}
+
+function entryPath(dir: string, key: Entry): string {
+  return join(dir, `${sha256(JSON.stringify(key)).slice(0, 32)}.json`);
+}
+
+/** The value kept for this file and digest, or undefined. */
+export function readCachedConfig(dir: string, file: string, digest: string): unknown {
+  const key: Entry = { format: FORMAT, tool: TOOL_VERSION, file, digest };
+  let fd: number;
+  try {
+    fd = openSync(entryPath(dir, key), constants.O_RDONLY | NOFOLLOW);
+  } catch {
+    return undefined;
+  }
+  try {
+    const st = fstatSync(fd);
+    const uid = process.getuid?.();
+    if (!st.isFile() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o022) !== 0 || st.size > 1 << 20) return undefined;
+    const stored = JSON.parse(readFileSync(fd, "utf8")) as Entry & { value?: unknown };
+    const { value, ...rest } = stored;
+    return isDeepStrictEqual(rest, key) ? value : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Keeps `value` (JSON data) for this file and digest; silently does nothing when it cannot. */
+export function writeCachedConfig(dir: string, file: string, digest: string, value: unknown): void {
+  const key: Entry = { format: FORMAT, tool: TOOL_VERSION, file, digest };
+  try {
+    const text = JSON.stringify({ ...key, value });
+    if (!isDeepStrictEqual((JSON.parse(text) as { value: unknown }).value, value)) return; // not JSON data
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const path = entryPath(dir, key);
+    const temp = `${path}.${process.pid}.tmp`;
+    writeFileSync(temp, text, { mode: 0o600, flag: "wx" });
+    renameSync(temp, path);
+  } catch {
+    /* best effort */
+  }
+}
+
+/** `$XDG_CACHE_HOME/clawmend/config`, else `~/.cache/clawmend/config`; null without either. */
+export function configCacheDir(env: NodeJS.ProcessEnv): string | null {
+  if (env.CLAWMEND_NO_CONFIG_CACHE) return null;
+  const base = env.XDG_CACHE_HOME || (env.HOME ? join(env.HOME, ".cache") : "");
+  return base ? join(base, "clawmend", "config") : null;
+}
