@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { ClawmendError } from "../core/errors.js";
 import { ADDED_FILE_PREFIX, STATE_DIR } from "../core/paths.js";
 import type { PatchTarget } from "../core/spec.js";
-import { compileGlobs, walkGlobs, type GlobEntry } from "./glob.js";
+import { compileGlobs, walkGlobs, type GlobEntry, type Listings } from "./glob.js";
 import { compareStrings, type PackageCopy } from "./packages.js";
 
 /** What a target's globs match in a package copy, relative, sorted. */
@@ -14,8 +14,9 @@ export interface Selection {
   links: string[];
 }
 
-export function selectFiles(copy: PackageCopy, target: PatchTarget): Selection {
-  const { entries, linkedDirs } = glob(copy.dir, target);
+/** `listings` may be shared by the targets of one copy while nothing is written to it. */
+export function selectFiles(copy: PackageCopy, target: PatchTarget, listings?: Listings): Selection {
+  const { entries, linkedDirs } = glob(copy.dir, target, listings);
   const underLink = (path: string) => linkedDirs.some((dir) => path.startsWith(`${dir}/`));
   const pick = (kind: "isFile" | "isSymbolicLink") =>
     entries
@@ -25,12 +26,12 @@ export function selectFiles(copy: PackageCopy, target: PatchTarget): Selection {
   return { files: pick("isFile"), links: [...linkedDirs, ...pick("isSymbolicLink")].sort(compareStrings) };
 }
 
-function glob(dir: string, target: PatchTarget): { entries: GlobEntry[]; linkedDirs: string[] } {
+function glob(dir: string, target: PatchTarget, listings?: Listings): { entries: GlobEntry[]; linkedDirs: string[] } {
   const ignore = ["**/node_modules/**", `${STATE_DIR}/**`, `**/${ADDED_FILE_PREFIX}*`, ...(target.ignore ?? [])];
   try {
     // One walk that never enters a link: nothing it returns lies under one.
     const compiled = compileGlobs(target.files, ignore);
-    const walked = compiled && walkGlobs(dir, compiled);
+    const walked = compiled && walkGlobs(dir, compiled, listings);
     if (walked) return { entries: walked, linkedDirs: [] };
     const entries = fg.sync(target.files, {
       cwd: dir,

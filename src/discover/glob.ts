@@ -31,6 +31,9 @@ export interface GlobEntry {
   dirent: Pick<Dirent, "isFile" | "isDirectory" | "isSymbolicLink">;
 }
 
+/** Directory listings already read, by absolute path: the targets of one package copy share them. */
+export type Listings = Map<string, Dirent[]>;
+
 const UNSUPPORTED = /[[\]()!\\]/;
 
 export function compileGlobs(include: readonly string[], ignore: readonly string[]): CompiledGlobs | null {
@@ -172,14 +175,16 @@ function inLiteralStart(pattern: readonly Segment[], names: readonly string[]): 
  * directory propagate with their `path`. `null` when a link stands in a pattern's literal start:
  * fast-glob reads through it (and the caller reports it), so that case keeps fast-glob.
  */
-export function walkGlobs(root: string, globs: CompiledGlobs): GlobEntry[] | null {
+export function walkGlobs(root: string, globs: CompiledGlobs, listings: Listings = new Map()): GlobEntry[] | null {
   if (globs.include.every((p) => p.every((segment) => segment.kind === "literal"))) return literalEntries(root, globs);
   const found: GlobEntry[] = [];
   let throughLink = false;
   const visit = (names: string[], rel: string) => {
     let dirents: Dirent[];
     try {
-      dirents = readdirSync(rel ? join(root, rel) : root, { withFileTypes: true });
+      const dir = rel ? join(root, rel) : root;
+      dirents = listings.get(dir) ?? readdirSync(dir, { withFileTypes: true });
+      listings.set(dir, dirents);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
       throw error;

@@ -5,6 +5,7 @@ import { sha256 } from "../core/hash.js";
 import { ADDED_FILE_PREFIX } from "../core/paths.js";
 import { isSourceTransform, type FileChange, type PatchSpec, type PatchTarget } from "../core/spec.js";
 import { moduleFormat, selectFiles } from "../discover/files.js";
+import type { Listings } from "../discover/glob.js";
 import type { PackageCopy } from "../discover/packages.js";
 import { hasAnyMarker } from "../transforms/marker.js";
 import { mayHoldSite, planFile, planLedgerFile } from "../transforms/plan.js";
@@ -112,6 +113,7 @@ export async function planCopy(o: PlanCopyOptions): Promise<CopyPlan> {
 
   const results: PatchResult[] = [];
   const applicable: Applicable[] = [];
+  const listings: Listings = new Map(); // the targets of this copy list each directory once
   for (const spec of o.selected) {
     const target = applicableTarget(spec, copy);
     if (target === undefined) continue;
@@ -126,7 +128,7 @@ export async function planCopy(o: PlanCopyOptions): Promise<CopyPlan> {
       );
       continue;
     }
-    const { files, links } = selectFiles(copy, target);
+    const { files, links } = selectFiles(copy, target, listings);
     applicable.push({ spec, target, files, links });
   }
   const fileResults = new Map<string, FileResult[]>(applicable.map((a) => [a.spec.id, []]));
