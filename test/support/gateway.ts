@@ -29,6 +29,8 @@ export interface GatewayHomeOptions {
    * `models.catalogRefresh.enabled` is false; 2026.2.26's strict schema rejects the key.
    */
   catalogRefreshKey: boolean;
+  /** The provider's id; default `vllm`. */
+  providerId?: string;
 }
 
 /** An OpenClaw home whose config also runs a local gateway, and the service environment. */
@@ -44,7 +46,11 @@ export interface GatewayHome extends OpenclawHome {
 export async function makeGatewayHome(options: GatewayHomeOptions): Promise<GatewayHome> {
   const port = await freePort();
   const token = `clawmend-test-${Math.random().toString(36).slice(2)}`;
-  const draft = await makeOpenclawHome({ baseUrl: options.baseUrl, model: "fake-model" });
+  const draft = await makeOpenclawHome({
+    baseUrl: options.baseUrl,
+    model: "fake-model",
+    ...(options.providerId ? { providerId: options.providerId } : {}),
+  });
   const logFile = path.join(draft.home, "openclaw.log");
   const tmpdir = os.tmpdir();
   const config = {
@@ -112,11 +118,17 @@ function isReady(answer: { status: number; body: string } | undefined, output: s
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Starts the copy's gateway the way its systemd unit does and waits until it serves. */
-export async function startGateway(node: string, copy: string, home: GatewayHome, timeoutMs = 5 * 60_000): Promise<Gateway> {
+/** Starts the copy's gateway the way its systemd unit does (plus `extraEnv`, the unit's own `Environment=`) and waits until it serves. */
+export async function startGateway(
+  node: string,
+  copy: string,
+  home: GatewayHome,
+  timeoutMs = 5 * 60_000,
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<Gateway> {
   const child: ChildProcess = spawn(node, [path.join(copy, "dist", "index.js"), "gateway", "--port", String(home.port)], {
     cwd: home.home,
-    env: serviceEnv(node, home),
+    env: { ...serviceEnv(node, home), ...extraEnv },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });

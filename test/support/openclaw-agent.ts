@@ -11,7 +11,7 @@ import { openclawInstall } from "./openclaw-install.js";
 import { makeOpenclawHome, openclawEnv, type OpenclawHome } from "./openclaw-home.js";
 import { copyTree, removeCopy } from "./real-packages.js";
 import { type RunResult } from "./run.js";
-import { startVllmLikeServer, type VllmLikeServer } from "./vllm-server.js";
+import { startVllmLikeServer, type VllmLikeServer, type VllmLikeServerOptions } from "./vllm-server.js";
 
 /** A fresh copy of the global-style install of `openclaw@version`, and the Node binary for it. */
 export async function openclawCopy(version: string, major: NodeMajor): Promise<{ node: string; copy: string }> {
@@ -39,6 +39,10 @@ export interface AgentRigOptions {
   extraConfig?: Record<string, unknown>;
   /** Timeout of one agent turn. */
   turnTimeoutMs: number;
+  /** The provider's id in the home's config; default `vllm`. */
+  providerId?: string;
+  /** Options of the vLLM-like server (default: without tool calling, on 127.0.0.1). */
+  server?: Partial<VllmLikeServerOptions>;
 }
 
 /** What the tests of one describe block share; filled in by `beforeAll`. */
@@ -46,7 +50,7 @@ export interface AgentRig {
   node: string;
   copy: string;
   work: string;
-  /** A vLLM-like server without tool calling, which the home's `vllm` provider points at. */
+  /** A vLLM-like server without tool calling, which the home's provider points at. */
   server: VllmLikeServer;
   home: OpenclawHome;
   /** One agent turn, after clearing the server's request log. */
@@ -67,10 +71,11 @@ export function useAgentRig(options: AgentRigOptions): AgentRig {
   beforeAll(async () => {
     ({ node: rig.node, copy: rig.copy } = await openclawCopy(options.version, options.major));
     rig.work = await mkdtemp(path.join(os.tmpdir(), options.workPrefix));
-    rig.server = await startVllmLikeServer({ toolCalling: false });
+    rig.server = await startVllmLikeServer({ toolCalling: false, ...options.server });
     rig.home = await makeOpenclawHome({
       baseUrl: rig.server.baseUrl,
       model: "fake-model",
+      ...(options.providerId ? { providerId: options.providerId } : {}),
       ...(options.extraConfig ? { extraConfig: options.extraConfig } : {}),
     });
   }, 60 * 60_000);
