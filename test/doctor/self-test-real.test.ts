@@ -50,6 +50,8 @@ interface ProviderVerdict {
   id: string;
   gated: string | null;
   toolsReachWire: boolean | null;
+  learnsFromServer: boolean;
+  note: string | null;
   driver: string;
   problem: string | null;
 }
