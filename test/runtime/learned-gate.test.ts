@@ -127,16 +127,15 @@ const noToolFields = (s: VllmLikeServer, i: number) => {
   for (const k of ["tools", "tool_choice", "parallel_tool_calls"]) expect(body).not.toHaveProperty(k);
   expect(body.messages).toEqual(payload().messages);
 };
+/** Two requests with `body`, `between` (child code) in between. */
+const twice = (body: object, between = "") =>
+  `out.push(await post(${JSON.stringify(body)}));\n${between}\nout.push(await post(${JSON.stringify(body)}));`;
 const lines = (stderr: string, msg: string) => jsonLines(stderr).filter((l) => l.msg === msg || l.event === msg);
 
 describe("the learned gate: an origin no setting names", () => {
   it("the refusal is retried once without tools, the caller gets the reply, later requests are stripped before sending", async () => {
     const s = await serve();
-    const r = await run(
-      s,
-      "learn.mjs",
-      `out.push(await post(${JSON.stringify(payload())}));\nout.push(await post(${JSON.stringify(payload())}));`,
-    );
+    const r = await run(s, "learn.mjs", twice(payload()));
     expect(r.code, r.stderr).toBe(0);
     expect(r.out.map((o) => o.status)).toEqual([200, 200]);
     expect(r.out[0]!.text).toContain("pong from fake vllm");
@@ -189,11 +188,7 @@ describe("the learned gate: an origin no setting names", () => {
   it("an unrelated 400 (context too long) reaches the caller: one request, no retry, nothing learned", async () => {
     const s = await serve();
     s.setContextOverflow(true);
-    const r = await run(
-      s,
-      "context.mjs",
-      `out.push(await post(${JSON.stringify(payload())}));\nout.push(await post(${JSON.stringify(payload())}));`,
-    );
+    const r = await run(s, "context.mjs", twice(payload()));
     expect(r.code, r.stderr).toBe(0);
     expect(r.out.map((o) => o.status)).toEqual([400, 400]);
     expect(JSON.parse(r.out[0]!.text).error.message).toBe(VLLM_CONTEXT_LENGTH_ERROR);
@@ -206,14 +201,9 @@ describe("the learned gate: an origin no setting names", () => {
 
   it("tool calling enabled: the refusal reaches the caller, nothing is stripped or retried, the log names the server's fix once", async () => {
     const s = await serve();
-    const r = await run(
-      s,
-      "calling.mjs",
-      `out.push(await post(${JSON.stringify(payload())}));\nout.push(await post(${JSON.stringify(payload())}));`,
-      {
-        OPENCLAW_VLLM_TOOLCALL: "1",
-      },
-    );
+    const r = await run(s, "calling.mjs", twice(payload()), {
+      OPENCLAW_VLLM_TOOLCALL: "1",
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.out.map((o) => o.status)).toEqual([400, 400]);
     expect(sent(s)).toEqual([
@@ -268,15 +258,9 @@ out.push(await post(${body}));`,
 
   it("a re-check refused again: retried without tools, nothing logged again", async () => {
     const s = await serve();
-    const body = JSON.stringify(payload());
-    const r = await run(
-      s,
-      "recheck-refused.mjs",
-      `out.push(await post(${body}));\nawait new Promise((r) => setTimeout(r, 400));\nout.push(await post(${body}));`,
-      {
-        OPENCLAW_VLLM_TOOL_RECHECK_MS: "300",
-      },
-    );
+    const r = await run(s, "recheck-refused.mjs", twice(payload(), "await new Promise((r) => setTimeout(r, 400));"), {
+      OPENCLAW_VLLM_TOOL_RECHECK_MS: "300",
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.out.map((o) => o.status)).toEqual([200, 200]);
     expect(sent(s)).toEqual([
@@ -290,8 +274,7 @@ out.push(await post(${body}));`,
 
   it("strict mode: the refusal is learned and reaches the caller; later requests with tools are refused like a configured origin's", async () => {
     const s = await serve();
-    const body = JSON.stringify(payload());
-    const r = await run(s, "strict.mjs", `out.push(await post(${body}));\nout.push(await post(${body}));`, {
+    const r = await run(s, "strict.mjs", twice(payload()), {
       OPENCLAW_STRICT_TOOL_PAYLOAD: "1",
     });
     expect(r.code, r.stderr).toBe(0);
