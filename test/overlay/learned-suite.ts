@@ -25,6 +25,8 @@ export interface LearnedCase {
   major: NodeMajor;
   /** Whether the version's config schema knows `models.catalogRefresh` (see `makeGatewayHome`). */
   catalogRefreshKey: boolean;
+  /** More arguments of `agent --local` (2026.2.x needs `--session-id`). */
+  agentArgs?: readonly string[];
 }
 
 const wire = (chats: RecordedRequest[]) => chats.map((c) => ({ status: c.status, tools: c.body !== undefined && "tools" in c.body }));
@@ -54,6 +56,7 @@ export function describeLearnedGate(c: LearnedCase): void {
       major: c.major,
       workPrefix: "clawmend-learned-",
       turnTimeoutMs: 10 * MIN,
+      ...(c.agentArgs ? { agentArgs: c.agentArgs } : {}),
       providerId: PROVIDER,
       server: { host: "127.0.0.2", identifySenders: true },
     });
@@ -122,6 +125,7 @@ export function describeLearnedGate(c: LearnedCase): void {
           const r = await rig.agent();
           const chats = rig.server.chatRequests();
           console.info(`[${c.version}] context too long: pristine ${pristineOverflow}, patched ${chats.length}`);
+          expect(pristineOverflow).toBeGreaterThan(0);
           expect(chats).toHaveLength(pristineOverflow);
           expect(chats.every((chat) => chat.status === 400 && chat.body.tools.length > 0)).toBe(true);
           expect(unavailable(r.stderr)).toHaveLength(0);

@@ -19,9 +19,16 @@ export async function openclawCopy(version: string, major: NodeMajor): Promise<{
   return { node, copy: await copyTree(install) };
 }
 
-/** One `openclaw agent --local --message ping` turn of the copy's bin, with HOME's config. */
-export function agentTurn(node: string, copy: string, home: OpenclawHome, extra: NodeJS.ProcessEnv, timeoutMs: number): Promise<RunResult> {
-  return runNode(node, [path.join(copy, "openclaw.mjs"), "agent", "--local", "--message", "ping"], {
+/** One `openclaw agent --local --message ping [args]` turn of the copy's bin, with HOME's config. */
+export function agentTurn(
+  node: string,
+  copy: string,
+  home: OpenclawHome,
+  extra: NodeJS.ProcessEnv,
+  timeoutMs: number,
+  args: readonly string[] = [],
+): Promise<RunResult> {
+  return runNode(node, [path.join(copy, "openclaw.mjs"), "agent", "--local", "--message", "ping", ...args], {
     env: openclawEnv(process.env, home, extra),
     timeoutMs,
   });
@@ -39,6 +46,8 @@ export interface AgentRigOptions {
   extraConfig?: Record<string, unknown>;
   /** Timeout of one agent turn. */
   turnTimeoutMs: number;
+  /** More arguments of every agent turn (2026.2.x needs `--session-id`). */
+  agentArgs?: readonly string[];
   /** The provider's id in the home's config; default `vllm`. */
   providerId?: string;
   /** Options of the vLLM-like server (default: without tool calling, on 127.0.0.1). */
@@ -65,7 +74,7 @@ export function useAgentRig(options: AgentRigOptions): AgentRig {
   const rig = {
     agent(extra: NodeJS.ProcessEnv = {}) {
       rig.server.requests.length = 0;
-      return agentTurn(rig.node, rig.copy, rig.home, extra, options.turnTimeoutMs);
+      return agentTurn(rig.node, rig.copy, rig.home, extra, options.turnTimeoutMs, options.agentArgs);
     },
   } as AgentRig;
   beforeAll(async () => {
