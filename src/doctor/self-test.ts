@@ -54,6 +54,8 @@ export interface ProviderVerdict {
   /** What reached the (recording) wire. */
   wire: WireRequest | null;
   toolsReachWire: boolean | null;
+  /** The overlay retried the refused request without tools: it learns from the server. */
+  learnsFromServer: boolean;
   problem: string | null;
   note: string | null;
 }
@@ -220,7 +222,9 @@ export function selfTest(o: SelfTestOptions): SelfTestReport {
     const url = p.baseUrl ?? "";
     const gated = gate.providers.includes(p.id) ? "provider id" : isGatedUrl(url, gate) ? "endpoint" : null;
     const supportsTools = supportsToolsOf(p);
-    const wire = turn?.wire.find((w) => w.method === "POST") ?? null;
+    const posts = turn?.wire.filter((w) => w.method === "POST") ?? [];
+    const wire = posts[0] ?? null;
+    const retry = posts[1] ?? null;
     const strippedByOpenclaw = supportsTools === false && switchRow?.effect === "honoured";
     const reach = wire ? !strippedByOpenclaw && (wire.hasTools || wire.hasToolChoice) : null;
     const verdict: ProviderVerdict = {
@@ -234,6 +238,7 @@ export function selfTest(o: SelfTestOptions): SelfTestReport {
       built: turn?.built ?? null,
       wire,
       toolsReachWire: reach,
+      learnsFromServer: reach === true && retry !== null && !retry.hasTools && !retry.hasToolChoice,
       problem: null,
       note: null,
     };
@@ -259,13 +264,17 @@ export function selfTest(o: SelfTestOptions): SelfTestReport {
       return verdict;
     }
     const origin = parseUrl(url)?.origin ?? url;
+    if (!gated && verdict.learnsFromServer) {
+      verdict.note = `${where}: tools reach the wire; the overlay learns from the server (one refused request per process): vLLM's tool-calling refusal is retried without tools, and later requests go out without them. To skip that one refused request, add ${JSON.stringify(origin)} to vllm.endpoints in ${o.config.file ?? "patches.config.ts"} and run clawmend patch --root ${o.runtimeDir}`;
+      return verdict;
+    }
     const switchFix =
       switchRow?.effect === "honoured"
         ? `; or OpenClaw's own switch: set models.providers.${p.id}.models[].compat.supportsTools: false in ${o.openclawConfig.path}`
         : "";
     const fix = gated
       ? `the payload builder the runtime resolves (${o.provider?.dir ?? "?"}) is not gated: run clawmend patch --root ${o.runtimeDir}`
-      : `this endpoint is not gated: add ${JSON.stringify(origin)} to vllm.endpoints in ${o.config.file ?? "patches.config.ts"} and run clawmend patch --root ${o.runtimeDir}${switchFix}`;
+      : `this endpoint is not gated, and no overlay learns from the server's refusal: add ${JSON.stringify(origin)} to vllm.endpoints in ${o.config.file ?? "patches.config.ts"} and run clawmend patch --root ${o.runtimeDir}${switchFix}`;
     const sends =
       wire!.tools === 0
         ? "an empty tools list"

@@ -8,7 +8,8 @@
  * 3. Checks the network guard: the process-wide one (the overlay's) and a chunk's own helper.
  * 4. For each provider: builds the request with the provider package the runtime resolves
  *    (its own exported builder or stream function), sends it through `fetch` (through the
- *    overlay's hook when one is installed), and reports what reached the wire.
+ *    overlay's hook when one is installed), and reports what reached the wire, including the
+ *    overlay's retry without tools after the refusal.
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -44,6 +45,8 @@ export interface ProbeOutput {
   guard: { processWide: unknown; processWideLogged: number; helper: unknown; helperError?: string };
   turns: Array<{ id: string; driver: string; built: WireRequest | null; wire: WireRequest[]; error?: string }>;
 }
+
+const VLLM_TOOL_CALLING_REFUSAL = '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set';
 
 const THROWN = "A system error occurred: uv_interface_addresses returned Unknown system error 1 (Unknown system error 1)";
 
@@ -84,8 +87,12 @@ async function recordingFetch(input: unknown, init?: { method?: string; body?: u
   } catch {
     payload = null;
   }
-  wire.push(describePayload(url, init?.method ?? "GET", payload));
-  return new Response(JSON.stringify({ error: { message: "clawmend doctor self-test: not sent", type: "clawmend_self_test" } }), {
+  const request = describePayload(url, init?.method ?? "GET", payload);
+  wire.push(request);
+  // Answers a request with tools the way vLLM without tool calling does, so that an installed
+  // overlay shows whether it learns from that refusal (its retry is recorded too).
+  const message = request.hasTools ? VLLM_TOOL_CALLING_REFUSAL : "clawmend doctor self-test: not sent";
+  return new Response(JSON.stringify({ error: { message, type: "BadRequestError", param: null, code: 400 } }), {
     status: 400,
     headers: { "content-type": "application/json" },
   });

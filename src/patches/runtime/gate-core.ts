@@ -31,7 +31,8 @@ function hasOwn(o: object, k: string): boolean {
   return Object.prototype.hasOwnProperty.call(o, k);
 }
 
-function env(name: string): string | undefined {
+/** The variable `name` of this process's environment, read now. */
+export function env(name: string): string | undefined {
   try {
     if (typeof process === "undefined" || !process || !process.env) return undefined;
     const v = process.env[name];
