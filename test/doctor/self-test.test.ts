@@ -3,7 +3,7 @@
  * openclaw whose provider package exports a chat-completions builder the way @openclaw/ai does)
  * and an OpenClaw home with two local providers: one on a gated port, one on an ungated one.
  * Both "servers" listen and count connections: the self-test must send nothing to either.
- * (The real 2026.2.26 and 2026.9.6 runtimes: test/doctor/self-test-real.test.ts.)
+ * (The real 2026.2.26 and 2026.9.6 runtimes: test/real/doctor/self-test.test.ts.)
  */
 import { cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";

@@ -1,6 +1,6 @@
 /** The gateway service of openclaw 2026.2.26 (Node 22): see `gateway-suite.ts`. */
 import { expect } from "vitest";
-import { VLLM_AUTO_TOOL_CHOICE_ERROR } from "../support/vllm-server.js";
+import { VLLM_AUTO_TOOL_CHOICE_ERROR } from "../../support/vllm-server.js";
 import { describeGatewayService } from "./gateway-suite.js";
 
 describeGatewayService({

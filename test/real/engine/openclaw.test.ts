@@ -1,9 +1,9 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runBin } from "../support/cli.js";
-import { expectSameTree, snapshot, type Snapshot } from "../support/tree.js";
-import { nodeBinary, runNode } from "../support/node-runtime.js";
-import { copyTree, globalStyleInstall, removeCopy } from "../support/real-packages.js";
+import { runBin } from "../../support/cli.js";
+import { expectSameTree, snapshot, type Snapshot } from "../../support/tree.js";
+import { nodeBinary, runNode } from "../../support/node-runtime.js";
+import { copyTree, globalStyleInstall, removeCopy } from "../../support/real-packages.js";
 
 // Issue 2's proof on a real global-style install: openclaw 2026.2.26 with its dependencies
 // (including @mariozechner/pi-ai 0.55.1) nested in its own node_modules.

@@ -6,10 +6,10 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readlinkSync, realpathSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { nodeBinary, runNode } from "../support/node-runtime.js";
-import { copyTree, globalStyleInstall, removeAllCopies } from "../support/real-packages.js";
-import { exited, runCli, startBin, waitFor } from "../support/cli.js";
-import { snapshot, type Snapshot } from "../support/tree.js";
+import { nodeBinary, runNode } from "../../support/node-runtime.js";
+import { copyTree, globalStyleInstall, removeAllCopies } from "../../support/real-packages.js";
+import { exited, runCli, startBin, waitFor } from "../../support/cli.js";
+import { snapshot, type Snapshot } from "../../support/tree.js";
 
 const SPEC = "openclaw@2026.2.26";
 

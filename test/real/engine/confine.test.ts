@@ -5,11 +5,11 @@
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { sha256 } from "../../src/core/hash.js";
-import { runCli } from "../support/cli.js";
-import { COMMANDS, editManifest, expectOneLine, PROVIDER } from "../support/hostile.js";
-import { copyTree, extractedPackage, removeAllCopies } from "../support/real-packages.js";
-import { snapshot } from "../support/tree.js";
+import { sha256 } from "../../../src/core/hash.js";
+import { runCli } from "../../support/cli.js";
+import { COMMANDS, editManifest, expectOneLine, PROVIDER } from "../../support/hostile.js";
+import { copyTree, extractedPackage, removeAllCopies } from "../../support/real-packages.js";
+import { snapshot } from "../../support/tree.js";
 
 afterAll(removeAllCopies);
 

@@ -7,13 +7,13 @@
  */
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { nodeBinary, runNode } from "../support/node-runtime.js";
-import { makeOpenclawHome, openclawEnv, type OpenclawHome } from "../support/openclaw-home.js";
-import { copyTree, globalStyleInstall, removeCopy } from "../support/real-packages.js";
-import { expectReplyWithoutTools } from "../support/vllm-assertions.js";
-import { startVllmLikeServer, VLLM_AUTO_TOOL_CHOICE_ERROR, type VllmLikeServer } from "../support/vllm-server.js";
+import { nodeBinary, runNode } from "../../support/node-runtime.js";
+import { makeOpenclawHome, openclawEnv, type OpenclawHome } from "../../support/openclaw-home.js";
+import { copyTree, globalStyleInstall, removeCopy } from "../../support/real-packages.js";
+import { expectReplyWithoutTools } from "../../support/vllm-assertions.js";
+import { startVllmLikeServer, VLLM_AUTO_TOOL_CHOICE_ERROR, type VllmLikeServer } from "../../support/vllm-server.js";
 import os from "node:os";
-import { runBin, statuses } from "../support/cli.js";
+import { runBin, statuses } from "../../support/cli.js";
 
 const clawmend = (args: string[]) => runBin(args, { cwd: os.tmpdir() });
 

@@ -10,12 +10,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runBin } from "../support/cli.js";
-import { runNode } from "../support/node-runtime.js";
-import { openclawInstall } from "../support/openclaw-install.js";
-import { OFFLINE_ENV } from "../support/openclaw-home.js";
-import { copyTree, removeAllCopies } from "../support/real-packages.js";
-import { runOk } from "../support/run.js";
+import { runBin } from "../../support/cli.js";
+import { runNode } from "../../support/node-runtime.js";
+import { openclawInstall } from "../../support/openclaw-install.js";
+import { OFFLINE_ENV } from "../../support/openclaw-home.js";
+import { copyTree, removeAllCopies } from "../../support/real-packages.js";
+import { runOk } from "../../support/run.js";
 
 const MIN = 60_000;
 const VERSION = "2026.9.6";

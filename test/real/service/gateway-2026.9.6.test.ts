@@ -1,6 +1,6 @@
 /** The gateway service of openclaw 2026.9.6 (Node 26): see `gateway-suite.ts`. */
 import { expect } from "vitest";
-import { VLLM_AUTO_TOOL_CHOICE_ERROR } from "../support/vllm-server.js";
+import { VLLM_AUTO_TOOL_CHOICE_ERROR } from "../../support/vllm-server.js";
 import { describeGatewayService } from "./gateway-suite.js";
 
 describeGatewayService({

@@ -8,12 +8,12 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { nodeBinary } from "../support/node-runtime.js";
-import { startVllmLikeServer, VLLM_AUTO_TOOL_CHOICE_ERROR, type VllmLikeServer } from "../support/vllm-server.js";
+import { nodeBinary } from "../../support/node-runtime.js";
+import { startVllmLikeServer, VLLM_AUTO_TOOL_CHOICE_ERROR, type VllmLikeServer } from "../../support/vllm-server.js";
 const MARKER = "/*@clawmend vllm-tool-gate@2*/";
 import os from "node:os";
-import { runBin, statuses } from "../support/cli.js";
-import { installedPackage, packageCopy, probeTurn, removePackageCopy } from "../support/provider-packages.js";
+import { runBin, statuses } from "../../support/cli.js";
+import { installedPackage, packageCopy, probeTurn, removePackageCopy } from "../../support/provider-packages.js";
 
 const clawmend = (args: string[]) => runBin(args, { cwd: os.tmpdir() });
 

@@ -11,12 +11,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getifaddrsEpermEnv } from "../support/getifaddrs-shim.js";
-import { nodeBinary, runNode } from "../support/node-runtime.js";
-import { OFFLINE_ENV } from "../support/openclaw-home.js";
-import { copyTree, globalStyleInstall, removeCopy } from "../support/real-packages.js";
-import { runBin } from "../support/cli.js";
-import { evalOrder, jsonLines, writeConfig, writeEvalProbe } from "../support/probes.js";
+import { getifaddrsEpermEnv } from "../../support/getifaddrs-shim.js";
+import { nodeBinary, runNode } from "../../support/node-runtime.js";
+import { OFFLINE_ENV } from "../../support/openclaw-home.js";
+import { copyTree, globalStyleInstall, removeCopy } from "../../support/real-packages.js";
+import { runBin } from "../../support/cli.js";
+import { evalOrder, jsonLines, writeConfig, writeEvalProbe } from "../../support/probes.js";
 
 const clawmend = (args: string[]) => runBin(args, { cwd: os.tmpdir() });
 
@@ -125,9 +125,9 @@ describe("runtime overlay on real openclaw 2026.2.26 (Node 22)", () => {
     "imported twice as ESM and once as CJS from the real package: installs once, hooks the package's undici once",
     async () => {
       const { writeFileSync } = await import("node:fs");
-      const { defaultSettings } = await import("../../src/config/settings.js");
-      const { gateConfigOf } = await import("../../src/patches/gate.js");
-      const { overlayModule } = await import("../../src/patches/snippets.js");
+      const { defaultSettings } = await import("../../../src/config/settings.js");
+      const { gateConfigOf } = await import("../../../src/patches/gate.js");
+      const { overlayModule } = await import("../../../src/patches/snippets.js");
       writeFileSync(
         path.join(copy, "dist", "clawmend-overlay-test-copy.cjs"),
         overlayModule(gateConfigOf(defaultSettings().vllm), "cjs", "/*@clawmend runtime-overlay@2*/"),

@@ -8,13 +8,13 @@
 import os from "node:os";
 import { rm } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { runBin } from "../support/cli.js";
-import { agentThroughGateway, EMBEDDED_FALLBACK, makeGatewayHome, startGateway } from "../support/gateway.js";
-import type { NodeMajor } from "../support/node-runtime.js";
-import { allOutput, useAgentRig } from "../support/openclaw-agent.js";
-import { jsonLines } from "../support/probes.js";
-import type { RunResult } from "../support/run.js";
-import { VLLM_AUTO_TOOL_CHOICE_ERROR, type RecordedRequest } from "../support/vllm-server.js";
+import { runBin } from "../../support/cli.js";
+import { agentThroughGateway, EMBEDDED_FALLBACK, makeGatewayHome, startGateway } from "../../support/gateway.js";
+import type { NodeMajor } from "../../support/node-runtime.js";
+import { allOutput, useAgentRig } from "../../support/openclaw-agent.js";
+import { jsonLines } from "../../support/probes.js";
+import type { RunResult } from "../../support/run.js";
+import { VLLM_AUTO_TOOL_CHOICE_ERROR, type RecordedRequest } from "../../support/vllm-server.js";
 
 const MIN = 60_000;
 const PROVIDER = "gpu-box";

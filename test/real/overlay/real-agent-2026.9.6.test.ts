@@ -7,12 +7,12 @@
  */
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { allOutput as all, useAgentRig } from "../support/openclaw-agent.js";
-import { expectReplyWithoutTools } from "../support/vllm-assertions.js";
-import { VLLM_AUTO_TOOL_CHOICE_ERROR } from "../support/vllm-server.js";
+import { allOutput as all, useAgentRig } from "../../support/openclaw-agent.js";
+import { expectReplyWithoutTools } from "../../support/vllm-assertions.js";
+import { VLLM_AUTO_TOOL_CHOICE_ERROR } from "../../support/vllm-server.js";
 import os from "node:os";
-import { runBin } from "../support/cli.js";
-import { jsonLines, writeConfig } from "../support/probes.js";
+import { runBin } from "../../support/cli.js";
+import { jsonLines, writeConfig } from "../../support/probes.js";
 
 const clawmend = (args: string[]) => runBin(args, { cwd: os.tmpdir() });
 

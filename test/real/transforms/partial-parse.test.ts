@@ -2,11 +2,11 @@ import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import fg from "fast-glob";
 import { describe, expect, it } from "vitest";
-import { defaultSettings } from "../../src/config/settings.js";
-import { moduleFormat } from "../../src/discover/files.js";
-import { builtinPatches } from "../../src/patches/builtins.js";
-import { mayHoldSite, planFile, sourceTransformOf } from "../../src/transforms/plan.js";
-import { extractedPackage } from "../support/real-packages.js";
+import { defaultSettings } from "../../../src/config/settings.js";
+import { moduleFormat } from "../../../src/discover/files.js";
+import { builtinPatches } from "../../../src/patches/builtins.js";
+import { mayHoldSite, planFile, sourceTransformOf } from "../../../src/transforms/plan.js";
+import { extractedPackage } from "../../support/real-packages.js";
 
 /**
  * On the real published files: a partial parse decides exactly what a whole parse decides.

@@ -8,13 +8,13 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { diffSnapshots, snapshot } from "./support/tree.js";
-import { compileGetifaddrsShim } from "./support/getifaddrs-shim.js";
-import { nodeBinary, runNode } from "./support/node-runtime.js";
-import { makeOpenclawHome, openclawEnv, type OpenclawHome } from "./support/openclaw-home.js";
-import { copyTree, extractPackage, globalStyleInstall, packTarball, removeAllCopies, removeCopy } from "./support/real-packages.js";
-import { run } from "./support/run.js";
-import { startVllmLikeServer, validateChatRequest, VLLM_AUTO_TOOL_CHOICE_ERROR, type VllmLikeServer } from "./support/vllm-server.js";
+import { diffSnapshots, snapshot } from "../support/tree.js";
+import { compileGetifaddrsShim } from "../support/getifaddrs-shim.js";
+import { nodeBinary, runNode } from "../support/node-runtime.js";
+import { makeOpenclawHome, openclawEnv, type OpenclawHome } from "../support/openclaw-home.js";
+import { copyTree, extractPackage, globalStyleInstall, packTarball, removeAllCopies, removeCopy } from "../support/real-packages.js";
+import { run } from "../support/run.js";
+import { startVllmLikeServer, validateChatRequest, VLLM_AUTO_TOOL_CHOICE_ERROR, type VllmLikeServer } from "../support/vllm-server.js";
 
 const OPENCLAW = "2026.2.26";
 

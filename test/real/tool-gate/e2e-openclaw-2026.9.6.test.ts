@@ -12,11 +12,11 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { allOutput as all, useAgentRig } from "../support/openclaw-agent.js";
-import { expectReplyWithoutTools } from "../support/vllm-assertions.js";
-import { VLLM_AUTO_TOOL_CHOICE_ERROR } from "../support/vllm-server.js";
+import { allOutput as all, useAgentRig } from "../../support/openclaw-agent.js";
+import { expectReplyWithoutTools } from "../../support/vllm-assertions.js";
+import { VLLM_AUTO_TOOL_CHOICE_ERROR } from "../../support/vllm-server.js";
 import os from "node:os";
-import { runBin, statuses } from "../support/cli.js";
+import { runBin, statuses } from "../../support/cli.js";
 
 const clawmend = (args: string[]) => runBin(args, { cwd: os.tmpdir() });
 

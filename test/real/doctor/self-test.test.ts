@@ -13,11 +13,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runBin } from "../support/cli.js";
-import type { NodeMajor } from "../support/node-runtime.js";
-import { openclawCopy } from "../support/openclaw-agent.js";
-import { countingListeners } from "../support/ports.js";
-import { removeCopy } from "../support/real-packages.js";
+import { runBin } from "../../support/cli.js";
+import type { NodeMajor } from "../../support/node-runtime.js";
+import { openclawCopy } from "../../support/openclaw-agent.js";
+import { countingListeners } from "../../support/ports.js";
+import { removeCopy } from "../../support/real-packages.js";
 
 const MIN = 60_000;
 

@@ -14,16 +14,16 @@ import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, wr
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BIN } from "../support/cli.js";
-import { agentThroughWrapper, makeGatewayHome, type GatewayHome, type UnitUser } from "../support/gateway.js";
-import type { NodeMajor } from "../support/node-runtime.js";
-import { agentTurn, allOutput, openclawCopy } from "../support/openclaw-agent.js";
-import { openclawInstall } from "../support/openclaw-install.js";
-import { copyTreeTo, removeCopy } from "../support/real-packages.js";
-import { run } from "../support/run.js";
-import { startUnit } from "../support/systemd-unit.js";
-import { expectReplyWithoutTools } from "../support/vllm-assertions.js";
-import { startVllmLikeServer, type VllmLikeServer } from "../support/vllm-server.js";
+import { BIN } from "../../support/cli.js";
+import { agentThroughWrapper, makeGatewayHome, type GatewayHome, type UnitUser } from "../../support/gateway.js";
+import type { NodeMajor } from "../../support/node-runtime.js";
+import { agentTurn, allOutput, openclawCopy } from "../../support/openclaw-agent.js";
+import { openclawInstall } from "../../support/openclaw-install.js";
+import { copyTreeTo, removeCopy } from "../../support/real-packages.js";
+import { run } from "../../support/run.js";
+import { startUnit } from "../../support/systemd-unit.js";
+import { expectReplyWithoutTools } from "../../support/vllm-assertions.js";
+import { startVllmLikeServer, type VllmLikeServer } from "../../support/vllm-server.js";
 
 const MIN = 60_000;
 const DROP_IN = "openclaw-gateway.service.d/override.conf";

@@ -13,12 +13,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { getifaddrsEpermEnv } from "../support/getifaddrs-shim.js";
-import { nodeBinary, runNode } from "../support/node-runtime.js";
-import { OFFLINE_ENV } from "../support/openclaw-home.js";
-import { runBin } from "../support/cli.js";
-import { copyTree, globalStyleInstall, removeAllCopies } from "../support/real-packages.js";
-import { diffSnapshots, snapshot } from "../support/tree.js";
+import { getifaddrsEpermEnv } from "../../support/getifaddrs-shim.js";
+import { nodeBinary, runNode } from "../../support/node-runtime.js";
+import { OFFLINE_ENV } from "../../support/openclaw-home.js";
+import { runBin } from "../../support/cli.js";
+import { copyTree, globalStyleInstall, removeAllCopies } from "../../support/real-packages.js";
+import { diffSnapshots, snapshot } from "../../support/tree.js";
 
 const homes: string[] = [];
 

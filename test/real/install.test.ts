@@ -9,10 +9,10 @@ import { execFileSync } from "node:child_process";
 import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { makeOpenclawFixture } from "./support/openclaw-fixture.js";
-import { REPO } from "./support/paths.js";
-import { run } from "./support/run.js";
-import { tempDir, writeTree } from "./support/tree.js";
+import { makeOpenclawFixture } from "../support/openclaw-fixture.js";
+import { REPO } from "../support/paths.js";
+import { run } from "../support/run.js";
+import { tempDir, writeTree } from "../support/tree.js";
 
 const MIN = 60_000;
 const npmEnv: NodeJS.ProcessEnv = {
