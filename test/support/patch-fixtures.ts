@@ -212,7 +212,7 @@ export function editedLines(before: string, after: string): string {
   let helper: string | null = null;
   if (fn !== -1) {
     const start = fn > 0 && b[fn - 1]!.startsWith("/*@clawmend ") ? fn - 1 : fn;
-    const end = b.indexOf("}", fn);
+    const end = b.lastIndexOf("}");
     helper = /function (\w+)/.exec(b[fn]!)![1]!;
     b.splice(start, end - start + 1);
   }
