@@ -11,6 +11,23 @@ import { REPO } from "./support/cli.js";
 
 const SRC = join(REPO, "src");
 
+/** What a command may reach: every layer below it. */
+const COMMAND_LAYERS = [
+  "core",
+  "config",
+  "discover",
+  "transforms",
+  "verify",
+  "engine",
+  "patches",
+  "system",
+  "launcher",
+  "rebuild",
+  "heal",
+  "doctor",
+  "api",
+];
+
 /** Each layer and the layers it may import (its own files are always allowed). */
 const LAYERS: Record<string, readonly string[]> = {
   core: [],
@@ -28,37 +45,8 @@ const LAYERS: Record<string, readonly string[]> = {
   heal: ["core", "engine", "verify", "rebuild"],
   doctor: ["core", "config", "discover", "engine", "verify", "patches", "patches/runtime", "doctor/probe", "system", "launcher"],
   api: ["core", "config", "discover", "transforms", "verify", "engine", "patches"],
-  commands: [
-    "core",
-    "config",
-    "discover",
-    "transforms",
-    "verify",
-    "engine",
-    "patches",
-    "system",
-    "launcher",
-    "rebuild",
-    "heal",
-    "doctor",
-    "api",
-  ],
-  entry: [
-    "core",
-    "config",
-    "discover",
-    "transforms",
-    "verify",
-    "engine",
-    "patches",
-    "system",
-    "launcher",
-    "rebuild",
-    "heal",
-    "doctor",
-    "api",
-    "commands",
-  ],
+  commands: COMMAND_LAYERS,
+  entry: [...COMMAND_LAYERS, "commands"],
 };
 
 function layerOf(file: string): string {

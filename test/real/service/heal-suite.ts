@@ -169,7 +169,8 @@ function itShowsThePristineFailure(c: HealCase): void {
       const { node, copy } = await openclawCopy(c.from, c.major);
       const home = await makeGatewayHome({ baseUrl: server.baseUrl, catalogRefreshKey: c.catalogRefreshKey });
       try {
-        const turn = await agentTurn(node, copy, home, {}, 10 * MIN);
+        // `--agent main` as the service turns use (2026.2.x needs a session or an agent named).
+        const turn = await agentTurn(node, copy, home, {}, 10 * MIN, ["--agent", "main"]);
         const chats = server.chatRequests();
         expect(chats.length, allOutput(turn)).toBeGreaterThan(0);
         expect(chats.every((chat) => chat.status === 400)).toBe(true);
