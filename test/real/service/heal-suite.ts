@@ -10,7 +10,18 @@
  * same path.
  */
 import { execFileSync } from "node:child_process";
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,6 +32,7 @@ import { agentTurn, allOutput, openclawCopy } from "../../support/openclaw-agent
 import { openclawInstall } from "../../support/openclaw-install.js";
 import { copyTreeTo, removeCopy } from "../../support/real-packages.js";
 import { run } from "../../support/run.js";
+import { tempDir } from "../../support/tree.js";
 import { startUnit } from "../../support/systemd-unit.js";
 import { expectReplyWithoutTools } from "../../support/vllm-assertions.js";
 import { startVllmLikeServer, type VllmLikeServer } from "../../support/vllm-server.js";
@@ -82,6 +94,23 @@ function unitUser(): UnitUser {
   return { name, uid: id("-u"), gid: id("-g") };
 }
 
+/**
+ * clawmend's bin and the unit's Node as paths the unit's user can reach. CI's clone may sit
+ * under a directory only root can traverse (the repo, its `.cache/`): then both are staged in a
+ * world-readable temp dir, as an operator's global install would be.
+ */
+async function reachableBy(as: UnitUser, node: string): Promise<{ bin: string; node: string }> {
+  const can = async (test: string, file: string) => (await run("test", [test, file], { as })).code === 0;
+  if ((await can("-r", BIN)) && (await can("-x", node))) return { bin: BIN, node };
+  const stage = tempDir("clawmend-for-unit-");
+  chmodSync(stage, 0o755);
+  const repo = path.dirname(path.dirname(BIN));
+  for (const entry of ["bin", "dist", "package.json", "node_modules"])
+    cpSync(path.join(repo, entry), path.join(stage, entry), { recursive: true, dereference: true });
+  cpSync(node, path.join(stage, "node"));
+  return { bin: path.join(stage, "bin", path.basename(BIN)), node: path.join(stage, "node") };
+}
+
 interface Rig {
   server: VllmLikeServer;
   node: string;
@@ -94,7 +123,9 @@ interface Rig {
 
 async function makeRig(c: HealCase, breaking: boolean, as?: UnitUser): Promise<Rig> {
   const server = await startVllmLikeServer({ toolCalling: false, identifySenders: true });
-  const { node, copy: runtime } = await openclawCopy(c.from, c.major);
+  const copied = await openclawCopy(c.from, c.major);
+  const runtime = copied.copy;
+  const { bin, node } = as ? await reachableBy(as, copied.node) : { bin: BIN, node: copied.node };
   const home = await makeGatewayHome({ baseUrl: server.baseUrl, catalogRefreshKey: c.catalogRefreshKey });
   const config = path.join(home.home, "patches.config.ts");
   writeFileSync(config, configText(server.url, breaking ? c.to : undefined));
@@ -111,7 +142,7 @@ async function makeRig(c: HealCase, breaking: boolean, as?: UnitUser): Promise<R
   const launcher = await run(
     node,
     [
-      BIN,
+      bin,
       "launcher",
       "--out",
       gen,
