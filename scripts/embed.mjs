@@ -73,12 +73,14 @@ function writeModule(path, header, values) {
   renameSync(temp, file);
 }
 
-/** The doctor's self-test probe: a standalone ES module script the runtime's own Node runs. */
-function probeScript(entry) {
-  return bundleText(join(root, "src/doctor/probe", entry), { format: "esm", platform: "node", target: "node22" });
+/** The doctor's self-test script: a standalone ES module the runtime's own Node runs. */
+function selfTestScriptText(entry) {
+  return bundleText(join(root, "src/doctor/self-test-script", entry), { format: "esm", platform: "node", target: "node22" });
 }
 
-writeModule("src/doctor/probe-scripts.generated.ts", "src/doctor/probe/*.ts", { selfTestProbe: probeScript("self-test.ts") });
+writeModule("src/doctor/self-test-script.generated.ts", "src/doctor/self-test-script/*.ts", {
+  selfTestScript: selfTestScriptText("self-test.ts"),
+});
 
 writeModule("src/patches/runtime-bundles.generated.ts", "src/patches/runtime/*.ts", {
   ...Object.fromEntries(Object.entries(MODULE_ENTRIES).map(([name, entry]) => [`${name}Bundle`, bundle(entry)])),

@@ -4,7 +4,7 @@
  * Deterministic: the same settings give the same bytes.
  */
 import { assertMarker } from "../transforms/marker.js";
-import type { GateConfig } from "./gate.js";
+import type { GateConfig } from "./gate-config.js";
 import { networkGuardBody, overlayBundle, toolGateBody } from "./runtime-bundles.generated.js";
 
 export const TOOL_GATE_HELPER = "__clawmend_vllmToolGate";

@@ -1,6 +1,6 @@
 import { definePatch, type PatchSpec } from "../core/spec.js";
 import { wrapReturnValues } from "../transforms/wrap-returns.js";
-import type { GateConfig } from "./gate.js";
+import type { GateConfig } from "./gate-config.js";
 import { TOOL_GATE_HELPER, toolGateHelper } from "./snippets.js";
 
 /**

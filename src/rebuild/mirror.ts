@@ -124,7 +124,6 @@ parentPort.on("message", (batch) => {
 });
 `;
 
-
 /** True when `inner` is `outer` or lies inside it (both absolute, normalised). */
 export function isInside(inner: string, outer: string): boolean {
   const rel = relative(outer, inner);

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { defaultSettings } from "../../src/config/settings.js";
-import { gateConfigOf } from "../../src/patches/gate.js";
+import { gateConfigOf } from "../../src/patches/gate-config.js";
 import { overlayModule } from "../../src/patches/snippets.js";
 import { jsonLines } from "../support/probes.js";
 import {

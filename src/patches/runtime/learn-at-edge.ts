@@ -4,7 +4,7 @@
  * server's answer or, after vLLM's tool-calling refusal, the answer to the one retry without the
  * tool fields; the refused answer is read from a clone, so no stream the caller gets is touched.
  */
-import { env, envFlag, isLoopbackHost, toolCalling, without, type GateConfig } from "./gate-core.js";
+import { env, envFlag, isLoopbackHost, toolCalling, without, type GateConfig } from "./gated-request.js";
 import { forget, learnedOf, markChecked, remember, type OriginKey } from "./learned-origins.js";
 import { withPayload, type Outbound } from "./outbound.js";
 import { logAvailableAgain, logNotReplayable, logRefusedWithToolCalling, logUnavailable } from "./refusal-log.js";

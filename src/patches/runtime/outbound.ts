@@ -2,7 +2,7 @@
  * One fetch call as the overlay reads it: the target, the method, the body (read without
  * consuming it) and, for a JSON object body, the payload; and the same call with another payload.
  */
-import { parseUrl } from "./gate-core.js";
+import { parseUrl } from "./gated-request.js";
 
 export interface BodyRead {
   kind: "string" | "bytes" | "request" | "none" | "other";

@@ -13,7 +13,17 @@
  * Gating here is by origin only: a request carries no provider id, so `vllm.providers` cannot
  * apply; the payload gate covers provider-gated remote URLs.
  */
-import { decide, emit, envFlag, isGatedUrl, toolCalling, without, type Decision, type GateConfig, type ToolCalling } from "./gate-core.js";
+import {
+  decide,
+  emit,
+  envFlag,
+  isGatedUrl,
+  toolCalling,
+  without,
+  type Decision,
+  type GateConfig,
+  type ToolCalling,
+} from "./gated-request.js";
 import { sendLearning, type Edge, type Send } from "./learn-at-edge.js";
 import { guardNetworkInterfaces } from "./network-guard.js";
 import { bodyLength, readOutbound, withPayload, type Outbound } from "./outbound.js";

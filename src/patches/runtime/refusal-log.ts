@@ -2,7 +2,7 @@
  * The log lines of the learned gate: what the server refused and what was done, once per origin
  * and change; the server's message is bounded, and no key, header or body is ever logged.
  */
-import { emit, once, type ToolCalling } from "./gate-core.js";
+import { emit, once, type ToolCalling } from "./gated-request.js";
 import type { OriginKey } from "./learned-origins.js";
 import { RUNTIME_SYMBOLS } from "./symbols.js";
 

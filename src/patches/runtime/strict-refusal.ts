@@ -4,7 +4,7 @@
  * body has the OpenAI error shape, so an OpenAI-style client shows the code and does not retry
  * (a rejected fetch reads as a network failure: retried, then "Connection error."). One log line.
  */
-import { emit } from "./gate-core.js";
+import { emit } from "./gated-request.js";
 import { BYPASS_ERROR_CODE, EDGE_CALLSITE_TAG } from "./symbols.js";
 
 type ResponseConstructor = new (body: string, init: object) => unknown;

@@ -3,7 +3,7 @@
  * one per non-2xx answer from a local server (status and the server's message, bounded). Never a
  * header, a key, a query value or a body.
  */
-import { emit, envFlag } from "./gate-core.js";
+import { emit, envFlag } from "./gated-request.js";
 import { targetUrl, type Outbound } from "./outbound.js";
 import { EDGE_CALLSITE_TAG } from "./symbols.js";
 

@@ -126,7 +126,7 @@ describe("runtime overlay on real openclaw 2026.2.26 (Node 22)", () => {
     async () => {
       const { writeFileSync } = await import("node:fs");
       const { defaultSettings } = await import("../../../src/config/settings.js");
-      const { gateConfigOf } = await import("../../../src/patches/gate.js");
+      const { gateConfigOf } = await import("../../../src/patches/gate-config.js");
       const { overlayModule } = await import("../../../src/patches/snippets.js");
       writeFileSync(
         path.join(copy, "dist", "clawmend-overlay-test-copy.cjs"),

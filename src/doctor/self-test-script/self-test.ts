@@ -17,7 +17,7 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 
-export interface ProbeInput {
+export interface SelfTestInput {
   runtimeDir: string;
   /** Entries and the added modules they import (specifiers relative to the entry). */
   entries: Array<{ file: string; imports: string[] }>;
@@ -39,7 +39,7 @@ export interface WireRequest {
   toolChoice: unknown;
 }
 
-export interface ProbeOutput {
+export interface SelfTestOutput {
   node: string;
   modules: Array<{ entry: string; specifier: string; resolved: string; ok: boolean; error?: string }>;
   guard: { processWide: unknown; processWideLogged: number; helper: unknown; helperError?: string };
@@ -122,7 +122,7 @@ function exportTarget(pkgDir: string, subpath: string): string | null {
 
 const TOOL = { name: "clawmend_self_test", description: "never called", parameters: { type: "object", properties: {} } };
 
-function contextFor(turn: ProbeInput["providers"][number]) {
+function contextFor(turn: SelfTestInput["providers"][number]) {
   return {
     systemPrompt: "clawmend doctor self-test",
     messages: [{ role: "user", content: "ping", timestamp: 1_700_000_000_000 }],
@@ -131,7 +131,7 @@ function contextFor(turn: ProbeInput["providers"][number]) {
 }
 
 /** Builds one turn's request with the provider package, by what it exports. */
-async function buildTurn(input: ProbeInput, turn: ProbeInput["providers"][number]): Promise<ProbeOutput["turns"][number]> {
+async function buildTurn(input: SelfTestInput, turn: SelfTestInput["providers"][number]): Promise<SelfTestOutput["turns"][number]> {
   const from = wire.length;
   const provider = input.provider;
   if (!provider) return { id: turn.id, driver: "none", built: null, wire: [], error: "the runtime resolves no provider package" };
@@ -188,13 +188,13 @@ async function buildTurn(input: ProbeInput, turn: ProbeInput["providers"][number
 }
 
 async function main(): Promise<void> {
-  const input = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as ProbeInput;
+  const input = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as SelfTestInput;
   const osModule = os as unknown as { networkInterfaces: () => unknown };
   osModule.networkInterfaces = throwing;
   createRequire(import.meta.url)("node:module").syncBuiltinESMExports();
   Object.defineProperty(globalThis, "fetch", { value: recordingFetch, writable: true, configurable: true });
 
-  const modules: ProbeOutput["modules"] = [];
+  const modules: SelfTestOutput["modules"] = [];
   for (const entry of input.entries) {
     for (const specifier of entry.imports) {
       const resolved = path.resolve(path.dirname(path.join(input.runtimeDir, entry.file)), specifier);
@@ -225,13 +225,15 @@ async function main(): Promise<void> {
     .join("")
     .split("\n")
     .filter((l) => l.startsWith("NETWORK_ENUM_DEGRADED: ")).length;
-  const guard: ProbeOutput["guard"] = { processWide, processWideLogged, helper: null };
+  const guard: SelfTestOutput["guard"] = { processWide, processWideLogged, helper: null };
   if (input.guardHelperFile) {
     try {
       const text = readFileSync(path.join(input.runtimeDir, input.guardHelperFile), "utf8");
       const start = text.lastIndexOf("\nfunction __clawmend_guardNetworkInterfaces(");
-      const end = text.indexOf("\n}\n", start);
-      if (start === -1 || end === -1) throw new Error(`no guard helper in ${input.guardHelperFile}`);
+      // The helper's body is plain declarations (column 0): it ends after its own call of the guard.
+      const call = start === -1 ? -1 : text.indexOf("\n  return guardNetworkInterfaces(fn, self);", start);
+      const end = call === -1 ? -1 : text.indexOf("\n}", call);
+      if (end === -1) throw new Error(`no guard helper in ${input.guardHelperFile}`);
       const helper = new Function(`${text.slice(start, end + 2)}\nreturn __clawmend_guardNetworkInterfaces;`)() as (
         fn: unknown,
         self: unknown,
@@ -242,9 +244,9 @@ async function main(): Promise<void> {
     }
   }
 
-  const turns: ProbeOutput["turns"] = [];
+  const turns: SelfTestOutput["turns"] = [];
   for (const turn of input.providers) turns.push(await buildTurn(input, turn));
-  const output: ProbeOutput = { node: process.version, modules, guard, turns };
+  const output: SelfTestOutput = { node: process.version, modules, guard, turns };
   process.stdout.write(`\n@@CLAWMEND_SELF_TEST@@${JSON.stringify(output)}\n`);
 }
 

@@ -1,6 +1,6 @@
 import { clientHost, DEFAULT_VLLM_PORTS, type VllmSettings } from "../config/settings.js";
-import type { GateConfig } from "./runtime/gate-core.js";
-import { isLoopbackHost } from "./runtime/gate-core.js";
+import type { GateConfig } from "./runtime/gated-request.js";
+import { isLoopbackHost } from "./runtime/gated-request.js";
 
 export type { GateConfig };
 
