@@ -87,66 +87,50 @@ export function analyseScopes(program: Node): ScopeInfo {
     scopeOfRef.set(node, scope);
   };
 
-  /** Declares the names a pattern binds; its defaults and computed keys are read in `scope`. */
-  const bindPattern = (pattern: Node, declareIn: Scope, readIn: Scope): void => {
+  /**
+   * Walks a binding or assignment pattern: `onName` gets each name it stores into; defaults and
+   * computed keys are read in `scope`, and a member it stores into (`a.b = …`) is visited there.
+   */
+  const walkPattern = (pattern: Node, parent: Node, scope: Scope, onName: (id: Node) => void): void => {
+    const inner = (p: Node, up: Node) => walkPattern(p, up, scope, onName);
     switch (pattern.type) {
       case "Identifier":
-        declare(declareIn, pattern.name as string);
-        scopeOfRef.set(pattern, declareIn);
+        onName(pattern);
         return;
       case "ObjectPattern":
         for (const prop of pattern.properties as Node[]) {
-          if (prop.type === "RestElement") bindPattern(prop.argument as Node, declareIn, readIn);
-          else {
-            if (prop.computed) visit(prop.key as Node, prop, readIn);
-            bindPattern(prop.value as Node, declareIn, readIn);
-          }
-        }
-        return;
-      case "ArrayPattern":
-        for (const el of pattern.elements as Array<Node | null>) if (el) bindPattern(el, declareIn, readIn);
-        return;
-      case "RestElement":
-        bindPattern(pattern.argument as Node, declareIn, readIn);
-        return;
-      case "AssignmentPattern":
-        bindPattern(pattern.left as Node, declareIn, readIn);
-        visit(pattern.right as Node, pattern, readIn);
-        return;
-      default:
-        visit(pattern, pattern, readIn);
-    }
-  };
-
-  /** The names an assignment's left side writes (a pattern of existing names and members). */
-  const writePattern = (pattern: Node, parent: Node, scope: Scope): void => {
-    switch (pattern.type) {
-      case "Identifier":
-        reference(pattern, scope, true);
-        return;
-      case "ObjectPattern":
-        for (const prop of pattern.properties as Node[]) {
-          if (prop.type === "RestElement") writePattern(prop.argument as Node, prop, scope);
+          if (prop.type === "RestElement") inner(prop.argument as Node, prop);
           else {
             if (prop.computed) visit(prop.key as Node, prop, scope);
-            writePattern(prop.value as Node, prop, scope);
+            inner(prop.value as Node, prop);
           }
         }
         return;
       case "ArrayPattern":
-        for (const el of pattern.elements as Array<Node | null>) if (el) writePattern(el, pattern, scope);
+        for (const el of pattern.elements as Array<Node | null>) if (el) inner(el, pattern);
         return;
       case "RestElement":
-        writePattern(pattern.argument as Node, pattern, scope);
+        inner(pattern.argument as Node, pattern);
         return;
       case "AssignmentPattern":
-        writePattern(pattern.left as Node, pattern, scope);
+        inner(pattern.left as Node, pattern);
         visit(pattern.right as Node, pattern, scope);
         return;
       default:
         visit(pattern, parent, scope);
     }
   };
+
+  /** Declares the names a pattern binds in `declareIn`; its defaults are read in `readIn`. */
+  const bindPattern = (pattern: Node, declareIn: Scope, readIn: Scope): void =>
+    walkPattern(pattern, pattern, readIn, (id) => {
+      declare(declareIn, id.name as string);
+      scopeOfRef.set(id, declareIn);
+    });
+
+  /** The names an assignment's left side writes (existing names, and members it stores into). */
+  const writePattern = (pattern: Node, parent: Node, scope: Scope): void =>
+    walkPattern(pattern, parent, scope, (id) => reference(id, scope, true));
 
   const visitFunction = (fn: Node, outer: Scope): void => {
     const scope = newScope(outer, true);
