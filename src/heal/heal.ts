@@ -98,7 +98,9 @@ async function healInPlace(options: HealOptions, started: number): Promise<HealR
     message:
       `${where} cannot be patched: ${reason}; the gateway is not started` +
       (stamp && stamp.openclaw !== version ? ` (clawmend last patched openclaw ${stamp.openclaw} here)` : "") +
-      `. Fix: a clawmend that supports openclaw ${version}, or reinstall a version it supports`,
+      (version === "?"
+        ? `. Fix: reinstall openclaw there, or point the unit at the installed package (clawmend launcher --runtime DIR)`
+        : `. Fix: a clawmend that supports openclaw ${version}, or reinstall a version it supports`),
     exitCode: 3,
     ms: Date.now() - started,
   });
@@ -143,7 +145,7 @@ function realOrNull(path: string): string | null {
 
 /** Keeps a patched mirror of the runtime in step with it; falls back to the last good mirror. */
 async function healMirror(options: HealOptions & { mirror: string }, started: number): Promise<HealReport> {
-  const source = realpathSync(resolve(options.runtime));
+  const source = realOrNull(resolve(options.runtime)) ?? resolve(options.runtime);
   const mirror = resolve(options.mirror);
   const stampPath = mirrorStamp(mirror);
   const stamp = readStamp(stampPath);

@@ -225,3 +225,25 @@ describe("heal as a mirror (a runtime the unit's user cannot write)", () => {
     expect(readFileSync(entry)).toEqual(bytes);
   });
 });
+
+describe("heal when the runtime is gone (uninstalled, a wrong path)", () => {
+  it("in place: one line that says what to do, exit 3", async () => {
+    const runtime = join(tempDir(), "nothing-here");
+    const refused = await heal(options(runtime, builtin).o);
+    expect(refused).toMatchObject({ outcome: "refused", exitCode: 3 });
+    expect(refused.message).toMatch(/^openclaw \? at \S+ cannot be patched: root not found: .*Fix: reinstall openclaw there/);
+  });
+
+  it("mirror: the last good mirror keeps running; with none, one line and exit 3", async () => {
+    const root = tempDir();
+    const source = makeOpenclawFixture(join(root, "global", "openclaw"));
+    const mirror = join(root, "state", "openclaw");
+    await heal(options(source, builtin, { mirror }).o);
+    rmSync(source, { recursive: true, force: true });
+    const kept = await heal(options(source, builtin, { mirror }).o);
+    expect(kept).toMatchObject({ outcome: "kept-last-good", exitCode: 0, runs: mirror });
+    const none = await heal(options(join(root, "other"), builtin, { mirror: join(root, "state", "fresh") }).o);
+    expect(none).toMatchObject({ outcome: "refused", exitCode: 3 });
+    expect(none.message).not.toContain("\n");
+  });
+});
