@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { defaultSettings } from "../../src/config/settings.js";
 import { builtinPatches } from "../../src/patches/builtins.js";
 import { definePatch, wrapReturnValues } from "../../src/index.js";
+import { ClawmendError } from "../../src/core/errors.js";
 import { heal, type HealOptions } from "../../src/heal/heal.js";
 import { inPlaceStamp, mirrorStamp, type StampPlace } from "../../src/heal/stamp.js";
 import type { RunConfig } from "../../src/engine/run.js";
@@ -245,5 +246,25 @@ describe("heal when the runtime is gone (uninstalled, a wrong path)", () => {
     const none = await heal(options(join(root, "other"), builtin, { mirror: join(root, "state", "fresh") }).o);
     expect(none).toMatchObject({ outcome: "refused", exitCode: 3 });
     expect(none.message).not.toContain("\n");
+  });
+});
+
+describe("heal with a config that does not load", () => {
+  it("one line that names the config as the thing to fix, exit 3, nothing written", async () => {
+    const runtime = makeOpenclawFixture(join(tempDir(), "openclaw"));
+    const before = await snapshot(runtime);
+    const { o } = options(runtime, builtin);
+    const refused = await heal({
+      ...o,
+      configKey: "/virtual/broken.config.ts#x",
+      loadConfig: async () => {
+        throw ClawmendError.usage("/virtual/broken.config.ts: cannot load config: Unexpected token");
+      },
+    });
+    expect(refused).toMatchObject({ outcome: "refused", exitCode: 3 });
+    expect(refused.message).toMatch(
+      /cannot be patched: \/virtual\/broken\.config\.ts: cannot load config: .*Fix: the config the unit names/,
+    );
+    expect(await snapshot(runtime)).toEqual(before);
   });
 });
