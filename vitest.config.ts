@@ -1,9 +1,13 @@
 import { defineConfig } from "vitest/config";
 import FixturesFirst from "./test/support/sequencer.js";
 
+/**
+ * Two projects: `unit` (fixtures, tables, sandboxes: no network, no published package) and
+ * `real` (test/real/: the published packages fetched at test time, OpenClaw run for real).
+ * `npm run test:unit` and `npm run test:real` run one each; `npm test` runs both.
+ */
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     testTimeout: 120_000,
     hookTimeout: 900_000,
     pool: "forks",
@@ -11,5 +15,9 @@ export default defineConfig({
     maxWorkers: 2,
     globalSetup: ["test/support/global-setup.ts"],
     sequence: { sequencer: FixturesFirst },
+    projects: [
+      { extends: true, test: { name: "unit", include: ["test/**/*.test.ts"], exclude: ["test/real/**"] } },
+      { extends: true, test: { name: "real", include: ["test/real/**/*.test.ts"] } },
+    ],
   },
 });

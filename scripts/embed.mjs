@@ -9,8 +9,18 @@ import { buildSync } from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** Every runtime entry, bundled into `var __clawmend_runtime = (() => { ... })();`. */
-const RUNTIME_ENTRIES = { toolGate: "tool-gate.ts", networkGuard: "network-guard.ts", overlay: "overlay.ts" };
+/** The overlay module's code, bundled into `var __clawmend_runtime = (() => { ... })();` (a file of its own). */
+const MODULE_ENTRIES = { overlay: "overlay.ts" };
+
+/**
+ * Code inserted into OpenClaw's own files, as the body of one helper function: plain
+ * declarations, no bundler plumbing, so a reviewer of the `--dry-run` diff reads the helper
+ * itself. Each entry exports one function; the helper calls it by name.
+ */
+const HELPER_ENTRIES = {
+  toolGate: { entry: "tool-gate.ts", exports: "gate", params: ["params", "model"] },
+  networkGuard: { entry: "network-guard.ts", exports: "guardNetworkInterfaces", params: ["fn", "self"] },
+};
 
 /** One entry bundled by esbuild into a single script's text. */
 function bundleText(entry, options) {
@@ -36,6 +46,23 @@ function bundle(entry) {
   }).replace(/^"use strict";\n/, "");
 }
 
+/** A helper body: the entry's declarations without its `export { … }` line (checked: one export, no clash). */
+function helperBody({ entry, exports, params }) {
+  const text = bundleText(join(root, "src/patches/runtime", entry), { format: "esm", platform: "neutral", target: "es2020" });
+  const exportLine = /^export \{\s*([\w, ]+?)\s*\};\n?$/m;
+  const match = exportLine.exec(text);
+  if (!match || match[1] !== exports)
+    throw new Error(`embed: ${entry} must export exactly ${exports}, got ${match?.[1] ?? "no export line"}`);
+  const body = text.replace(exportLine, "");
+  if (/^(?:import|export)\b/m.test(body)) throw new Error(`embed: ${entry} bundles an import or a second export`);
+  for (const name of params) {
+    if (new RegExp(`^(?:var|let|const|function|class) ${name}\\b`, "m").test(body)) {
+      throw new Error(`embed: ${entry} declares ${name} at its top level, which would shadow the helper's parameter`);
+    }
+  }
+  return body;
+}
+
 function writeModule(path, header, values) {
   const body = Object.entries(values)
     .map(([name, text]) => `export const ${name}: string = ${JSON.stringify(text)};`)
@@ -46,18 +73,19 @@ function writeModule(path, header, values) {
   renameSync(temp, file);
 }
 
-/** The doctor's self-test probe: a standalone ES module script the runtime's own Node runs. */
-function probeScript(entry) {
-  return bundleText(join(root, "src/doctor/probe", entry), { format: "esm", platform: "node", target: "node22" });
+/** The doctor's self-test script: a standalone ES module the runtime's own Node runs. */
+function selfTestScriptText(entry) {
+  return bundleText(join(root, "src/doctor/self-test-script", entry), { format: "esm", platform: "node", target: "node22" });
 }
 
-writeModule("src/doctor/probe-scripts.generated.ts", "src/doctor/probe/*.ts", { selfTestProbe: probeScript("self-test.ts") });
+writeModule("src/doctor/self-test-script.generated.ts", "src/doctor/self-test-script/*.ts", {
+  selfTestScript: selfTestScriptText("self-test.ts"),
+});
 
-writeModule(
-  "src/patches/runtime-bundles.generated.ts",
-  "src/patches/runtime/*.ts",
-  Object.fromEntries(Object.entries(RUNTIME_ENTRIES).map(([name, entry]) => [`${name}Bundle`, bundle(entry)])),
-);
+writeModule("src/patches/runtime-bundles.generated.ts", "src/patches/runtime/*.ts", {
+  ...Object.fromEntries(Object.entries(MODULE_ENTRIES).map(([name, entry]) => [`${name}Bundle`, bundle(entry)])),
+  ...Object.fromEntries(Object.entries(HELPER_ENTRIES).map(([name, spec]) => [`${name}Body`, helperBody(spec)])),
+});
 
 const template = (name) => readFileSync(join(root, "src/launcher/templates", name), "utf8");
 writeModule("src/launcher/templates.generated.ts", "src/launcher/templates/*", {

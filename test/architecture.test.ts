@@ -11,6 +11,23 @@ import { REPO } from "./support/cli.js";
 
 const SRC = join(REPO, "src");
 
+/** What a command may reach: every layer below it. */
+const COMMAND_LAYERS = [
+  "core",
+  "config",
+  "discover",
+  "transforms",
+  "verify",
+  "engine",
+  "patches",
+  "system",
+  "launcher",
+  "rebuild",
+  "heal",
+  "doctor",
+  "api",
+];
+
 /** Each layer and the layers it may import (its own files are always allowed). */
 const LAYERS: Record<string, readonly string[]> = {
   core: [],
@@ -20,45 +37,16 @@ const LAYERS: Record<string, readonly string[]> = {
   verify: ["core"],
   engine: ["core", "discover", "transforms", "verify"],
   "patches/runtime": [],
-  "doctor/probe": [],
+  "doctor/self-test-script": [],
   patches: ["core", "config", "transforms", "patches/runtime"],
   system: ["core"],
   launcher: ["core", "config", "system"],
   rebuild: ["core", "discover", "engine", "verify"],
   heal: ["core", "engine", "verify", "rebuild"],
-  doctor: ["core", "config", "discover", "engine", "verify", "patches", "patches/runtime", "doctor/probe", "system", "launcher"],
+  doctor: ["core", "config", "discover", "engine", "verify", "patches", "patches/runtime", "doctor/self-test-script", "system", "launcher"],
   api: ["core", "config", "discover", "transforms", "verify", "engine", "patches"],
-  commands: [
-    "core",
-    "config",
-    "discover",
-    "transforms",
-    "verify",
-    "engine",
-    "patches",
-    "system",
-    "launcher",
-    "rebuild",
-    "heal",
-    "doctor",
-    "api",
-  ],
-  entry: [
-    "core",
-    "config",
-    "discover",
-    "transforms",
-    "verify",
-    "engine",
-    "patches",
-    "system",
-    "launcher",
-    "rebuild",
-    "heal",
-    "doctor",
-    "api",
-    "commands",
-  ],
+  commands: COMMAND_LAYERS,
+  entry: [...COMMAND_LAYERS, "commands"],
 };
 
 function layerOf(file: string): string {
@@ -66,7 +54,7 @@ function layerOf(file: string): string {
   if (rel === "index.ts") return "api"; // the library: what `import ... from "clawmend"` gets
   if (!rel.includes("/")) return "entry"; // cli.ts
   if (rel.startsWith("patches/runtime/")) return "patches/runtime";
-  if (rel.startsWith("doctor/probe/")) return "doctor/probe";
+  if (rel.startsWith("doctor/self-test-script/")) return "doctor/self-test-script";
   return rel.slice(0, rel.indexOf("/"));
 }
 

@@ -2,10 +2,32 @@ import fg from "fast-glob";
 import { lstatSync } from "node:fs";
 import { join } from "node:path";
 import { ClawmendError } from "../core/errors.js";
-import { ADDED_FILE_PREFIX, STATE_DIR } from "../core/paths.js";
+import { ADDED_FILE_PREFIX, LOCK_NAME, STATE_DIR } from "../core/paths.js";
 import type { PatchTarget } from "../core/spec.js";
 import { compileGlobs, walkGlobs, type GlobEntry, type Listings } from "./glob.js";
 import { compareStrings, type PackageCopy } from "./packages.js";
+
+/** A part of a package copy that no target ever selects, and why. */
+export interface SelectionExclusion {
+  glob: string;
+  reason: string;
+}
+
+/**
+ * What file selection leaves out of every target, on purpose. Everything else a target's globs
+ * match is selected, dot-directories included: Node loads `dist/extensions/x/.setup/net.js` like
+ * any other file, so a glob that skipped it would leave real sites unpatched while `--verify`
+ * stays green. A spec adds its own (the network guard leaves `dist/worker/**` alone).
+ */
+export const SELECTION_EXCLUSIONS: readonly SelectionExclusion[] = [
+  { glob: "**/node_modules/**", reason: "other package copies: discovered and patched as copies of their own" },
+  { glob: `${STATE_DIR}/**`, reason: "clawmend's state (manifest, kept originals): never a patch target" },
+  { glob: `${LOCK_NAME}/**`, reason: "clawmend's lock on the tree" },
+  { glob: `**/${ADDED_FILE_PREFIX}*`, reason: "files clawmend added (the overlay module): its own code, written whole" },
+  { glob: "**/.git/**", reason: "a repository's objects and hooks, not the package's code" },
+];
+
+const EXCLUDED_GLOBS = SELECTION_EXCLUSIONS.map((e) => e.glob);
 
 /** What a target's globs match in a package copy, relative, sorted. */
 export interface Selection {
@@ -27,7 +49,7 @@ export function selectFiles(copy: PackageCopy, target: PatchTarget, listings?: L
 }
 
 function glob(dir: string, target: PatchTarget, listings?: Listings): { entries: GlobEntry[]; linkedDirs: string[] } {
-  const ignore = ["**/node_modules/**", `${STATE_DIR}/**`, `**/${ADDED_FILE_PREFIX}*`, ...(target.ignore ?? [])];
+  const ignore = [...EXCLUDED_GLOBS, ...(target.ignore ?? [])];
   try {
     // One walk that never enters a link: nothing it returns lies under one.
     const compiled = compileGlobs(target.files, ignore);
@@ -39,7 +61,7 @@ function glob(dir: string, target: PatchTarget, listings?: Listings): { entries:
       onlyFiles: false,
       objectMode: true,
       followSymbolicLinks: false,
-      dot: false,
+      dot: true,
     });
     // fast-glob walks no link it meets, but reads the fixed start of a pattern (`dist` of
     // `dist/**/*.js`) through one: whatever is under a linked directory is a link too.

@@ -6,12 +6,12 @@ import { join } from "node:path";
  * `dist/openai-*-*.js`, literal paths). fast-glob costs ~25–35 ms cold on a 2,400-entry dist,
  * mostly compiling and running micromatch's regular expressions; this costs the walk.
  *
- * Same answers as fast-glob with `dot: false, followSymbolicLinks: false, onlyFiles: false`
+ * Same answers as fast-glob with `dot: true, followSymbolicLinks: false, onlyFiles: false`
  * (test/discover/glob.test.ts holds them side by side), directories left out (the selection
- * takes files and links): `*`, `?` and `**` match no name that starts with a dot; `**` is a
- * whole segment; `{a,b}` holds literal alternatives. Any other syntax (classes, extglobs,
- * negation, escapes, names spelled with a leading dot, `..`) is not compiled: `compileGlobs`
- * returns null and the caller uses fast-glob.
+ * takes files and links): `*`, `?` and `**` match names that start with a dot too (Node loads
+ * files in dot-directories like any other); `**` is a whole segment; `{a,b}` holds literal
+ * alternatives. Any other syntax (classes, extglobs, negation, escapes, empty segments, `.`,
+ * `..`) is not compiled: `compileGlobs` returns null and the caller uses fast-glob.
  */
 
 /** One segment of a pattern: a literal name, `**`, or a name pattern. */
@@ -37,27 +37,27 @@ export type Listings = Map<string, Dirent[]>;
 const UNSUPPORTED = /[[\]()!\\]/;
 
 export function compileGlobs(include: readonly string[], ignore: readonly string[]): CompiledGlobs | null {
-  const compile = (patterns: readonly string[], literalDots: boolean): Segment[][] | null => {
+  const compile = (patterns: readonly string[]): Segment[][] | null => {
     const out: Segment[][] = [];
     for (const pattern of patterns) {
       const expanded = expandBraces(pattern);
       if (!expanded) return null;
       for (const one of expanded) {
-        const segments = compilePattern(one, literalDots);
+        const segments = compilePattern(one);
         if (!segments) return null;
         out.push(segments);
       }
     }
     return out;
   };
-  const inc = compile(include, false);
-  const ign = compile(ignore, true); // `.clawmend/**`: a literal name is compared as it is
+  const inc = compile(include);
+  const ign = compile(ignore);
 
   if (!inc || !ign) return null;
   return { include: inc, ignore: ign, includeRe: wholePath(inc)!, ignoreRe: wholePath(ign) };
 }
 
-const NAME = "(?!\\.)[^/]+";
+const NAME = "[^/]+";
 
 /** One expression for a set of patterns (alternatives), or null for none. */
 function wholePath(patterns: readonly Segment[][]): RegExp | null {
@@ -99,12 +99,11 @@ function expandBraces(pattern: string): string[] | null {
   return inner.split(",").flatMap((alt) => rest.map((tail) => head + alt + tail));
 }
 
-function compilePattern(pattern: string, literalDots: boolean): Segment[] | null {
+function compilePattern(pattern: string): Segment[] | null {
   if (UNSUPPORTED.test(pattern) || pattern.startsWith("/") || pattern.endsWith("/")) return null;
   const segments: Segment[] = [];
   for (const part of pattern.split("/")) {
-    // A name spelled with a leading dot: fast-glob's rules around those differ by shape; left to it.
-    if (part === "" || part === "." || part === ".." || (part.startsWith(".") && (!literalDots || /[*?]/.test(part)))) return null;
+    if (part === "" || part === "." || part === "..") return null;
     if (part === "**") {
       if (segments.at(-1)?.kind !== "globstar") segments.push({ kind: "globstar" });
     } else if (part.includes("**")) {
@@ -116,8 +115,7 @@ function compilePattern(pattern: string, literalDots: boolean): Segment[] | null
         .replace(/[.+^${}|]/g, "\\$&")
         .replace(/\*/g, "[^/]*")
         .replace(/\?/g, "[^/]");
-      // dot: false — a wildcard at the start of a name does not match a leading dot.
-      segments.push({ kind: "pattern", re: new RegExp(`^(?!\\.)${body}$`) });
+      segments.push({ kind: "pattern", re: new RegExp(`^${body}$`) });
     }
   }
   return segments;
@@ -134,7 +132,7 @@ function matches(pattern: readonly Segment[], i: number, names: readonly string[
     if (segment.kind === "globstar") {
       for (let k = j; ; k += 1) {
         if (matches(pattern, i + 1, names, k)) return true;
-        if (k >= names.length || names[k]!.startsWith(".")) return false;
+        if (k >= names.length) return false;
       }
     }
     if (j >= names.length || !matchSegment(segment, names[j]!)) return false;
@@ -149,7 +147,6 @@ function reachable(pattern: readonly Segment[], i: number, names: readonly strin
     if (!segment) return false;
     if (segment.kind === "globstar") {
       if (reachable(pattern, i + 1, names, j)) return true;
-      if (names[j]!.startsWith(".")) return false;
       i -= 1; // `**` takes this name and stays
       continue;
     }

@@ -2,8 +2,8 @@ import { existsSync, realpathSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Config } from "../config/load.js";
 import { ClawmendError } from "../core/errors.js";
-import { gateConfigOf } from "../patches/gate.js";
-import { isGatedUrl, toolCalling } from "../patches/runtime/gate-core.js";
+import { gateConfigOf } from "../patches/gate-config.js";
+import { isGatedUrl, toolCalling } from "../patches/runtime/gated-request.js";
 import { CANNOT_APPLY, NOT_VERIFIED } from "../verify/status.js";
 import { probeVllm, type ProbeResult } from "./probe.js";
 import {

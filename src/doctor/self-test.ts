@@ -4,13 +4,13 @@ import { tmpdir } from "node:os";
 import { join, posix } from "node:path";
 import satisfies from "semver/functions/satisfies.js";
 import type { Config } from "../config/load.js";
-import { gateConfigOf } from "../patches/gate.js";
-import { isGatedUrl, isLoopbackHost, parseUrl, toolCalling, type GateConfig } from "../patches/runtime/gate-core.js";
+import { gateConfigOf } from "../patches/gate-config.js";
+import { isGatedUrl, isLoopbackHost, parseUrl, toolCalling, type GateConfig } from "../patches/runtime/gated-request.js";
 import type { NodeRuntime } from "../system/node.js";
 import { readManifest } from "../verify/manifest-read.js";
 import type { OpenclawConfig, OpenclawProvider } from "./openclaw-config.js";
-import type { ProbeInput, ProbeOutput, WireRequest } from "./probe/self-test.js";
-import { selfTestProbe } from "./probe-scripts.generated.js";
+import type { SelfTestInput, SelfTestOutput, WireRequest } from "./self-test-script/self-test.js";
+import { selfTestScript } from "./self-test-script.generated.js";
 
 /**
  * What OpenClaw itself does with `models.providers.<id>.models[].compat.supportsTools: false`,
@@ -54,6 +54,8 @@ export interface ProviderVerdict {
   /** What reached the (recording) wire. */
   wire: WireRequest | null;
   toolsReachWire: boolean | null;
+  /** The overlay retried the refused request without tools: it learns from the server. */
+  learnsFromServer: boolean;
   problem: string | null;
   note: string | null;
 }
@@ -61,10 +63,10 @@ export interface ProviderVerdict {
 export interface SelfTestReport {
   node: NodeRuntime;
   openclawConfig: Pick<OpenclawConfig, "path" | "from" | "found" | "error">;
-  modules: ProbeOutput["modules"];
-  guard: ProbeOutput["guard"] | null;
+  modules: SelfTestOutput["modules"];
+  guard: SelfTestOutput["guard"] | null;
   providers: ProviderVerdict[];
-  /** The probe did not run or did not answer. */
+  /** The self-test script did not run or did not answer. */
   error?: string;
   problems: string[];
   notes: string[];
@@ -113,7 +115,7 @@ function modelOf(p: OpenclawProvider): Record<string, unknown> {
 }
 
 /** The entries that import what clawmend added, and a file carrying the network guard, from the runtime's manifest. */
-function probedFiles(runtimeDir: string): Pick<ProbeInput, "entries" | "guardHelperFile"> {
+function selfTestFiles(runtimeDir: string): Pick<SelfTestInput, "entries" | "guardHelperFile"> {
   const manifest = readManifest(runtimeDir);
   const entries = new Map<string, string[]>();
   for (const [path, added] of Object.entries(manifest?.added ?? {})) {
@@ -127,22 +129,22 @@ function probedFiles(runtimeDir: string): Pick<ProbeInput, "entries" | "guardHel
   return { entries: [...entries].map(([file, imports]) => ({ file, imports })), guardHelperFile };
 }
 
-/** Runs the probe with the runtime's Node; only the gate's switch of the runtime's environment reaches it (no keys). */
-function runProbe(node: string, input: ProbeInput, gateEnv: NodeJS.ProcessEnv): { output: ProbeOutput | null; error?: string } {
+/** Runs the self-test script with the runtime's Node; only the gate's switch of the runtime's environment reaches it (no keys). */
+function runProbe(node: string, input: SelfTestInput, gateEnv: NodeJS.ProcessEnv): { output: SelfTestOutput | null; error?: string } {
   const dir = mkdtempSync(join(tmpdir(), "clawmend-self-test-"));
   try {
     const script = join(dir, "self-test.mjs");
     const inputFile = join(dir, "input.json");
-    writeFileSync(script, selfTestProbe);
+    writeFileSync(script, selfTestScript);
     writeFileSync(inputFile, JSON.stringify(input));
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, NO_COLOR: "1" };
     const r = spawnSync(node, [script, inputFile], { cwd: dir, encoding: "utf8", timeout: 120_000, env: { ...env, ...gateEnv } });
     const line = r.stdout?.split("\n").find((l) => l.startsWith("@@CLAWMEND_SELF_TEST@@"));
     if (!line) {
       const why = r.error ? r.error.message : `exit ${r.status ?? r.signal}: ${(r.stderr ?? "").trim().split("\n").slice(-1)[0] ?? ""}`;
-      return { output: null, error: `the self-test probe did not answer under ${node} (${why})` };
+      return { output: null, error: `the self-test script did not answer under ${node} (${why})` };
     }
-    return { output: JSON.parse(line.slice("@@CLAWMEND_SELF_TEST@@".length)) as ProbeOutput };
+    return { output: JSON.parse(line.slice("@@CLAWMEND_SELF_TEST@@".length)) as SelfTestOutput };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -167,9 +169,9 @@ export function selfTest(o: SelfTestOptions): SelfTestReport {
     o.env.OPENCLAW_VLLM_TOOLCALL !== undefined ? { OPENCLAW_VLLM_TOOLCALL: o.env.OPENCLAW_VLLM_TOOLCALL } : {};
   const calling = toolCalling(gate, o.env.OPENCLAW_VLLM_TOOLCALL);
 
-  const files = probedFiles(o.runtimeDir);
+  const files = selfTestFiles(o.runtimeDir);
   const switchRow = supportsToolsSwitch(o.openclawVersion);
-  const input: ProbeInput = {
+  const input: SelfTestInput = {
     runtimeDir: o.runtimeDir,
     ...files,
     provider: o.provider,
@@ -182,7 +184,7 @@ export function selfTest(o: SelfTestOptions): SelfTestReport {
         passesTools: !(supportsToolsOf(p) === false && switchRow && switchRow.effect !== "rejected"),
       })),
   };
-  /** The report of a self-test that could not run its probe. */
+  /** The report of a self-test that could not run its script. */
   const notRun = (error: string, problem: string): SelfTestReport => ({
     node: o.node,
     openclawConfig,
@@ -195,7 +197,7 @@ export function selfTest(o: SelfTestOptions): SelfTestReport {
   });
   if (o.node.version === null) return notRun(o.node.error ?? "", `cannot run the self-test: ${o.node.path}: ${o.node.error}`);
   const { output, error } = runProbe(o.node.path, input, gateEnv);
-  if (!output) return notRun(error ?? "", error ?? "the self-test probe did not answer");
+  if (!output) return notRun(error ?? "", error ?? "the self-test script did not answer");
 
   for (const m of output.modules) {
     if (!m.ok)
@@ -220,7 +222,9 @@ export function selfTest(o: SelfTestOptions): SelfTestReport {
     const url = p.baseUrl ?? "";
     const gated = gate.providers.includes(p.id) ? "provider id" : isGatedUrl(url, gate) ? "endpoint" : null;
     const supportsTools = supportsToolsOf(p);
-    const wire = turn?.wire.find((w) => w.method === "POST") ?? null;
+    const posts = turn?.wire.filter((w) => w.method === "POST") ?? [];
+    const wire = posts[0] ?? null;
+    const retry = posts[1] ?? null;
     const strippedByOpenclaw = supportsTools === false && switchRow?.effect === "honoured";
     const reach = wire ? !strippedByOpenclaw && (wire.hasTools || wire.hasToolChoice) : null;
     const verdict: ProviderVerdict = {
@@ -234,6 +238,7 @@ export function selfTest(o: SelfTestOptions): SelfTestReport {
       built: turn?.built ?? null,
       wire,
       toolsReachWire: reach,
+      learnsFromServer: reach === true && retry !== null && !retry.hasTools && !retry.hasToolChoice,
       problem: null,
       note: null,
     };
@@ -259,13 +264,17 @@ export function selfTest(o: SelfTestOptions): SelfTestReport {
       return verdict;
     }
     const origin = parseUrl(url)?.origin ?? url;
+    if (!gated && verdict.learnsFromServer) {
+      verdict.note = `${where}: tools reach the wire; the overlay learns from the server (one refused request per process): vLLM's tool-calling refusal is retried without tools, and later requests go out without them. To skip that one refused request, add ${JSON.stringify(origin)} to vllm.endpoints in ${o.config.file ?? "patches.config.ts"} and run clawmend patch --root ${o.runtimeDir}`;
+      return verdict;
+    }
     const switchFix =
       switchRow?.effect === "honoured"
         ? `; or OpenClaw's own switch: set models.providers.${p.id}.models[].compat.supportsTools: false in ${o.openclawConfig.path}`
         : "";
     const fix = gated
       ? `the payload builder the runtime resolves (${o.provider?.dir ?? "?"}) is not gated: run clawmend patch --root ${o.runtimeDir}`
-      : `this endpoint is not gated: add ${JSON.stringify(origin)} to vllm.endpoints in ${o.config.file ?? "patches.config.ts"} and run clawmend patch --root ${o.runtimeDir}${switchFix}`;
+      : `this endpoint is not gated, and no overlay learns from the server's refusal: add ${JSON.stringify(origin)} to vllm.endpoints in ${o.config.file ?? "patches.config.ts"} and run clawmend patch --root ${o.runtimeDir}${switchFix}`;
     const sends =
       wire!.tools === 0
         ? "an empty tools list"

@@ -90,7 +90,7 @@ async function healInPlace(options: HealOptions, started: number): Promise<HealR
       ms: Date.now() - started,
     };
   }
-  const refuse = (reason: string): HealReport => ({
+  const refuse = (reason: string, fix?: string): HealReport => ({
     ...base,
     versions: { source: version, running: null },
     outcome: "refused",
@@ -98,12 +98,22 @@ async function healInPlace(options: HealOptions, started: number): Promise<HealR
     message:
       `${where} cannot be patched: ${reason}; the gateway is not started` +
       (stamp && stamp.openclaw !== version ? ` (clawmend last patched openclaw ${stamp.openclaw} here)` : "") +
-      `. Fix: a clawmend that supports openclaw ${version}, or reinstall a version it supports`,
+      `. Fix: ${
+        fix ??
+        (version === "?"
+          ? "reinstall openclaw there, or point the unit at the installed package (clawmend launcher --runtime DIR)"
+          : `a clawmend that supports openclaw ${version}, or reinstall a version it supports`)
+      }`,
     exitCode: 3,
     ms: Date.now() - started,
   });
+  let config: RunConfig;
   try {
-    const config = await options.loadConfig();
+    config = await options.loadConfig();
+  } catch (error) {
+    return refuse(reasonOf(error), "the config the unit names (then systemctl --user restart openclaw-gateway.service)");
+  }
+  try {
     const patched = await runPatches({ root: runtime, config, mode: "patch" });
     if (patched.exitCode !== 0) return refuse(failure(patched));
     const verified = await runPatches({ root: runtime, config, mode: "verify" });
@@ -143,7 +153,7 @@ function realOrNull(path: string): string | null {
 
 /** Keeps a patched mirror of the runtime in step with it; falls back to the last good mirror. */
 async function healMirror(options: HealOptions & { mirror: string }, started: number): Promise<HealReport> {
-  const source = realpathSync(resolve(options.runtime));
+  const source = realOrNull(resolve(options.runtime)) ?? resolve(options.runtime);
   const mirror = resolve(options.mirror);
   const stampPath = mirrorStamp(mirror);
   const stamp = readStamp(stampPath);

@@ -1,6 +1,6 @@
 import type { PatchSpec } from "../core/spec.js";
 import type { Settings } from "../config/settings.js";
-import { gateConfigOf } from "./gate.js";
+import { gateConfigOf } from "./gate-config.js";
 import { networkInterfacesGuard } from "./network-interfaces-guard.js";
 import { openclawDistInventory } from "./openclaw-dist-inventory.js";
 import { runtimeOverlay, runtimeOverlayBin } from "./runtime-overlay.js";

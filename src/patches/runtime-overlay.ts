@@ -1,7 +1,7 @@
 import { definePatch, type PatchSpec } from "../core/spec.js";
 import { insertImportAfterShebang } from "../transforms/insert-import.js";
 import { markerFor } from "../transforms/marker.js";
-import type { GateConfig } from "./gate.js";
+import type { GateConfig } from "./gate-config.js";
 import { overlayModule } from "./snippets.js";
 
 /*

@@ -4,8 +4,8 @@
  * Deterministic: the same settings give the same bytes.
  */
 import { assertMarker } from "../transforms/marker.js";
-import type { GateConfig } from "./gate.js";
-import { networkGuardBundle, overlayBundle, toolGateBundle } from "./runtime-bundles.generated.js";
+import type { GateConfig } from "./gate-config.js";
+import { networkGuardBody, overlayBundle, toolGateBody } from "./runtime-bundles.generated.js";
 
 export const TOOL_GATE_HELPER = "__clawmend_vllmToolGate";
 export const NETWORK_GUARD_HELPER = "__clawmend_guardNetworkInterfaces";
@@ -19,7 +19,7 @@ export function toolGateHelper(cfg: GateConfig, marker: string): string {
   return `${marker}
 function ${TOOL_GATE_HELPER}(params, model) {
 "use strict";
-${toolGateBundle}  return __clawmend_runtime.gate(params, model, ${JSON.stringify(cfg)});
+${toolGateBody}  return gate(params, model, ${JSON.stringify(cfg)});
 }
 `;
 }
@@ -30,7 +30,7 @@ export function networkGuardHelper(marker: string): string {
   return `${marker}
 function ${NETWORK_GUARD_HELPER}(fn, self) {
 "use strict";
-${networkGuardBundle}  return __clawmend_runtime.guardNetworkInterfaces(fn, self);
+${networkGuardBody}  return guardNetworkInterfaces(fn, self);
 }
 `;
 }

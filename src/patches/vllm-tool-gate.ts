@@ -1,6 +1,6 @@
 import { definePatch, type PatchSpec } from "../core/spec.js";
 import { wrapReturnValues } from "../transforms/wrap-returns.js";
-import type { GateConfig } from "./gate.js";
+import type { GateConfig } from "./gate-config.js";
 import { TOOL_GATE_HELPER, toolGateHelper } from "./snippets.js";
 
 /**
@@ -22,12 +22,15 @@ import { TOOL_GATE_HELPER, toolGateHelper } from "./snippets.js";
  * - openclaw 2026.7.x: only `buildOpenAICompletionsParams` in `dist/openai-transport-stream-*.js`.
  * - openclaw 2026.8+: the builder lives in `@openclaw/ai`; openclaw keeps a thin wrapper that
  *   returns the imported builder's result (a pass-through, never wrapped again).
- * - `@openclaw/ai` 2026.7.x: no builder (openclaw builds it itself); 2026.8.x–2026.9.5:
- *   `buildOpenAICompletionsParams` in `dist/transports.mjs`; 2026.9.6:
- *   `buildOpenAICompletionsParams` → `buildOpenAICompletionsRequest(model, …, policy)` in
- *   `dist/openai-completions-stream-*.mjs`. The request builder is wrapped (the pass-through
- *   `…Params` is not), so the direct path that calls `buildOpenAICompletionsRequest` from
- *   `openai-completions-*.mjs` is gated too.
+ * - `@openclaw/ai` 2026.7.1–2026.9.2: a vendored pi-ai `buildParams(model, context, options,
+ *   compat, cacheRetention)` in `dist/openai-completions-*.mjs`, reachable through the package's
+ *   `./providers` export (`streamOpenAICompletions`); found by `npm run sweep` (docs/sweep.md),
+ *   missed by the samples this list started from. 2026.8.x–2026.9.5 also:
+ *   `buildOpenAICompletionsParams` in `dist/transports.mjs`; 2026.9.3+: `dist/openai-completions-*.mjs`
+ *   holds no builder of its own; 2026.9.6: `buildOpenAICompletionsParams` →
+ *   `buildOpenAICompletionsRequest(model, …, policy)` in `dist/openai-completions-stream-*.mjs`.
+ *   The request builder is wrapped (the pass-through `…Params` is not), so the direct path that
+ *   calls `buildOpenAICompletionsRequest` from `openai-completions-*.mjs` is gated too.
  *
  * The targets of one package are tried in order; the first whose range holds the version
  * applies. A version family that must hold a builder says `expect: "one"` (or `at-least-one`),
@@ -86,16 +89,9 @@ export const vllmToolGate = (gate: GateConfig): PatchSpec<GateConfig> =>
       },
       {
         package: "@openclaw/ai",
-        range: ">=2026.8.0-0",
-        files: ["dist/transports.mjs", "dist/openai-completions-stream-*.mjs"],
-        expect: "one",
-      },
-      {
-        package: "@openclaw/ai",
-        range: "<2026.8.0-0",
-        files: ["dist/transports.mjs", "dist/openai-completions-stream-*.mjs"],
-        expect: "any",
-        whenAbsent: "this version of @openclaw/ai has no payload builder (openclaw builds it, patched there)",
+        // `openai-completions-*.mjs` also matches the `-stream-` chunk of 2026.9.6.
+        files: ["dist/transports.mjs", "dist/openai-completions-*.mjs"],
+        expect: "at-least-one",
       },
     ],
     options: gate,

@@ -17,6 +17,7 @@ import {
 import { availableParallelism } from "node:os";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { Worker } from "node:worker_threads";
+import { ClawmendError } from "../core/errors.js";
 
 /**
  * Content hash of each file: BLAKE2b-512 (OpenSSL), as collision-resistant as SHA-256 and
@@ -123,10 +124,6 @@ parentPort.on("message", (batch) => {
 });
 `;
 
-export class MirrorError extends Error {
-  override name = "MirrorError";
-}
-
 /** True when `inner` is `outer` or lies inside it (both absolute, normalised). */
 export function isInside(inner: string, outer: string): boolean {
   const rel = relative(outer, inner);
@@ -204,7 +201,7 @@ export async function mirrorTree(
     worker.on("message", (msg: { ok: boolean; out?: Array<[string, number, number, string]>; error?: string }) => {
       inflight -= 1;
       if (!msg.ok) {
-        failure ??= new MirrorError(`copy failed: ${msg.error}`);
+        failure ??= ClawmendError.cannotApply(`copy failed: ${msg.error}; nothing was swapped in`);
         return fail(failure);
       }
       for (const [rel, mode, size, sha] of msg.out!) {
@@ -243,7 +240,7 @@ export async function mirrorTree(
       try {
         names = readdirSync(absDir, { withFileTypes: true });
       } catch (error) {
-        throw new MirrorError(`cannot read ${absDir}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+        throw ClawmendError.cannotApply(`cannot read ${absDir}: ${(error as NodeJS.ErrnoException).code ?? error}`);
       }
       for (const dirent of names) {
         const name = dirent.name;

@@ -250,7 +250,7 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildReport> {
       });
       ms.verify = Date.now() - t;
       if (verify.exitCode !== 0) {
-        throw new Error(
+        throw ClawmendError.cannotApply(
           `the rebuilt tree does not verify (${verify.summary.unpatched} unpatched, ${verify.summary.drifted} drifted); ${dest} was left as it was`,
         );
       }

@@ -9,9 +9,10 @@ import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compileGlobs, walkGlobs } from "../../src/discover/glob.js";
+import { SELECTION_EXCLUSIONS } from "../../src/discover/files.js";
 import { tempDir } from "../support/tree.js";
 
-const IGNORE = ["**/node_modules/**", ".clawmend/**", "**/clawmend-*"];
+const IGNORE = SELECTION_EXCLUSIONS.map((e) => e.glob);
 
 function plant(root: string): void {
   const files = [
@@ -52,7 +53,7 @@ function same(root: string, files: string[], ignore: string[]): void {
   expect(compiled, `${files.join(" ")} compiles`).not.toBeNull();
   const mine = walkGlobs(root, compiled!)!;
   const theirs = fg
-    .sync(files, { cwd: root, ignore, onlyFiles: false, objectMode: true, followSymbolicLinks: false, dot: false })
+    .sync(files, { cwd: root, ignore, onlyFiles: false, objectMode: true, followSymbolicLinks: false, dot: true })
     .filter((e) => !e.dirent.isDirectory());
   const view = (entries: { path: string; dirent: { isFile(): boolean; isSymbolicLink(): boolean; isDirectory(): boolean } }[]) =>
     entries
@@ -79,6 +80,8 @@ describe("walkGlobs", () => {
     [["dist/**/deep/**/*.js"], ["**/sub/**"]],
     [["dist/link.js", "dist/linked-dir", "dist/dangling.js", "dist/dir.js"], []],
     [["lib/**/*.js", "missing/**/*.js", "missing.js"], []],
+    [["dist/sub/.dot/*.js", "dist/**/.dot/**"], []],
+    [[".*", "dist/.*"], []],
   ])("%j ignoring %j", (files, ignore) => {
     same(root, files, [...IGNORE, ...ignore]);
   });

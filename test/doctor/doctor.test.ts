@@ -172,6 +172,47 @@ describe("clawmend doctor (fixture)", () => {
   });
 });
 
+describe("clawmend doctor: the CLI and the service run the same runtime", () => {
+  it("a PATH openclaw that runs another runtime than the service is a problem with its fix; the launcher's wrapper is not", async () => {
+    const dir = work();
+    const global = makeOpenclawFixture(join(dir, "global", "openclaw"));
+    expect((await runCli(["patch", "--root", global], { cwd: dir })).code).toBe(0);
+    const mirror = join(dir, "state", "openclaw");
+    expect((await runCli(["rebuild", "--from", global, "--to", mirror], { cwd: dir })).code).toBe(0);
+    const unitDir = join(dir, "units");
+    write(
+      join(unitDir, "openclaw-gateway.service"),
+      `[Service]\nExecStart=/usr/bin/node ${join(mirror, "dist", "index.js")} gateway --port 18789\n`,
+    );
+    const bin = join(dir, "bin");
+    mkdirSync(bin);
+    symlinkSync(join(global, "openclaw.mjs"), join(bin, "openclaw"));
+    const doctor = () => runCli(["doctor", "--unit-dir", unitDir], { cwd: dir, env: envWith(bin), exactEnv: true });
+
+    const r = await doctor();
+    const problems = r.stdout.split("\n").filter((l) => l.startsWith("problem:"));
+    expect(problems, r.stdout).toEqual([
+      `problem: openclaw on PATH (${join(bin, "openclaw")}) runs ${global}, but openclaw-gateway.service runs ${realpathSync(mirror)}: a turn the CLI runs itself (\`openclaw agent\` when the gateway is unreachable) sends what the service never would; install the wrapper \`clawmend launcher --runtime\` writes (install -m 0755 OUT/openclaw ~/.local/bin/openclaw) and put ~/.local/bin first on PATH`,
+    ]);
+    expect(r.code).toBe(1);
+
+    const gen = join(dir, "gen");
+    const launcher = await runCli(
+      ["launcher", "--out", gen, "--model", "/m", "--runtime", global, "--heal", "mirror", "--mirror-dir", mirror, "--unit-dir", unitDir],
+      { cwd: dir, env: envWith(bin), exactEnv: true },
+    );
+    expect(launcher.code, launcher.stderr).toBe(0);
+    rmSync(join(bin, "openclaw"));
+    writeFileSync(join(bin, "openclaw"), readFileSync(join(gen, "openclaw")), { mode: 0o755 });
+    const ok = await doctor();
+    expect(
+      ok.stdout.split("\n").filter((l) => l.startsWith("problem:")),
+      ok.stdout,
+    ).toEqual([]);
+    expect(ok.code).toBe(0);
+  });
+});
+
 describe("clawmend doctor --probe (vLLM-like server)", () => {
   let off: VllmLikeServer;
   let on: VllmLikeServer;

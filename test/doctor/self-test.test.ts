@@ -3,7 +3,7 @@
  * openclaw whose provider package exports a chat-completions builder the way @openclaw/ai does)
  * and an OpenClaw home with two local providers: one on a gated port, one on an ungated one.
  * Both "servers" listen and count connections: the self-test must send nothing to either.
- * (The real 2026.2.26 and 2026.9.6 runtimes: test/doctor/self-test-real.test.ts.)
+ * (The real 2026.2.26 and 2026.9.6 runtimes: test/real/doctor/self-test.test.ts.)
  */
 import { cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -79,11 +79,11 @@ describe("doctor --self-test (fixture runtime)", () => {
     expect(providers.connections()).toBe(0);
   });
 
-  it("patched: the gated provider gets no tools; the one on an ungated port still does (exit 1, the config line that gates it); modules load, the guard holds", async () => {
+  it("patched: the gated provider gets no tools; the one on an ungated port still does, and the overlay learns from the refusal (exit 0, a note); modules load, the guard holds", async () => {
     const s = setup(twoProviders());
     expect((await s.patch()).code).toBe(0);
     const r = await s.doctor("--self-test", "--json");
-    expect(r.code).toBe(1);
+    expect(r.code, r.stdout).toBe(0);
     const doc = JSON.parse(r.stdout);
     const test = doc.launches[0].selfTest;
     expect(test.modules.map((m: { entry: string; specifier: string; ok: boolean }) => [m.entry, m.specifier, m.ok])).toEqual([
@@ -93,11 +93,20 @@ describe("doctor --self-test (fixture runtime)", () => {
     ]);
     expect(test.guard).toMatchObject({ processWide: {}, processWideLogged: 1, helper: {} });
     const [vllm, lab] = test.providers;
-    expect(vllm).toMatchObject({ id: "vllm", gated: "provider id", toolsReachWire: false, problem: null });
+    expect(vllm).toMatchObject({ id: "vllm", gated: "provider id", toolsReachWire: false, learnsFromServer: false, problem: null });
     expect(vllm.built).toMatchObject({ hasTools: false, hasToolChoice: false });
-    expect(lab).toMatchObject({ id: "lab-box", gated: null, toolsReachWire: true });
-    expect(lab.problem).toContain(`add "http://127.0.0.1:${ungatedPort}" to vllm.endpoints`);
+    expect(lab).toMatchObject({ id: "lab-box", gated: null, toolsReachWire: true, learnsFromServer: true, problem: null });
+    expect(lab.note).toContain("learns from the server (one refused request per process)");
+    expect(lab.note).toContain(`add "http://127.0.0.1:${ungatedPort}" to vllm.endpoints`);
     expect(providers.connections()).toBe(0);
+  });
+
+  it("pristine: the ungated provider does not learn (no overlay): a problem, not a note", async () => {
+    const s = setup(twoProviders());
+    const r = await s.doctor("--self-test", "--json");
+    const lab = JSON.parse(r.stdout).launches[0].selfTest.providers[1];
+    expect(lab).toMatchObject({ id: "lab-box", learnsFromServer: false, note: null });
+    expect(lab.problem).toContain("no overlay learns from the server's refusal");
   });
 
   it("patched, and OpenClaw's own switch on the second provider: all well (exit 0)", async () => {

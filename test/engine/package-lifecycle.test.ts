@@ -3,7 +3,7 @@
  * 2026.8+ (fixtures/engine/openclaw-lifecycle): added files are registered so a lifecycle prune
  * keeps them, `--verify` checks them in every mode (steady state included), a missing or edited
  * one fails verify by name and `patch` restores it, and revert restores the inventories.
- * (The real package's own lifecycle is exercised in test/lifecycle/.)
+ * (The real package's own lifecycle is exercised in test/real/lifecycle/.)
  */
 import { chmodSync, cpSync, readFileSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";

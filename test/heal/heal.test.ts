@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { defaultSettings } from "../../src/config/settings.js";
 import { builtinPatches } from "../../src/patches/builtins.js";
 import { definePatch, wrapReturnValues } from "../../src/index.js";
+import { ClawmendError } from "../../src/core/errors.js";
 import { heal, type HealOptions } from "../../src/heal/heal.js";
 import { inPlaceStamp, mirrorStamp, type StampPlace } from "../../src/heal/stamp.js";
 import type { RunConfig } from "../../src/engine/run.js";
@@ -223,5 +224,47 @@ describe("heal as a mirror (a runtime the unit's user cannot write)", () => {
     expect(again.loads.count).toBe(1);
     expect(await verifies(mirror)).toBe(true);
     expect(readFileSync(entry)).toEqual(bytes);
+  });
+});
+
+describe("heal when the runtime is gone (uninstalled, a wrong path)", () => {
+  it("in place: one line that says what to do, exit 3", async () => {
+    const runtime = join(tempDir(), "nothing-here");
+    const refused = await heal(options(runtime, builtin).o);
+    expect(refused).toMatchObject({ outcome: "refused", exitCode: 3 });
+    expect(refused.message).toMatch(/^openclaw \? at \S+ cannot be patched: root not found: .*Fix: reinstall openclaw there/);
+  });
+
+  it("mirror: the last good mirror keeps running; with none, one line and exit 3", async () => {
+    const root = tempDir();
+    const source = makeOpenclawFixture(join(root, "global", "openclaw"));
+    const mirror = join(root, "state", "openclaw");
+    await heal(options(source, builtin, { mirror }).o);
+    rmSync(source, { recursive: true, force: true });
+    const kept = await heal(options(source, builtin, { mirror }).o);
+    expect(kept).toMatchObject({ outcome: "kept-last-good", exitCode: 0, runs: mirror });
+    const none = await heal(options(join(root, "other"), builtin, { mirror: join(root, "state", "fresh") }).o);
+    expect(none).toMatchObject({ outcome: "refused", exitCode: 3 });
+    expect(none.message).not.toContain("\n");
+  });
+});
+
+describe("heal with a config that does not load", () => {
+  it("one line that names the config as the thing to fix, exit 3, nothing written", async () => {
+    const runtime = makeOpenclawFixture(join(tempDir(), "openclaw"));
+    const before = await snapshot(runtime);
+    const { o } = options(runtime, builtin);
+    const refused = await heal({
+      ...o,
+      configKey: "/virtual/broken.config.ts#x",
+      loadConfig: async () => {
+        throw ClawmendError.usage("/virtual/broken.config.ts: cannot load config: Unexpected token");
+      },
+    });
+    expect(refused).toMatchObject({ outcome: "refused", exitCode: 3 });
+    expect(refused.message).toMatch(
+      /cannot be patched: \/virtual\/broken\.config\.ts: cannot load config: .*Fix: the config the unit names/,
+    );
+    expect(await snapshot(runtime)).toEqual(before);
   });
 });

@@ -9,7 +9,9 @@ import { defaultSettings } from "../../src/config/settings.js";
 import type { PatchSpec } from "../../src/core/spec.js";
 import { builtinPatches } from "../../src/patches/builtins.js";
 import { TOOL_GATE_HELPER } from "../../src/patches/snippets.js";
+import { runCli } from "../support/cli.js";
 import { editedLines, PATCH_FIXTURES, planCase } from "../support/patch-fixtures.js";
+import { writeTree } from "../support/tree.js";
 
 const spec = builtinPatches(defaultSettings()).find((s) => s.id === "vllm-tool-gate") as PatchSpec;
 const fixture = (file: string) => readFileSync(join(PATCH_FIXTURES, "vllm-tool-gate", file), "utf8");
@@ -93,5 +95,20 @@ describe("vllm-tool-gate refuses what it cannot be sure of", () => {
     const unwrapped = once.replace(/\/\*@clawmend vllm-tool-gate@\d+\*\/__clawmend_vllmToolGate\(params, model\)/, "params");
     const again = planCase({ spec, file: "pi-ai-3-params.js" }, unwrapped).output!;
     expect(again.split(`function ${TOOL_GATE_HELPER}(params, model)`)).toHaveLength(2);
+  });
+});
+
+describe("vllm-tool-gate selects every builder chunk of a version", () => {
+  it("@openclaw/ai 2026.8.x: its transport and the vendored pi-ai chunk (found by npm run sweep)", async () => {
+    const root = writeTree({
+      "package.json": JSON.stringify({ name: "@openclaw/ai", version: "2026.8.2", type: "module" }),
+      "dist/transports.mjs": fixture("delegating-pair.mjs").replace(/ \/\/ MUST.*$/gm, ""),
+      "dist/openai-completions-Ab12Cd34.mjs": fixture("vendored-provider-chunk.mjs"),
+    });
+    const result = await runCli(["patch", "--json", "--root", root], { cwd: root });
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as { copies: Array<{ patches: Array<{ patch: string; files: Array<{ file: string }> }> }> };
+    const gate = report.copies[0]!.patches.find((p) => p.patch === "vllm-tool-gate")!;
+    expect(gate.files.map((f) => f.file)).toEqual(["dist/openai-completions-Ab12Cd34.mjs", "dist/transports.mjs"]);
   });
 });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultSettings } from "../../src/config/settings.js";
 import type { PatchSpec } from "../../src/core/spec.js";
 import { builtinPatches } from "../../src/patches/builtins.js";
-import { gateConfigOf } from "../../src/patches/gate.js";
+import { gateConfigOf } from "../../src/patches/gate-config.js";
 import { RUNTIME_SYMBOLS } from "../../src/patches/runtime/symbols.js";
 import { overlayModule } from "../../src/patches/snippets.js";
 import { planFile } from "../../src/transforms/plan.js";

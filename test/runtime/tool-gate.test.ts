@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { resolveSettings } from "../../src/config/resolve.js";
 import type { VllmConfigInput } from "../../src/config/settings.js";
-import { gateConfigOf } from "../../src/patches/gate.js";
+import { gateConfigOf } from "../../src/patches/gate-config.js";
 import { TOOL_GATE_HELPER, toolGateHelper } from "../../src/patches/snippets.js";
 import { jsonLines, sandbox, toolGateIn, type Gate, type Sandbox } from "../support/runtime-vm.js";
 

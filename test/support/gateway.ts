@@ -29,6 +29,8 @@ export interface GatewayHomeOptions {
    * `models.catalogRefresh.enabled` is false; 2026.2.26's strict schema rejects the key.
    */
   catalogRefreshKey: boolean;
+  /** The provider's id; default `vllm`. */
+  providerId?: string;
 }
 
 /** An OpenClaw home whose config also runs a local gateway, and the service environment. */
@@ -44,7 +46,11 @@ export interface GatewayHome extends OpenclawHome {
 export async function makeGatewayHome(options: GatewayHomeOptions): Promise<GatewayHome> {
   const port = await freePort();
   const token = `clawmend-test-${Math.random().toString(36).slice(2)}`;
-  const draft = await makeOpenclawHome({ baseUrl: options.baseUrl, model: "fake-model" });
+  const draft = await makeOpenclawHome({
+    baseUrl: options.baseUrl,
+    model: "fake-model",
+    ...(options.providerId ? { providerId: options.providerId } : {}),
+  });
   const logFile = path.join(draft.home, "openclaw.log");
   const tmpdir = os.tmpdir();
   const config = {
@@ -119,11 +125,16 @@ function isReady(answer: { status: number; body: string } | undefined, output: s
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Starts the copy's gateway the way its systemd unit does and waits until it serves. */
-export function startGateway(node: string, copy: string, home: GatewayHome, timeoutMs = 5 * 60_000): Promise<Gateway> {
-  return startService([node, path.join(copy, "dist", "index.js"), "gateway", "--port", String(home.port)], home, serviceEnv(node, home), {
-    timeoutMs,
-  });
+/** Starts the copy's gateway the way its systemd unit does (plus `extraEnv`, the unit's own `Environment=`) and waits until it serves. */
+export function startGateway(
+  node: string,
+  copy: string,
+  home: GatewayHome,
+  timeoutMs = 5 * 60_000,
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<Gateway> {
+  const argv = [node, path.join(copy, "dist", "index.js"), "gateway", "--port", String(home.port)];
+  return startService(argv, home, { ...serviceEnv(node, home), ...extraEnv }, { timeoutMs });
 }
 
 /** Starts a unit's ExecStart= (argv) with the unit's environment, cwd = HOME, and waits until the gateway serves. */

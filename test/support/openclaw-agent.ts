@@ -11,7 +11,7 @@ import { openclawInstall } from "./openclaw-install.js";
 import { makeOpenclawHome, openclawEnv, type OpenclawHome } from "./openclaw-home.js";
 import { copyTree, removeCopy } from "./real-packages.js";
 import { type RunResult } from "./run.js";
-import { startVllmLikeServer, type VllmLikeServer } from "./vllm-server.js";
+import { startVllmLikeServer, type VllmLikeServer, type VllmLikeServerOptions } from "./vllm-server.js";
 
 /** A fresh copy of the global-style install of `openclaw@version`, and the Node binary for it. */
 export async function openclawCopy(version: string, major: NodeMajor): Promise<{ node: string; copy: string }> {
@@ -19,9 +19,16 @@ export async function openclawCopy(version: string, major: NodeMajor): Promise<{
   return { node, copy: await copyTree(install) };
 }
 
-/** One `openclaw agent --local --message ping` turn of the copy's bin, with HOME's config. */
-export function agentTurn(node: string, copy: string, home: OpenclawHome, extra: NodeJS.ProcessEnv, timeoutMs: number): Promise<RunResult> {
-  return runNode(node, [path.join(copy, "openclaw.mjs"), "agent", "--local", "--message", "ping"], {
+/** One `openclaw agent --local --message ping [args]` turn of the copy's bin, with HOME's config. */
+export function agentTurn(
+  node: string,
+  copy: string,
+  home: OpenclawHome,
+  extra: NodeJS.ProcessEnv,
+  timeoutMs: number,
+  args: readonly string[] = [],
+): Promise<RunResult> {
+  return runNode(node, [path.join(copy, "openclaw.mjs"), "agent", "--local", "--message", "ping", ...args], {
     env: openclawEnv(process.env, home, extra),
     timeoutMs,
   });
@@ -39,6 +46,12 @@ export interface AgentRigOptions {
   extraConfig?: Record<string, unknown>;
   /** Timeout of one agent turn. */
   turnTimeoutMs: number;
+  /** More arguments of every agent turn (2026.2.x needs `--session-id`). */
+  agentArgs?: readonly string[];
+  /** The provider's id in the home's config; default `vllm`. */
+  providerId?: string;
+  /** Options of the vLLM-like server (default: without tool calling, on 127.0.0.1). */
+  server?: Partial<VllmLikeServerOptions>;
 }
 
 /** What the tests of one describe block share; filled in by `beforeAll`. */
@@ -46,7 +59,7 @@ export interface AgentRig {
   node: string;
   copy: string;
   work: string;
-  /** A vLLM-like server without tool calling, which the home's `vllm` provider points at. */
+  /** A vLLM-like server without tool calling, which the home's provider points at. */
   server: VllmLikeServer;
   home: OpenclawHome;
   /** One agent turn, after clearing the server's request log. */
@@ -61,16 +74,17 @@ export function useAgentRig(options: AgentRigOptions): AgentRig {
   const rig = {
     agent(extra: NodeJS.ProcessEnv = {}) {
       rig.server.requests.length = 0;
-      return agentTurn(rig.node, rig.copy, rig.home, extra, options.turnTimeoutMs);
+      return agentTurn(rig.node, rig.copy, rig.home, extra, options.turnTimeoutMs, options.agentArgs);
     },
   } as AgentRig;
   beforeAll(async () => {
     ({ node: rig.node, copy: rig.copy } = await openclawCopy(options.version, options.major));
     rig.work = await mkdtemp(path.join(os.tmpdir(), options.workPrefix));
-    rig.server = await startVllmLikeServer({ toolCalling: false });
+    rig.server = await startVllmLikeServer({ toolCalling: false, ...options.server });
     rig.home = await makeOpenclawHome({
       baseUrl: rig.server.baseUrl,
       model: "fake-model",
+      ...(options.providerId ? { providerId: options.providerId } : {}),
       ...(options.extraConfig ? { extraConfig: options.extraConfig } : {}),
     });
   }, 60 * 60_000);

@@ -7,11 +7,13 @@
  * with `<case>.changes.json` beside it: `{ "changes": [...], "must": ["path", ...] }`.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { extname, join } from "node:path";
+import { dirname, extname, join, relative } from "node:path";
 import { expect } from "vitest";
 import { defaultSettings } from "../../src/config/settings.js";
+import { selectFiles } from "../../src/discover/files.js";
+import type { PackageCopy } from "../../src/discover/packages.js";
 import { isSourceTransform, type FileChange, type PatchSpec } from "../../src/core/spec.js";
 import { builtinPatches } from "../../src/patches/builtins.js";
 import { markerFor } from "../../src/transforms/marker.js";
@@ -41,12 +43,23 @@ export async function fixtureCases(): Promise<FixtureCase[]> {
   const cases: FixtureCase[] = [];
   for (const id of readdirSync(PATCH_FIXTURES).sort()) {
     const spec = await specFor(id);
-    for (const file of readdirSync(join(PATCH_FIXTURES, id)).sort()) {
+    for (const file of caseFiles(join(PATCH_FIXTURES, id))) {
       if (file === "spec.ts" || file === "README.md" || file.endsWith(".changes.json")) continue;
       cases.push({ spec, file, code: readFileSync(join(PATCH_FIXTURES, id, file), "utf8") });
     }
   }
   return cases;
+}
+
+/**
+ * The files of a case folder, relative and sorted, subfolders included (a case under
+ * `.setup/` is planned at `dist/.setup/...`, where a dist keeps bundles in dot-directories).
+ */
+function caseFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .sort();
 }
 
 export function formatOf(file: string): "esm" | "cjs" {
@@ -96,6 +109,22 @@ export function isInsertOnly(original: string, edited: string): boolean {
   return true;
 }
 
+/**
+ * Whether file selection (the engine's, on a one-file tree) picks the case's path for one of
+ * its spec's targets: a case in a subfolder stands for a file the engine must find first.
+ */
+export function isSelected(c: Pick<FixtureCase, "spec" | "file">): boolean {
+  const dir = mkdtempSync(join(tmpdir(), "clawmend-select-"));
+  try {
+    mkdirSync(dirname(join(dir, pathOf(c.file))), { recursive: true });
+    writeFileSync(join(dir, pathOf(c.file)), "");
+    const copy: PackageCopy = { name: "fixture", version: "0.0.0", dir, relDir: ".", type: "module" };
+    return c.spec.targets.some((t) => selectFiles(copy, t).files.includes(pathOf(c.file)));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** `node --check` on a text, written with the file's extension. */
 export function nodeCheck(text: string, file: string): { ok: boolean; stderr: string } {
   const dir = mkdtempSync(join(tmpdir(), "clawmend-check-"));
@@ -128,6 +157,7 @@ export function checkSourceCase(c: FixtureCase): void {
     expect(plan.output, `${where}: no byte changed`).toBeNull();
     return;
   }
+  if (c.file.includes("/")) expect(isSelected(c), `${where}: selected by its spec's targets at ${pathOf(c.file)}`).toBe(true);
   const sites = outcome!.sites;
   expect(
     sites.every((s) => s.state === "patched"),
@@ -212,7 +242,7 @@ export function editedLines(before: string, after: string): string {
   let helper: string | null = null;
   if (fn !== -1) {
     const start = fn > 0 && b[fn - 1]!.startsWith("/*@clawmend ") ? fn - 1 : fn;
-    const end = b.indexOf("}", fn);
+    const end = b.lastIndexOf("}");
     helper = /function (\w+)/.exec(b[fn]!)![1]!;
     b.splice(start, end - start + 1);
   }

@@ -5,7 +5,7 @@
  * every once-per-process flag starts fresh).
  */
 import vm from "node:vm";
-import type { GateConfig } from "../../src/patches/gate.js";
+import type { GateConfig } from "../../src/patches/gate-config.js";
 export { jsonLines } from "./probes.js";
 import { NETWORK_GUARD_HELPER, networkGuardHelper, TOOL_GATE_HELPER, toolGateHelper } from "../../src/patches/snippets.js";
 

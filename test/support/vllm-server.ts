@@ -12,13 +12,16 @@
  *    (`toolCalling: false`, i.e. vLLM started without `--enable-auto-tool-choice
  *    --tool-call-parser`) ⇒ 400 `"auto" tool choice requires --enable-auto-tool-choice
  *    and --tool-call-parser to be set`. (`"required"` and named choices are accepted, as
- *    vLLM serves them through structured output.)
- * 5. Otherwise a reply with the configured text: SSE when `stream: true` (role chunk,
+ *    vLLM serves them through structured output.) With `refuseRequired` (vLLM before 0.8.3),
+ *    `"required"` ⇒ 400 `tool_choice = "required" is not supported!`.
+ * 5. With `setContextOverflow(true)`, every chat request ⇒ 400 with vLLM's context-length message.
+ * 6. Otherwise a reply with the configured text: SSE when `stream: true` (role chunk,
  *    content chunk, finish chunk with `finish_reason: "stop"`, a usage chunk when
  *    `stream_options.include_usage`, then `data: [DONE]`), else one JSON completion.
  *
- * Every error body has vLLM's shape:
- * `{"error":{"message":…,"type":"BadRequestError","param":null,"code":400}}`.
+ * Every error body has vLLM's shape: current releases
+ * `{"error":{"message":…,"type":"BadRequestError","param":null,"code":400}}`, older ones (`errorShape: "old"`)
+ * `{"object":"error","message":…,"type":"BadRequestError","param":null,"code":400}`.
  *
  * @module
  */
@@ -28,6 +31,16 @@ import { pidOfConnection } from "./proc.js";
 
 /** The exact message vLLM returns when "auto" tool choice is not enabled. */
 export const VLLM_AUTO_TOOL_CHOICE_ERROR = '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set';
+
+/** vLLM before 0.8.3, serving `tool_choice: "required"`. */
+export const VLLM_REQUIRED_TOOL_CHOICE_ERROR = 'tool_choice = "required" is not supported!';
+
+/** vLLM before 0.8.3, validating `tool_choice: "required"` (after pydantic's `Value error, `). */
+export const VLLM_NAMED_TOOL_CHOICE_ERROR = '`tool_choice` must either be a named tool, "auto", or "none".';
+
+/** vLLM's answer to a prompt longer than the model's context. */
+export const VLLM_CONTEXT_LENGTH_ERROR =
+  "This model's maximum context length is 32768 tokens. However, your request has 40017 input tokens. Please reduce the length of the input messages.";
 
 /** The message vLLM returns for `tool_choice` without `tools`. */
 export const VLLM_TOOL_CHOICE_WITHOUT_TOOLS_ERROR = "When using `tool_choice`, `tools` must be set.";
@@ -65,6 +78,12 @@ export interface VllmLikeServerOptions {
   maxModelLen?: number;
   /** Record which process sent each request (`senderPid`, read from /proc while it is open). */
   identifySenders?: boolean;
+  /** Address to listen on; default `127.0.0.1` (any loopback address works, e.g. `127.0.0.2`). */
+  host?: string;
+  /** `old`: error bodies of vLLM before the `{"error":{…}}` wrapper. Default `current`. */
+  errorShape?: "current" | "old";
+  /** Refuse `tool_choice: "required"` the way vLLM before 0.8.3 did. */
+  refuseRequired?: boolean;
 }
 
 /** A running server. */
@@ -82,18 +101,26 @@ export interface VllmLikeServer {
   setToolCalling(on: boolean): void;
   /** Change the reply text at run time. */
   setReply(text: string): void;
+  /** Answer every chat request with vLLM's context-length 400 (or stop doing so). */
+  setContextOverflow(on: boolean): void;
+  /** Stop (dropping every connection) and listen again on the same address, started with or without tool calling. */
+  restart(options: { toolCalling: boolean }): Promise<void>;
   close(): Promise<void>;
 }
 
 interface State {
   toolCalling: boolean;
+  refuseRequired: boolean;
+  contextOverflow: boolean;
+  errorShape: "current" | "old";
   reply: string;
   model: string;
   maxModelLen: number;
 }
 
-function vllmError(message: string, code = 400, type = "BadRequestError") {
-  return { error: { message, type, param: null, code } };
+function vllmError(message: string, code = 400, type = "BadRequestError", shape: State["errorShape"] = "current") {
+  const error = { message, type, param: null, code };
+  return shape === "old" ? { object: "error", ...error } : { error };
 }
 
 function hasTools(body: any): boolean {
@@ -101,7 +128,11 @@ function hasTools(body: any): boolean {
 }
 
 /** vLLM's decision for a chat request: `{status, error?, effectiveToolChoice}`. */
-export function validateChatRequest(body: any, toolCalling: boolean): { status: number; error?: string; effectiveToolChoice?: unknown } {
+export function validateChatRequest(
+  body: any,
+  toolCalling: boolean,
+  refuseRequired = false,
+): { status: number; error?: string; effectiveToolChoice?: unknown } {
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
     return { status: 400, error: "Expected a JSON object body" };
   }
@@ -114,6 +145,9 @@ export function validateChatRequest(body: any, toolCalling: boolean): { status: 
     return { status: 400, error: `Value error, ${VLLM_TOOL_CHOICE_WITHOUT_TOOLS_ERROR}`, effectiveToolChoice: explicit };
   }
   const effective = explicit ?? (toolsGiven ? "auto" : "none");
+  if (effective === "required" && refuseRequired) {
+    return { status: 400, error: VLLM_REQUIRED_TOOL_CHOICE_ERROR, effectiveToolChoice: effective };
+  }
   if (effective === "auto" && !toolCalling) {
     return { status: 400, error: VLLM_AUTO_TOOL_CHOICE_ERROR, effectiveToolChoice: effective };
   }
@@ -169,6 +203,9 @@ function completion(state: State, body: any, stream: boolean) {
 export async function startVllmLikeServer(opts: VllmLikeServerOptions): Promise<VllmLikeServer> {
   const state: State = {
     toolCalling: opts.toolCalling,
+    refuseRequired: opts.refuseRequired ?? false,
+    contextOverflow: false,
+    errorShape: opts.errorShape ?? "current",
     reply: opts.reply ?? "pong from fake vllm",
     model: opts.model ?? "fake-model",
     maxModelLen: opts.maxModelLen ?? 32768,
@@ -225,17 +262,19 @@ export async function startVllmLikeServer(opts: VllmLikeServerOptions): Promise<
       if (pathname === "/v1/chat/completions") {
         if (req.method !== "POST") {
           rec.status = 405;
-          return sendJson(res, 405, vllmError("Method Not Allowed", 405, "MethodNotAllowed"));
+          return sendJson(res, 405, vllmError("Method Not Allowed", 405, "MethodNotAllowed", state.errorShape));
         }
         if (rawBody && body === undefined) {
           rec.status = 400;
-          return sendJson(res, 400, vllmError("JSON decode error"));
+          return sendJson(res, 400, vllmError("JSON decode error", 400, "BadRequestError", state.errorShape));
         }
-        const v = validateChatRequest(body, state.toolCalling);
+        const v = state.contextOverflow
+          ? { status: 400, error: VLLM_CONTEXT_LENGTH_ERROR }
+          : validateChatRequest(body, state.toolCalling, state.refuseRequired);
         rec.effectiveToolChoice = v.effectiveToolChoice;
         if (v.status !== 200) {
           rec.status = v.status;
-          return sendJson(res, v.status, vllmError(v.error ?? "Bad Request", v.status));
+          return sendJson(res, v.status, vllmError(v.error ?? "Bad Request", v.status, "BadRequestError", state.errorShape));
         }
         rec.status = 200;
         if (body.stream === true) {
@@ -259,12 +298,23 @@ export async function startVllmLikeServer(opts: VllmLikeServerOptions): Promise<
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port ?? 0, "127.0.0.1", () => resolve());
-  });
+  const host = opts.host ?? "127.0.0.1";
+  const listen = (at: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(at, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    });
+  await listen(opts.port ?? 0);
   const port = (server.address() as AddressInfo).port;
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${host}:${port}`;
   return {
     url,
     baseUrl: `${url}/v1`,
@@ -277,11 +327,14 @@ export async function startVllmLikeServer(opts: VllmLikeServerOptions): Promise<
     setReply(text) {
       state.reply = text;
     },
-    close() {
-      return new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      });
+    setContextOverflow(on) {
+      state.contextOverflow = on;
     },
+    async restart({ toolCalling }) {
+      await stop();
+      state.toolCalling = toolCalling;
+      await listen(port);
+    },
+    close: stop,
   };
 }

@@ -4,7 +4,10 @@
  * - a guard on `globalThis.fetch` and on the `fetch` export of every `undici` copy it can
  *   resolve: a JSON request body to a gated vLLM origin that still carries `tools`/`tool_choice`
  *   is sanitised with the gate's own decision, or refused under `OPENCLAW_STRICT_TOOL_PAYLOAD=1`;
- * - `OPENCLAW_TRACE_VLLM_OUTBOUND=1`: one trace line per request to a gated origin;
+ *   every other call goes through the learned gate (learn-at-edge.ts): an origin that answers
+ *   with vLLM's tool-calling refusal gets one retry without tools and is remembered;
+ * - `OPENCLAW_TRACE_VLLM_OUTBOUND=1`: one trace line per request to a gated or learned origin,
+ *   and one per non-2xx answer from a local server;
  * - a process-wide `os.networkInterfaces` fallback (the guard patch's own helper).
  *
  * Gating here is by origin only: a request carries no provider id, so `vllm.providers` cannot
@@ -15,15 +18,18 @@ import {
   emit,
   envFlag,
   isGatedUrl,
-  parseUrl,
   toolCalling,
   without,
   type Decision,
   type GateConfig,
   type ToolCalling,
-} from "./gate-core.js";
+} from "./gated-request.js";
+import { sendLearning, type Edge, type Send } from "./learn-at-edge.js";
 import { guardNetworkInterfaces } from "./network-guard.js";
-import { BYPASS_ERROR_CODE, EDGE_CALLSITE_TAG, RUNTIME_SYMBOLS } from "./symbols.js";
+import { bodyLength, readOutbound, withPayload, type Outbound } from "./outbound.js";
+import { bypassRefusal, refusalResponse, type RefusalBody } from "./strict-refusal.js";
+import { EDGE_CALLSITE_TAG, RUNTIME_SYMBOLS } from "./symbols.js";
+import { traceRequest, tracing } from "./trace.js";
 
 type Fetch = (input: unknown, init?: unknown) => unknown;
 type ResponseConstructor = new (body: string, init: object) => unknown;
@@ -37,16 +43,7 @@ interface OverlayState {
   networkGuard: boolean;
 }
 
-interface BodyRead {
-  kind: "string" | "bytes" | "request" | "none" | "other";
-  text: string | null;
-}
-
-type Plan = null | { init: Record<string, unknown> } | { refuse: RefusalBody };
-
-interface RefusalBody {
-  error: { message: string; code: string; [key: string]: unknown };
-}
+type Gated = { out: Outbound; action: string; length: number | null } | { refuse: RefusalBody };
 
 const G = globalThis as unknown as Record<string | symbol, unknown>;
 
@@ -117,171 +114,6 @@ function guardOsModule(require: Require, state: OverlayState): void {
   }
 }
 
-function stackFingerprint(selfFile: string): string | null {
-  const limit = Error.stackTraceLimit;
-  let stack = "";
-  try {
-    Error.stackTraceLimit = 30;
-    stack = String(new Error().stack || "");
-  } catch {
-    return null;
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
-  const out: string[] = [];
-  for (const raw of stack.split("\n").slice(1)) {
-    if (out.length >= 4) break;
-    const line = raw.trim();
-    const m = /\((.+):(\d+):\d+\)$/.exec(line) || /^at (?:async )?(.+):(\d+):\d+$/.exec(line);
-    if (!m) continue;
-    const file = m[1]!.replace(/[?#].*$/, "");
-    if (file === selfFile || file.indexOf("node:") === 0 || file.indexOf("internal/") === 0 || file.indexOf("<anonymous>") !== -1) continue;
-    out.push(`${file}:${m[2]}`);
-  }
-  return out.length ? out.join(" | ") : null;
-}
-
-function targetUrl(x: URL): string {
-  return x.origin + x.pathname + (x.search ? "?<redacted>" : "");
-}
-
-function readBody(body: unknown): BodyRead {
-  if (typeof body === "string") return { kind: "string", text: body };
-  if (body !== null && typeof body === "object" && typeof Uint8Array === "function" && body instanceof Uint8Array) {
-    try {
-      return { kind: "bytes", text: new TextDecoder("utf-8", { fatal: true }).decode(body) };
-    } catch {
-      return { kind: "bytes", text: null };
-    }
-  }
-  return { kind: body === undefined || body === null ? "none" : "other", text: null };
-}
-
-function utf8Length(text: string): number | null {
-  try {
-    return typeof Buffer === "function" ? Buffer.byteLength(text, "utf8") : new TextEncoder().encode(text).length;
-  } catch {
-    return null;
-  }
-}
-
-function headerLength(h: unknown): number | null {
-  try {
-    if (h === null || typeof h !== "object") return null;
-    let v: unknown = null;
-    if (Array.isArray(h)) {
-      for (const pair of h) if (pair && String(pair[0]).toLowerCase() === "content-length") v = pair[1];
-    } else if (typeof (h as { get?: unknown }).get === "function") {
-      v = (h as { get(name: string): unknown }).get("content-length");
-    } else {
-      for (const key of Object.keys(h)) if (key.toLowerCase() === "content-length") v = (h as Record<string, unknown>)[key];
-    }
-    const n = v === null || v === undefined ? Number.NaN : Number(v);
-    return Number.isFinite(n) ? n : null;
-  } catch {
-    return null;
-  }
-}
-
-/** The headers with `content-length` set to `length` (same shape as given), or as they are. */
-function fixContentLength(h: unknown, length: number): unknown {
-  const v = String(length);
-  if (h === null || h === undefined || typeof h !== "object") return h;
-  if (Array.isArray(h)) {
-    let changed = false;
-    const pairs = h.map((p: unknown[]) => {
-      if (p && p.length >= 2 && String(p[0]).toLowerCase() === "content-length") {
-        changed = true;
-        return [p[0], v];
-      }
-      return p;
-    });
-    return changed ? pairs : h;
-  }
-  const maybeHeaders = h as { forEach?: unknown; has?: unknown };
-  if (typeof maybeHeaders.forEach === "function" && typeof maybeHeaders.has === "function") {
-    const headers = h as { has(name: string): boolean; forEach(cb: (value: string, name: string) => void): void };
-    if (!headers.has("content-length")) return h;
-    const list: Array<[string, string]> = [];
-    headers.forEach((value, name) => list.push([name, String(name).toLowerCase() === "content-length" ? v : value]));
-    return list;
-  }
-  const copy: Record<string, unknown> = {};
-  let hit = false;
-  for (const key of Object.keys(h)) {
-    if (key.toLowerCase() === "content-length") {
-      copy[key] = v;
-      hit = true;
-    } else copy[key] = (h as Record<string, unknown>)[key];
-  }
-  return hit ? copy : h;
-}
-
-function remediationFor(decision: Decision): string {
-  if (decision.reason === "tool_choice_without_tools") {
-    return "The request carried tool_choice without a non-empty tools array, which the payload gate removes: the gate did not run for this request. Run 'clawmend doctor' to see which runtime really executes and 'clawmend patch --root <that runtime>'. Unset OPENCLAW_STRICT_TOOL_PAYLOAD to sanitise at the edge instead of refusing.";
-  }
-  return "The vLLM tool gate in the payload builder did not run for this request (an unpatched or stale runtime, or a code path it does not cover). Run 'clawmend doctor' to see which runtime really executes and 'clawmend patch --root <that runtime>'. If this vLLM server runs with --enable-auto-tool-choice --tool-call-parser, set vllm.toolCalling.enabled (or OPENCLAW_VLLM_TOOLCALL=1). Unset OPENCLAW_STRICT_TOOL_PAYLOAD to sanitise at the edge instead of refusing.";
-}
-
-/**
- * Strict mode: the request is never sent; the caller gets a synthetic HTTP 400 whose JSON body
- * has the OpenAI error shape, so an OpenAI-style client shows the code and does not retry (a
- * rejected fetch reads as a network failure: retried, then "Connection error."). One log line.
- */
-function bypassRefusal(x: URL, model: string | null, decision: Decision, via: string): RefusalBody {
-  const remediation = remediationFor(decision);
-  const message = `${BYPASS_ERROR_CODE}: a request to the vLLM endpoint ${x.origin} (model ${model === null ? "unknown" : model}) still carried ${decision.removed.join(" and ")} at ${EDGE_CALLSITE_TAG}; clawmend refused to send it. ${remediation}`;
-  emit({
-    level: "error",
-    msg: "tool_payload_sanitizer_bypassed",
-    code: BYPASS_ERROR_CODE,
-    origin: x.origin,
-    model,
-    callsite_tag: EDGE_CALLSITE_TAG,
-    removed: decision.removed,
-    reason: decision.reason,
-    via,
-    remediation,
-    source: "clawmend",
-  });
-  return {
-    error: {
-      message,
-      type: "clawmend_strict_tool_payload",
-      code: BYPASS_ERROR_CODE,
-      param: null,
-      origin: x.origin,
-      provider_id: null,
-      model,
-      callsite_tag: EDGE_CALLSITE_TAG,
-      removed: decision.removed.slice(),
-      reason: decision.reason,
-      remediation,
-    },
-  };
-}
-
-function refusalResponse(body: RefusalBody, ResponseCtor: ResponseConstructor | undefined): Promise<unknown> {
-  const text = JSON.stringify(body);
-  const init = {
-    status: 400,
-    statusText: "Bad Request",
-    headers: { "content-type": "application/json", "x-clawmend-refused": BYPASS_ERROR_CODE },
-  };
-  const GlobalResponse = typeof G.Response === "function" ? (G.Response as ResponseConstructor) : undefined;
-  const Ctor = typeof ResponseCtor === "function" ? ResponseCtor : GlobalResponse;
-  if (Ctor === undefined) {
-    const error = Object.assign(new Error(body.error.message), { name: "ToolPayloadBypassError", code: BYPASS_ERROR_CODE, body });
-    return Promise.reject(error);
-  }
-  try {
-    return Promise.resolve(new Ctor(text, init));
-  } catch {
-    return Promise.resolve(new GlobalResponse!(text, init));
-  }
-}
-
 function warnShape(x: URL, model: string | null, decision: Decision, calling: ToolCalling, via: string): void {
   const SHAPES = Symbol.for(RUNTIME_SYMBOLS.edgeShapesWarned);
   const key = `${x.origin} ${x.pathname} ${decision.reason} ${decision.removed.join(",")}`;
@@ -312,85 +144,19 @@ function warnShape(x: URL, model: string | null, decision: Decision, calling: To
   });
 }
 
-/** What to do with one fetch call: pass it through (null), send it with another init, or refuse it. */
-function inspect(input: unknown, init: unknown, via: string, cfg: GateConfig, selfFile: string): Plan {
-  let x: URL | null = null;
-  let request: { url: string; method: string } | null = null;
-  if (typeof input === "string") x = parseUrl(input);
-  else if (input !== null && typeof input === "object") {
-    const i = input as { url?: unknown; method?: unknown; href?: unknown };
-    if (typeof URL === "function" && input instanceof URL) x = parseUrl(input.href);
-    else if (typeof i.url === "string" && typeof i.method === "string") {
-      request = { url: i.url, method: i.method };
-      x = parseUrl(i.url);
-    } else if (typeof i.href === "string") x = parseUrl(i.href);
+/** The configured gate on a call to a gated origin: sanitised, passed as it is, or refused (strict mode). */
+function configuredGate(out: Outbound, edge: Edge): Gated {
+  const length = bodyLength(out);
+  const calling = toolCalling(edge.cfg);
+  const decision = out.payload !== null ? decide(out.payload, true, calling.enabled) : null;
+  if (decision === null) return { out, action: "passed", length };
+  if (envFlag("OPENCLAW_STRICT_TOOL_PAYLOAD") === true) {
+    if (tracing()) traceRequest(out, { wire: out.payload, length, action: "refused", via: edge.via, selfFile: edge.selfFile });
+    return { refuse: bypassRefusal(out.url, out.model, decision.removed, decision.reason, edge.via) };
   }
-  if (x === null || !isGatedUrl(x.href, cfg)) return null;
-  const trace = envFlag("OPENCLAW_TRACE_VLLM_OUTBOUND") === true;
-  const o = init !== null && typeof init === "object" ? (init as Record<string, unknown>) : null;
-  const read: BodyRead = request ? { kind: "request", text: null } : readBody(o ? o.body : undefined);
-  let payload: Record<string, unknown> | null = null;
-  if (read.text !== null && /^\s*\{/.test(read.text)) {
-    try {
-      const parsed: unknown = JSON.parse(read.text);
-      payload = parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
-    } catch {
-      payload = null;
-    }
-  }
-  const model = payload !== null && typeof payload.model === "string" ? payload.model : null;
-  const calling = toolCalling(cfg);
-  const decision = payload !== null ? decide(payload, true, calling.enabled) : null;
-  let plan: Plan = null;
-  let action = "passed";
-  let wire = payload;
-  let length =
-    read.text !== null
-      ? read.kind === "bytes"
-        ? (o!.body as Uint8Array).byteLength
-        : utf8Length(read.text)
-      : headerLength(o ? o.headers : null);
-  if (decision !== null && payload !== null) {
-    if (envFlag("OPENCLAW_STRICT_TOOL_PAYLOAD") === true) {
-      action = "refused";
-      plan = { refuse: bypassRefusal(x, model, decision, via) };
-    } else {
-      wire = without(payload, decision.removed);
-      const text = JSON.stringify(wire);
-      let body: string | Uint8Array;
-      if (read.kind === "string") body = text;
-      else if (typeof Buffer === "function" && Buffer.isBuffer(o!.body)) body = Buffer.from(text, "utf8");
-      else body = new TextEncoder().encode(text);
-      length = typeof body === "string" ? utf8Length(body) : body.byteLength;
-      const next: Record<string, unknown> = Object.assign({}, o);
-      next.body = body;
-      if (o!.headers !== undefined) next.headers = fixContentLength(o!.headers, length ?? 0);
-      action = "sanitized";
-      plan = { init: next };
-      warnShape(x, model, decision, calling, via);
-    }
-  }
-  if (trace) {
-    const method = (o && typeof o.method === "string" && o.method) || (request ? request.method : "GET");
-    emit({
-      subsystem: "tool_payload_trace",
-      event: "vllm_outbound_trace",
-      ts: new Date().toISOString(),
-      target_url: targetUrl(x),
-      method: String(method).toUpperCase(),
-      content_length: length,
-      payload_top_keys: wire !== null ? Object.keys(wire) : null,
-      has_tools: wire !== null ? Object.prototype.hasOwnProperty.call(wire, "tools") : null,
-      has_tool_choice: wire !== null ? Object.prototype.hasOwnProperty.call(wire, "tool_choice") : null,
-      callsite_tag: EDGE_CALLSITE_TAG,
-      stack_fingerprint: stackFingerprint(selfFile),
-      action,
-      body_kind: read.kind,
-      model,
-      via,
-    });
-  }
-  return plan;
+  warnShape(out.url, out.model, decision, calling, edge.via);
+  const sanitized = withPayload(out, without(out.payload!, decision.removed));
+  return { out: sanitized.out, action: "sanitized", length: sanitized.length };
 }
 
 /**
@@ -402,22 +168,32 @@ let active = 0;
 function wrapFetch(orig: Fetch, via: string, cfg: GateConfig, selfFile: string, ResponseCtor?: ResponseConstructor): Fetch {
   const WRAPPED = Symbol.for(RUNTIME_SYMBOLS.fetchWrapped);
   if (typeof orig !== "function" || (orig as unknown as Record<symbol, unknown>)[WRAPPED]) return orig;
+  const edge: Edge = { via, cfg, selfFile, ...(ResponseCtor ? { ResponseCtor } : {}) };
   const wrapped = function fetch(this: unknown, ...args: unknown[]): unknown {
     if (active > 0) return orig.apply(this, args as [unknown, unknown]);
-    let plan: Plan = null;
+    const self = this;
+    const send: Send = (init) => {
+      const call = args.slice();
+      if (init !== null) call[1] = init;
+      active += 1;
+      try {
+        return orig.apply(self, call as [unknown, unknown]);
+      } finally {
+        active -= 1;
+      }
+    };
+    let out: Outbound | null = null;
+    let gated: Gated | null = null;
     try {
-      plan = inspect(args[0], args[1], via, cfg, selfFile);
+      out = readOutbound(args[0], args[1]);
+      if (out !== null && isGatedUrl(out.url.href, cfg)) gated = configuredGate(out, edge);
     } catch {
-      plan = null;
+      out = null;
     }
-    if (plan !== null && "refuse" in plan) return refusalResponse(plan.refuse, ResponseCtor);
-    if (plan !== null) args[1] = plan.init;
-    active += 1;
-    try {
-      return orig.apply(this, args as [unknown, unknown]);
-    } finally {
-      active -= 1;
-    }
+    if (out === null) return send(null);
+    if (gated !== null && "refuse" in gated) return refusalResponse(gated.refuse, ResponseCtor);
+    const sending = gated ?? { out, action: "passed", length: bodyLength(out) };
+    return sendLearning(sending.out, send, edge, gated !== null, sending.action, sending.length);
   };
   try {
     Object.defineProperty(wrapped, WRAPPED, { value: orig });

@@ -14,4 +14,7 @@ export const RUNTIME_SYMBOLS = {
   overlayInstalled: "clawmend.overlay.installed",
   fetchWrapped: "clawmend.overlay.fetchWrapped",
   edgeShapesWarned: "clawmend.overlay.edgeShapesWarned",
+  learnedOrigins: "clawmend.learnedGate.origins",
+  learnedReported: "clawmend.learnedGate.reported",
+  notReplayableLogged: "clawmend.learnedGate.notReplayableLogged",
 } as const;

@@ -3,7 +3,7 @@
  * through `gate(value, model, cfg)`. Returns the value itself unless it must change; then a
  * shallow copy without `tools`/`tool_choice`. A thenable is gated when it resolves. Never throws.
  */
-import { decide, emit, isGatedModel, once, safeOrigin, toolCalling, without, type GateConfig } from "./gate-core.js";
+import { decide, emit, isGatedModel, once, safeOrigin, toolCalling, without, type GateConfig } from "./gated-request.js";
 import { RUNTIME_SYMBOLS } from "./symbols.js";
 
 export function gate(params: unknown, model: unknown, cfg: GateConfig): unknown {

@@ -1,0 +1,353 @@
+/**
+ * Heal at start on the real packages: the gateway unit exactly as `clawmend launcher` writes it
+ * (its `ExecCondition=` heal, then its `ExecStart=`, run the way systemd runs them), `openclaw
+ * agent` through the gateway via the `openclaw` wrapper the launcher writes, a vLLM-like server
+ * without tool calling, and NOTHING typed between an update and the next start.
+ *
+ * Starting state: a fresh copy of a cached install made with `--ignore-scripts` that no OpenClaw
+ * command and no clawmend command has touched (2026.9.x: its lifecycle is still pending). An
+ * update is laid the way npm lays one: the package directory goes and a fresh one comes at the
+ * same path.
+ */
+import { execFileSync } from "node:child_process";
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { rm } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BIN } from "../../support/cli.js";
+import { agentThroughWrapper, makeGatewayHome, type GatewayHome, type UnitUser } from "../../support/gateway.js";
+import type { NodeMajor } from "../../support/node-runtime.js";
+import { agentTurn, allOutput, openclawCopy } from "../../support/openclaw-agent.js";
+import { openclawInstall } from "../../support/openclaw-install.js";
+import { copyTreeTo, removeCopy } from "../../support/real-packages.js";
+import { run } from "../../support/run.js";
+import { tempDir } from "../../support/tree.js";
+import { startUnit } from "../../support/systemd-unit.js";
+import { expectReplyWithoutTools } from "../../support/vllm-assertions.js";
+import { startVllmLikeServer, type VllmLikeServer } from "../../support/vllm-server.js";
+
+const MIN = 60_000;
+const DROP_IN = "openclaw-gateway.service.d/override.conf";
+
+export interface HealCase {
+  from: string;
+  to: string;
+  major: NodeMajor;
+  /** Whether the versions' config schema knows `models.catalogRefresh` (see `makeGatewayHome`). */
+  catalogRefreshKey: boolean;
+}
+
+/** A clawmend config: the server's endpoint, and optionally a required patch no `range` version can take. */
+function configText(endpoint: string, breaksFrom?: string): string {
+  const base = `vllm: { endpoints: ${JSON.stringify([endpoint])} }`;
+  if (!breaksFrom) return `export default { ${base} };\n`;
+  return [
+    `import { definePatch, wrapReturnValues } from "clawmend";`,
+    `export default {`,
+    `  ${base},`,
+    `  patches: (builtins) => [`,
+    `    ...builtins,`,
+    `    definePatch({`,
+    `      id: "needs-missing-site",`,
+    `      version: 1,`,
+    `      description: "test: a required site that openclaw ${breaksFrom} and later do not have",`,
+    `      targets: [{ package: "openclaw", range: ">=${breaksFrom}", files: ["dist/**/*.js"] }],`,
+    `      transform: wrapReturnValues({`,
+    `        functionNames: ["functionNoOpenclawHas"],`,
+    `        helperName: "__clawmend_testIdentity",`,
+    `        helperSource: (_options, marker) => marker + "\\nfunction __clawmend_testIdentity(v) {\\n  return v;\\n}\\n",`,
+    `      }),`,
+    `    }),`,
+    `  ],`,
+    `};`,
+    ``,
+  ].join("\n");
+}
+
+/** Lays `version`'s install over `dir`, as `npm i -g openclaw@version` does. */
+async function layVersion(dir: string, version: string, major: NodeMajor): Promise<void> {
+  const { install } = await openclawInstall(version, major);
+  await rm(dir, { recursive: true, force: true });
+  await copyTreeTo(install, dir);
+}
+
+/** A real unprivileged user for the unit (CI runs as root); created once per machine. */
+function unitUser(): UnitUser {
+  const name = "clawmend-unit";
+  try {
+    execFileSync("id", ["-u", name], { stdio: "ignore" });
+  } catch {
+    execFileSync("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name]);
+  }
+  const id = (flag: string) => Number(execFileSync("id", [flag, name], { encoding: "utf8" }).trim());
+  return { name, uid: id("-u"), gid: id("-g") };
+}
+
+/**
+ * clawmend's bin and the unit's Node as paths the unit's user can reach. CI's clone may sit
+ * under a directory only root can traverse (the repo, its `.cache/`): then both are staged in a
+ * world-readable temp dir, as an operator's global install would be.
+ */
+async function reachableBy(as: UnitUser, node: string): Promise<{ bin: string; node: string }> {
+  const can = async (test: string, file: string) => (await run("test", [test, file], { as })).code === 0;
+  if ((await can("-r", BIN)) && (await can("-x", node))) return { bin: BIN, node };
+  const stage = tempDir("clawmend-for-unit-");
+  chmodSync(stage, 0o755);
+  const repo = path.dirname(path.dirname(BIN));
+  for (const entry of ["bin", "dist", "package.json", "node_modules"])
+    cpSync(path.join(repo, entry), path.join(stage, entry), { recursive: true, dereference: true });
+  cpSync(node, path.join(stage, "node"));
+  return { bin: path.join(stage, "bin", path.basename(BIN)), node: path.join(stage, "node") };
+}
+
+interface Rig {
+  server: VllmLikeServer;
+  node: string;
+  runtime: string;
+  home: GatewayHome;
+  gen: string;
+  config: string;
+  as?: UnitUser;
+}
+
+async function makeRig(c: HealCase, breaking: boolean, as?: UnitUser): Promise<Rig> {
+  const server = await startVllmLikeServer({ toolCalling: false, identifySenders: true });
+  const copied = await openclawCopy(c.from, c.major);
+  const runtime = copied.copy;
+  const { bin, node } = as ? await reachableBy(as, copied.node) : { bin: BIN, node: copied.node };
+  const home = await makeGatewayHome({ baseUrl: server.baseUrl, catalogRefreshKey: c.catalogRefreshKey });
+  const config = path.join(home.home, "patches.config.ts");
+  writeFileSync(config, configText(server.url, breaking ? c.to : undefined));
+  // OpenClaw's own unit (a stand-in with the gateway's arguments), which the drop-in extends.
+  const units = path.join(home.home, ".config", "systemd", "user");
+  mkdirSync(units, { recursive: true });
+  writeFileSync(
+    path.join(units, "openclaw-gateway.service"),
+    `[Service]\nExecStart=${node} ${path.join(runtime, "dist", "index.js")} gateway --port ${home.port}\n`,
+  );
+  if (as) execFileSync("chown", ["-R", `${as.uid}:${as.gid}`, home.home]);
+  const gen = path.join(home.home, "clawmend-launcher");
+  const env = { HOME: home.home, XDG_STATE_HOME: path.join(home.home, ".local", "state"), PATH: process.env.PATH };
+  const launcher = await run(
+    node,
+    [
+      bin,
+      "launcher",
+      "--out",
+      gen,
+      "--model",
+      "fake-model",
+      "--runtime",
+      runtime,
+      "--node",
+      node,
+      "--unit-dir",
+      units,
+      "--config",
+      config,
+      "--json",
+    ],
+    { cwd: home.home, env, ...(as ? { as } : {}) },
+  );
+  expect(launcher.code, allOutput(launcher)).toBe(0);
+  const heal = JSON.parse(launcher.stdout).gateway.heal;
+  expect(heal, "auto: in place when the unit's user can write the runtime, else a mirror").toBe(as ? "mirror" : "in-place");
+  return { server, node, runtime, home, gen, config, ...(as ? { as } : {}) };
+}
+
+/** One start of the unit, one `openclaw agent` turn through the gateway via the wrapper, one stop. */
+async function serviceTurn(rig: Rig) {
+  rig.server.requests.length = 0;
+  const start = await startUnit(path.join(rig.gen, DROP_IN), rig.node, rig.home, rig.as);
+  const heal = start.steps[0]!;
+  expect(start.skipped, heal.stderr).toBe(false);
+  const gateway = start.gateway!;
+  try {
+    const turn = await agentThroughWrapper(path.join(rig.gen, "openclaw"), rig.node, rig.home, rig.as);
+    expect(turn.code, allOutput(turn)).toBe(0);
+    const chats = expectReplyWithoutTools(rig.server, turn.stdout);
+    for (const chat of chats) expect(chat.senderPid, "the request came from the gateway process").toBe(gateway.pid);
+    return { healLine: heal.stderr.trim(), gatewayOutput: gateway.output() };
+  } finally {
+    await gateway.stop();
+  }
+}
+
+async function dropRig(rig: Rig | undefined): Promise<void> {
+  if (!rig) return;
+  await rig.server.close();
+  await removeCopy(rig.runtime);
+  await rm(rig.home.home, { recursive: true, force: true });
+}
+
+/** The pristine failure, on a copy of its own (so nothing it runs repairs the copies under test). */
+function itShowsThePristineFailure(c: HealCase): void {
+  it(
+    `pristine openclaw ${c.from}: an agent turn gets vLLM's 400`,
+    async () => {
+      const server = await startVllmLikeServer({ toolCalling: false });
+      const { node, copy } = await openclawCopy(c.from, c.major);
+      const home = await makeGatewayHome({ baseUrl: server.baseUrl, catalogRefreshKey: c.catalogRefreshKey });
+      try {
+        // `--agent main` as the service turns use (2026.2.x needs a session or an agent named).
+        const turn = await agentTurn(node, copy, home, {}, 10 * MIN, ["--agent", "main"]);
+        const chats = server.chatRequests();
+        expect(chats.length, allOutput(turn)).toBeGreaterThan(0);
+        expect(chats.every((chat) => chat.status === 400)).toBe(true);
+        expect(chats[0]!.body.tools.length).toBeGreaterThan(0);
+      } finally {
+        await server.close();
+        await removeCopy(copy);
+        await rm(home.home, { recursive: true, force: true });
+      }
+    },
+    20 * MIN,
+  );
+}
+
+export function describeHealInPlace(c: HealCase): void {
+  describe(`heal in place: openclaw ${c.from}, then ${c.to} laid over it; the unit as systemd runs it, nothing typed`, () => {
+    let rig: Rig;
+    beforeAll(async () => {
+      rig = await makeRig(c, false);
+    }, 60 * MIN);
+    afterAll(() => dropRig(rig));
+
+    itShowsThePristineFailure(c);
+
+    it(
+      `first start, no clawmend command typed before: the heal patches ${c.from} in place, the turn gets the reply`,
+      async () => {
+        expect(existsSync(path.join(rig.runtime, ".clawmend")), "starting state: never patched").toBe(false);
+        const { healLine, gatewayOutput } = await serviceTurn(rig);
+        expect(healLine).toMatch(new RegExp(`^clawmend: openclaw ${c.from} at \\S+: patched \\(\\d+ applied\\) and verified in `));
+        expect(gatewayOutput).toContain('"msg":"vllm_tool_payload_stripped"');
+      },
+      30 * MIN,
+    );
+
+    it(
+      `${c.to} laid over the patched tree, nothing typed: the next start patches the new version and answers`,
+      async () => {
+        await layVersion(rig.runtime, c.to, c.major);
+        expect(existsSync(path.join(rig.runtime, ".clawmend")), "the update took clawmend's state with it").toBe(false);
+        const { healLine } = await serviceTurn(rig);
+        expect(healLine).toMatch(new RegExp(`^clawmend: openclaw ${c.to} at \\S+: patched \\(\\d+ applied\\) and verified in `));
+      },
+      30 * MIN,
+    );
+
+    it(
+      "restart: the heal finds nothing changed and the turn gets the reply",
+      async () => {
+        const { healLine } = await serviceTurn(rig);
+        expect(healLine).toBe(`clawmend: openclaw ${c.to} at ${rig.runtime}: patched and verified (unchanged)`);
+      },
+      30 * MIN,
+    );
+
+    it(
+      `a config under which ${c.to} cannot be patched: one line, exit 3, systemd skips the start (no restart loop), nothing written`,
+      async () => {
+        writeFileSync(rig.config, configText(rig.server.url, c.to));
+        const before = readdirSync(path.join(rig.runtime, "dist")).length;
+        const manifest = readFileSync(path.join(rig.runtime, ".clawmend", "manifest.json"));
+        const start = await startUnit(path.join(rig.gen, DROP_IN), rig.node, rig.home);
+        expect(start.skipped).toBe(true);
+        expect(start.gateway).toBeNull();
+        const heal = start.steps[0]!;
+        expect(heal.code).toBe(3);
+        const lines = heal.stderr.trim().split("\n");
+        expect(lines).toHaveLength(1);
+        expect(lines[0]).toMatch(
+          new RegExp(
+            `^clawmend: openclaw ${c.to} at \\S+ cannot be patched: a required patch cannot be applied.*needs-missing-site.*the gateway is not started`,
+          ),
+        );
+        expect(readdirSync(path.join(rig.runtime, "dist")).length).toBe(before);
+        expect(readFileSync(path.join(rig.runtime, ".clawmend", "manifest.json"))).toEqual(manifest);
+      },
+      30 * MIN,
+    );
+  });
+}
+
+export function describeHealMirror(c: HealCase): void {
+  const root = process.getuid?.() === 0;
+  describe.skipIf(!root)(
+    `heal as a mirror: a root-owned openclaw ${c.from}, the unit as an unprivileged user; ${c.to} laid over it by root, nothing typed`,
+    () => {
+      let rig: Rig;
+      let mirror: string;
+      beforeAll(async () => {
+        rig = await makeRig(c, true, unitUser());
+        mirror = path.join(rig.home.home, ".local", "state", "clawmend", "openclaw");
+      }, 60 * MIN);
+      afterAll(() => dropRig(rig));
+
+      it("starting state: the unit's user cannot write the runtime", async () => {
+        const probe = await run("sh", ["-c", `touch ${JSON.stringify(path.join(rig.runtime, "dist", "probe"))}`], { as: rig.as! });
+        expect(probe.code).not.toBe(0);
+      });
+
+      it(
+        `first start: a patched mirror of ${c.from} in the user's state dir; the turn gets the reply; the install is untouched`,
+        async () => {
+          const { healLine } = await serviceTurn(rig);
+          expect(healLine).toMatch(new RegExp(`^clawmend: openclaw ${c.from}: mirror of ${rig.runtime} rebuilt, patched and verified in `));
+          expect(existsSync(path.join(mirror, "dist", "clawmend-overlay.mjs"))).toBe(true);
+          expect(existsSync(path.join(rig.runtime, ".clawmend"))).toBe(false);
+        },
+        30 * MIN,
+      );
+
+      it(
+        `${c.to} laid over by root and it cannot be patched (a required site is missing): the last good mirror keeps serving, one journal line names both versions`,
+        async () => {
+          await layVersion(rig.runtime, c.to, c.major);
+          const { healLine } = await serviceTurn(rig);
+          expect(healLine.split("\n")).toHaveLength(1);
+          expect(healLine).toMatch(
+            new RegExp(
+              `^clawmend: openclaw ${c.to} at \\S+ cannot be patched: .*needs-missing-site.*; still running the last good patched mirror, openclaw ${c.from} \\(`,
+            ),
+          );
+        },
+        30 * MIN,
+      );
+
+      it(
+        `the config no longer requires the missing site: the next start rebuilds the mirror from ${c.to} and answers`,
+        async () => {
+          writeFileSync(rig.config, configText(rig.server.url));
+          chownSync(rig.config, rig.as!.uid, rig.as!.gid);
+          const { healLine } = await serviceTurn(rig);
+          expect(healLine).toMatch(new RegExp(`^clawmend: openclaw ${c.from} → ${c.to}: mirror of \\S+ rebuilt, patched and verified in `));
+          expect(JSON.parse(readFileSync(path.join(mirror, "package.json"), "utf8")).version).toBe(c.to);
+        },
+        30 * MIN,
+      );
+
+      it(
+        "restart: nothing changed, nothing rebuilt, the reply again",
+        async () => {
+          const { healLine } = await serviceTurn(rig);
+          expect(healLine).toBe(`clawmend: openclaw ${c.to} mirror of ${rig.runtime} at ${mirror}: patched and verified (unchanged)`);
+          rmSync(path.join(rig.runtime, "dist", "probe"), { force: true });
+        },
+        30 * MIN,
+      );
+    },
+  );
+}

@@ -1,0 +1,52 @@
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import fg from "fast-glob";
+import { describe, expect, it } from "vitest";
+import { defaultSettings } from "../../../src/config/settings.js";
+import { moduleFormat } from "../../../src/discover/files.js";
+import { builtinPatches } from "../../../src/patches/builtins.js";
+import { mayHoldSite, planFile, sourceTransformOf } from "../../../src/transforms/plan.js";
+import { extractedPackage } from "../../support/real-packages.js";
+
+/**
+ * On the real published files: a partial parse decides exactly what a whole parse decides.
+ * Files above WHOLE_PARSE_LIMIT (2026.9.6's 48 and 54 MB worker bundles) take Babel minutes and
+ * gigabytes to parse whole; the network-guard real matrix checks them against an independent
+ * scan instead.
+ */
+const WHOLE_PARSE_LIMIT = 20_000_000;
+const specs = builtinPatches(defaultSettings()).filter((spec) => sourceTransformOf(spec)?.prefilter?.length);
+
+const PACKAGES: Array<[string, string]> = [
+  ["openclaw", "2026.2.26"],
+  ["openclaw", "2026.9.6"],
+  ["@openclaw/ai", "2026.9.6"],
+];
+
+describe.each(PACKAGES)("%s@%s", (name, version) => {
+  it("every candidate file: partial parse == whole parse (sites, output, errors)", { timeout: 600_000 }, async () => {
+    const root = await extractedPackage(name, version);
+    const files = fg
+      .sync("**/*.{js,mjs,cjs}", { cwd: root, ignore: ["**/node_modules/**"] })
+      .filter((file) => statSync(join(root, file)).size < WHOLE_PARSE_LIMIT)
+      .sort();
+    const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { type?: string };
+    const copy = { name, version, dir: root, relDir: ".", type: manifest.type === "module" ? "module" : "commonjs" } as const;
+    let compared = 0;
+    let sites = 0;
+    for (const file of files) {
+      const code = readFileSync(join(root, file), "utf8");
+      const applicable = specs.filter((spec) => mayHoldSite(spec, code));
+      if (applicable.length === 0) continue;
+      const input = { code, file, format: moduleFormat(file, copy), specs: applicable };
+      const whole = planFile({ ...input, parse: "whole" });
+      const partial = planFile({ ...input, parse: "partial" });
+      expect(partial.parsed, file).toBe("partial");
+      expect({ output: partial.output, outcomes: partial.outcomes }, file).toEqual({ output: whole.output, outcomes: whole.outcomes });
+      compared += 1;
+      sites += whole.outcomes.reduce((n, o) => n + o.sites.length, 0);
+    }
+    expect(compared).toBeGreaterThan(0);
+    expect(sites).toBeGreaterThan(0);
+  });
+});
