@@ -190,14 +190,15 @@ describe.each(CASES)("doctor --self-test on openclaw $version (Node $major), fou
   it(
     "a unit whose Node is too old for this openclaw: a problem naming both versions",
     async () => {
-      writeUnit(process.execPath);
+      // A Node older than any openclaw accepts (the test runner's own may be new enough).
+      const oldNode = path.join(work, "old-node");
+      writeFileSync(oldNode, "#!/bin/sh\necho v20.11.0\n", { mode: 0o755 });
+      writeUnit(oldNode);
       try {
         const r = await doctor();
         expect(r.code).toBe(1);
         expect(r.problems.join("\n")).toMatch(
-          new RegExp(
-            `${process.execPath.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} is Node v${process.versions.node}, but openclaw ${c.version} needs node >=`,
-          ),
+          new RegExp(`${oldNode.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} is Node v20\\.11\\.0, but openclaw ${c.version} needs node >=`),
         );
       } finally {
         writeUnit(node);
