@@ -191,7 +191,8 @@ describe.each(CASES)("doctor --self-test on openclaw $version (Node $major), fou
     "a unit whose Node is too old for this openclaw: a problem naming both versions",
     async () => {
       // A Node older than any openclaw accepts (the test runner's own may be new enough).
-      const oldNode = path.join(work, "old-node");
+      mkdirSync(path.join(work, "old-node"), { recursive: true });
+      const oldNode = path.join(work, "old-node", "node");
       writeFileSync(oldNode, "#!/bin/sh\necho v20.11.0\n", { mode: 0o755 });
       writeUnit(oldNode);
       try {
