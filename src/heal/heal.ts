@@ -4,7 +4,8 @@ import { isClawmendError } from "../core/errors.js";
 import { TOOL_VERSION } from "../core/version.js";
 import type { RunConfig, RunOptions } from "../engine/run.js";
 import type { RunReport } from "../verify/report.js";
-import { statRows, unchangedRows } from "./fingerprint.js";
+import { CANNOT_APPLY, NOT_VERIFIED } from "../verify/status.js";
+import { statRows, unchangedRows, type StatRow } from "./fingerprint.js";
 import { inPlaceStamp, mirrorStamp, readStamp, STAMP_FORMAT, writeStamp, type HealStamp } from "./stamp.js";
 import { openclawVersion, watchRows } from "./watch.js";
 
@@ -55,11 +56,24 @@ function isFresh(stamp: HealStamp | null, options: HealOptions): stamp is HealSt
   return stamp !== null && stamp.format === STAMP_FORMAT && stamp.tool === TOOL_VERSION && stamp.config === options.configKey;
 }
 
+/** The stamp of a green heal (or, with `failed`, of a source the last good mirror stands in for). */
+function stampOf(options: HealOptions, openclaw: string, source: StatRow[], mirror?: HealStamp["mirror"], failed?: string): HealStamp {
+  return {
+    format: STAMP_FORMAT,
+    tool: TOOL_VERSION,
+    config: options.configKey,
+    openclaw,
+    source,
+    ...(mirror ? { mirror } : {}),
+    ...(failed !== undefined ? { failed } : {}),
+  };
+}
+
 /** Why a run could not make the tree good, in a few words. */
 function failure(report: RunReport): string {
   if (report.refused) return report.refused;
   const bad = report.copies.flatMap((c) =>
-    c.patches.filter((p) => !["applied", "already-applied", "not-applicable"].includes(p.status)).map((p) => `${p.patch} ${p.status}`),
+    c.patches.filter((p) => CANNOT_APPLY.has(p.status) || NOT_VERIFIED.has(p.status)).map((p) => `${p.patch} ${p.status}`),
   );
   return bad.length ? bad.join(", ") : `exit ${report.exitCode}`;
 }
@@ -119,16 +133,17 @@ async function healInPlace(options: HealOptions, started: number): Promise<HealR
     const verified = await runPatches({ root: runtime, config, mode: "verify" });
     if (verified.exitCode !== 0) return refuse(`not verified after patching (${failure(verified)})`);
     const applied = patched.summary.applied;
-    writeStamp(stampPath, {
-      format: STAMP_FORMAT,
-      tool: TOOL_VERSION,
-      config: options.configKey,
-      openclaw: version,
-      source: watchRows(
-        runtime,
-        verified.copies.map((c) => c.dir),
+    writeStamp(
+      stampPath,
+      stampOf(
+        options,
+        version,
+        watchRows(
+          runtime,
+          verified.copies.map((c) => c.dir),
+        ),
       ),
-    });
+    );
     const was = stamp && stamp.openclaw !== version ? `openclaw ${stamp.openclaw} → ${version} at ${runtime}` : where;
     return {
       ...base,
@@ -182,20 +197,15 @@ async function healMirror(options: HealOptions & { mirror: string }, started: nu
     const built = await rebuild({ src: source, dest: mirror, config });
     if (built.exitCode === 0 && built.target) {
       const copies = built.patch.copies.map((c) => c.dir);
-      writeStamp(stampPath, {
-        format: STAMP_FORMAT,
-        tool: TOOL_VERSION,
-        config: options.configKey,
-        openclaw: sourceVersion,
-        source: [
-          ...sourceBefore,
-          ...statRows(
-            source,
-            copies.filter((d) => d !== ".").map((d) => `${d}/package.json`),
-          ),
-        ],
-        mirror: { target: built.target, openclaw: sourceVersion, rows: watchRows(built.target, copies) },
-      });
+      const nested = statRows(
+        source,
+        copies.filter((d) => d !== ".").map((d) => `${d}/package.json`),
+      );
+      const rows = watchRows(built.target, copies);
+      writeStamp(
+        stampPath,
+        stampOf(options, sourceVersion, [...sourceBefore, ...nested], { target: built.target, openclaw: sourceVersion, rows }),
+      );
       const previous = stamp?.mirror?.openclaw;
       const from = previous && previous !== sourceVersion ? `openclaw ${previous} → ${sourceVersion}` : `openclaw ${sourceVersion}`;
       return done(
@@ -214,24 +224,17 @@ async function healMirror(options: HealOptions & { mirror: string }, started: nu
     const verified = await runPatches({ root: current, config, mode: "verify" }).catch(() => null);
     if (verified?.exitCode === 0) {
       const running = openclawVersion(current);
-      writeStamp(stampPath, {
-        format: STAMP_FORMAT,
-        tool: TOOL_VERSION,
-        config: options.configKey,
-        openclaw: sourceVersion,
-        source: sourceBefore,
-        mirror: {
-          target: current,
-          openclaw: running,
-          rows: watchRows(
-            current,
-            verified.copies.map((c) => c.dir),
-          ),
-        },
-        failed: reason,
-      });
+      const rows = watchRows(
+        current,
+        verified.copies.map((c) => c.dir),
+      );
+      writeStamp(stampPath, stampOf(options, sourceVersion, sourceBefore, { target: current, openclaw: running, rows }, reason));
       return done("kept-last-good", keptLine(reason, running));
     }
+  }
+  if (!config) {
+    // Nothing can be proved without the config, the last good mirror included.
+    return done("refused", `the config does not load: ${reason}; the gateway is not started. Fix: the config the unit names`, 3);
   }
   return done(
     "refused",

@@ -268,3 +268,26 @@ describe("heal with a config that does not load", () => {
     expect(await snapshot(runtime)).toEqual(before);
   });
 });
+
+describe("heal as a mirror with a config that does not load", () => {
+  it("one line naming the config, exit 3; the mirror is left as it was", async () => {
+    const root = tempDir();
+    const source = makeOpenclawFixture(join(root, "global", "openclaw"));
+    const mirror = join(root, "state", "openclaw");
+    await heal(options(source, builtin, { mirror }).o);
+    const before = readlinkSync(mirror);
+    const { o } = options(source, builtin, { mirror });
+    const refused = await heal({
+      ...o,
+      configKey: "/virtual/broken.config.ts#x",
+      loadConfig: async () => {
+        throw ClawmendError.usage("/virtual/broken.config.ts: cannot load config: Unexpected token");
+      },
+    });
+    expect(refused).toMatchObject({ outcome: "refused", exitCode: 3, runs: null });
+    expect(refused.message).toBe(
+      "the config does not load: /virtual/broken.config.ts: cannot load config: Unexpected token; the gateway is not started. Fix: the config the unit names",
+    );
+    expect(readlinkSync(mirror)).toBe(before);
+  });
+});

@@ -10,18 +10,7 @@
  * same path.
  */
 import { execFileSync } from "node:child_process";
-import {
-  chmodSync,
-  chownSync,
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -344,7 +333,6 @@ export function describeHealMirror(c: HealCase): void {
         async () => {
           const { healLine } = await serviceTurn(rig);
           expect(healLine).toBe(`clawmend: openclaw ${c.to} mirror of ${rig.runtime} at ${mirror}: patched and verified (unchanged)`);
-          rmSync(path.join(rig.runtime, "dist", "probe"), { force: true });
         },
         30 * MIN,
       );
