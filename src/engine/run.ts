@@ -6,7 +6,7 @@ import { joinRel } from "../core/paths.js";
 import { isSourceTransform, type PatchSpec } from "../core/spec.js";
 import { TOOL_VERSION } from "../core/version.js";
 import { findPackageCopies } from "../discover/packages.js";
-import { runExitCode, type Mode } from "../verify/decide.js";
+import { decideNotWritten, runExitCode, type Mode } from "../verify/decide.js";
 import type { Manifest, ManifestSpec } from "../verify/manifest.js";
 import type { RunReport } from "../verify/report.js";
 import { CANNOT_APPLY, STATUSES, type PatchResult, type Status } from "../verify/status.js";
@@ -110,8 +110,7 @@ async function planAndWrite(root: string, selected: PatchSpec[], options: RunOpt
   }
 
   // A refused run wrote nothing: what it would have applied is still unpatched.
-  const results = (plan: CopyPlan): PatchResult[] =>
-    refused && options.mode === "patch" ? plan.results.map((r) => (r.status === "applied" ? notWritten(r) : r)) : plan.results;
+  const results = (plan: CopyPlan): PatchResult[] => (refused && options.mode === "patch" ? plan.results.map(notWritten) : plan.results);
   const summary = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
   for (const plan of plans) for (const r of results(plan)) summary[r.status] += 1;
   const exitCode = runExitCode({
@@ -150,14 +149,17 @@ function recordedConfig(config: RunConfig): Manifest["config"] {
   return { file: config.file, digest: config.digest };
 }
 
+/** A result of a refused run: what it would have applied, and each file it would have written, as not written. */
 function notWritten(result: PatchResult): PatchResult {
+  const decision = decideNotWritten(result.status);
+  if (decision === null) return result;
   return {
     ...result,
-    status: "unpatched",
-    message: "not written: the run was refused",
-    files: result.files.map((f) =>
-      f.status === "applied" ? { ...f, status: "unpatched" as const, message: "not written: the run was refused" } : f,
-    ),
+    ...decision,
+    files: result.files.map((file) => {
+      const fileDecision = decideNotWritten(file.status);
+      return fileDecision ? { ...file, ...fileDecision } : file;
+    }),
   };
 }
 

@@ -1,8 +1,12 @@
 /**
  * Every status clawmend reports is decided here, from what is on disk (the state), what the
- * plan found (sites, errors), and the mode, by pure functions the tests read as tables.
+ * plan found (sites, errors, the files it adds), the package's version against a target's
+ * ranges, whether the run was refused, and the mode, by pure functions the tests read as
+ * tables. The engine passes the facts; it chooses no status itself.
  */
+import { basename } from "node:path";
 import { EXIT, type ExitCode } from "../core/errors.js";
+import { ADDED_FILE_PREFIX } from "../core/paths.js";
 import type { Expectation } from "../core/spec.js";
 import type { AddedState, FileState } from "./state.js";
 import { CANNOT_APPLY, NOT_VERIFIED, type FileResult, type PatchResult, type Status } from "./status.js";
@@ -48,24 +52,24 @@ const NO_ORIGINAL =
   "carries a marker of another version of this patch and no original is kept: reinstall the package, then run clawmend patch";
 
 /** The status of one spec on one file, or null when the spec has nothing there. */
-export function decideFile(x: SpecOnFile): Decision | null {
-  const plan = x.plan;
-  if (plan === null) return x.recordedSites > 0 ? { status: "already-applied" } : null;
+export function decideFile(facts: SpecOnFile): Decision | null {
+  const plan = facts.plan;
+  if (plan === null) return facts.recordedSites > 0 ? { status: "already-applied" } : null;
   if (plan.parseError) return { status: "parse-error", message: plan.parseError };
   if (plan.ambiguous) return { status: "ambiguous", message: plan.ambiguous };
   if (plan.otherVersionMarker && !plan.fromOriginal) return { status: "drifted", message: NO_ORIGINAL };
   if (plan.patched + plan.already === 0) return null;
   if (plan.upToDate) return { status: "already-applied" };
-  switch (x.mode) {
+  switch (facts.mode) {
     case "verify":
-      if (x.state === "edited")
+      if (facts.state === "edited")
         return { status: "drifted", message: "changed since clawmend patched it: run clawmend patch to re-apply it from the original" };
-      if (x.state === "recorded-otherwise")
-        return { status: "drifted", message: x.otherwise ?? "patched with other settings: run clawmend patch" };
-      if (x.marked) return { status: "drifted", message: "partly patched: run clawmend patch" };
-      if (x.state === "original")
+      if (facts.state === "recorded-otherwise")
+        return { status: "drifted", message: facts.otherwise ?? "patched with other settings: run clawmend patch" };
+      if (facts.marked) return { status: "drifted", message: "partly patched: run clawmend patch" };
+      if (facts.state === "original")
         return { status: "unpatched", message: "back to the package's original bytes (reinstalled?): run clawmend patch" };
-      if (x.state === "replaced")
+      if (facts.state === "replaced")
         return {
           status: "unpatched",
           message: "the package replaced this file since clawmend patched it (updated?): run clawmend patch",
@@ -75,7 +79,7 @@ export function decideFile(x: SpecOnFile): Decision | null {
       return { status: "unpatched", message: plan.fromOriginal ? "would re-apply it from the original" : "would patch" };
     case "patch":
       if (plan.fromOriginal) return { status: "applied", message: "re-applied from the original" };
-      if (x.state === "replaced")
+      if (facts.state === "replaced")
         return { status: "applied", message: "the package replaced this file since clawmend patched it: patched again" };
       return { status: "applied" };
   }
@@ -100,6 +104,40 @@ export function decideAdded(mode: Mode, state: AddedState): Decision | null {
     ? "missing (a package lifecycle or a reinstall removed it?): run clawmend patch"
     : "differs from what clawmend writes (edited?): run clawmend patch";
   return { status: mode === "verify" && !missing ? "drifted" : "unpatched", message: problem };
+}
+
+/** A file a spec's plan adds, and what an earlier spec of the same run adds at that path. */
+export interface AddedByPlan {
+  path: string;
+  specId: string;
+  content: string;
+  /** Set when an earlier spec adds the same path: which, and with what content. */
+  earlier?: { by: string; content: string | null } | undefined;
+}
+
+/**
+ * Why a file a plan adds cannot be added (`ambiguous`), or null when it can: it must be named
+ * `clawmend-*` (no patch edits those), and two specs must not add it with different contents.
+ */
+export function decideAddedByPlan(facts: AddedByPlan): Decision | null {
+  if (!basename(facts.path).startsWith(ADDED_FILE_PREFIX))
+    return { status: "ambiguous", message: `a file a patch adds must be named ${ADDED_FILE_PREFIX}* (no patch edits those)` };
+  if (facts.earlier && facts.earlier.content !== facts.content)
+    return { status: "ambiguous", message: `${facts.earlier.by} and ${facts.specId} add it with different contents` };
+  return null;
+}
+
+/** A patch whose targets name the package, none with a range that holds its version. */
+export function decideOutsideRange(version: string, ranges: ReadonlyArray<string | undefined>): Decision {
+  return { status: "not-applicable", message: `version ${version} is outside ${ranges.join(" or ")}` };
+}
+
+/**
+ * A result of a patch run that was refused, so wrote nothing: what it would have applied is not
+ * written, so still unpatched. Null for any other status (it stands).
+ */
+export function decideNotWritten(status: Status): Decision | null {
+  return status === "applied" ? { status: "unpatched", message: "not written: the run was refused" } : null;
 }
 
 const WORST_FIRST: Status[] = ["parse-error", "ambiguous", "drifted"];
@@ -149,9 +187,9 @@ export interface RunOutcome {
 }
 
 /** The exit code of a patch run: `--verify` fails closed (no package found is a failure). */
-export function runExitCode(x: RunOutcome): ExitCode {
-  if (x.writeFailed || x.results.some((r) => r.required && CANNOT_APPLY.has(r.status))) return EXIT.cannotApply;
-  if (x.mode !== "verify") return EXIT.ok;
-  if (x.foundNothing || x.copyProblems) return EXIT.unpatched;
-  return x.results.some((r) => r.required && NOT_VERIFIED.has(r.status)) ? EXIT.unpatched : EXIT.ok;
+export function runExitCode(outcome: RunOutcome): ExitCode {
+  if (outcome.writeFailed || outcome.results.some((r) => r.required && CANNOT_APPLY.has(r.status))) return EXIT.cannotApply;
+  if (outcome.mode !== "verify") return EXIT.ok;
+  if (outcome.foundNothing || outcome.copyProblems) return EXIT.unpatched;
+  return outcome.results.some((r) => r.required && NOT_VERIFIED.has(r.status)) ? EXIT.unpatched : EXIT.ok;
 }

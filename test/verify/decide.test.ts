@@ -3,7 +3,17 @@
  * read as tables.
  */
 import { describe, expect, it } from "vitest";
-import { aggregate, decideAdded, decideFile, runExitCode, type Mode, type SpecPlan } from "../../src/verify/decide.js";
+import {
+  aggregate,
+  decideAdded,
+  decideAddedByPlan,
+  decideFile,
+  decideNotWritten,
+  decideOutsideRange,
+  runExitCode,
+  type Mode,
+  type SpecPlan,
+} from "../../src/verify/decide.js";
 import { classifyAdded, classifyFile, type FileState } from "../../src/verify/state.js";
 import type { FileResult, PatchResult } from "../../src/verify/status.js";
 
@@ -105,6 +115,50 @@ describe("the status of a file a patch adds", () => {
     ["differs", "patch", "applied"],
   ] as const)("%s, %s → %s", (state, mode, status) => {
     expect(decideAdded(mode, state)?.status ?? null).toBe(status);
+  });
+});
+
+describe("the files a plan adds", () => {
+  const overlay = "dist/clawmend-overlay.mjs";
+  it.each([
+    // path                    earlier spec adding it                   status
+    ["named clawmend-*", overlay, undefined, null],
+    ["added by another spec, same content", overlay, { by: "q", content: "code" }, null],
+    [
+      "not named clawmend-*",
+      "dist/overlay.mjs",
+      undefined,
+      { status: "ambiguous", message: "a file a patch adds must be named clawmend-* (no patch edits those)" },
+    ],
+    [
+      "added by another spec, other content",
+      overlay,
+      { by: "q", content: "other code" },
+      { status: "ambiguous", message: "q and p add it with different contents" },
+    ],
+  ] as const)("%s: %s, earlier %j → %j", (_what, path, earlier, decision) => {
+    expect(decideAddedByPlan({ path, specId: "p", content: "code", earlier })).toEqual(decision);
+  });
+});
+
+describe("a patch whose targets do not hold the package's version", () => {
+  it.each([
+    [["<2026.3.0"], { status: "not-applicable", message: "version 2026.9.6 is outside <2026.3.0" }],
+    [["<2026.3.0", ">=2027.1.0"], { status: "not-applicable", message: "version 2026.9.6 is outside <2026.3.0 or >=2027.1.0" }],
+  ] as const)("ranges %j → %j", (ranges, decision) => {
+    expect(decideOutsideRange("2026.9.6", ranges)).toEqual(decision);
+  });
+});
+
+describe("a result of a refused run (nothing written)", () => {
+  it.each([
+    ["applied", { status: "unpatched", message: "not written: the run was refused" }],
+    ["already-applied", null],
+    ["unpatched", null],
+    ["ambiguous", null],
+    ["not-applicable", null],
+  ] as const)("%s → %j", (status, decision) => {
+    expect(decideNotWritten(status)).toEqual(decision);
   });
 });
 
