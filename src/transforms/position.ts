@@ -1,3 +1,5 @@
+/** Where things are in a text: offsets, lines and columns. */
+
 /** 1-based line and 0-based column of an offset (what Babel's locations and the reports use). */
 export function lineColumn(code: string, offset: number): { line: number; column: number } {
   let line = 1;
@@ -7,4 +9,13 @@ export function lineColumn(code: string, offset: number): { line: number; column
     lineStart = i + 1;
   }
   return { line, column: offset - lineStart };
+}
+
+/** Every offset where one of `needles` starts, sorted. */
+export function offsetsOf(code: string, needles: readonly string[]): number[] {
+  const out: number[] = [];
+  for (const needle of needles) {
+    for (let at = code.indexOf(needle); at !== -1; at = code.indexOf(needle, at + 1)) out.push(at);
+  }
+  return out.sort((a, b) => a - b);
 }

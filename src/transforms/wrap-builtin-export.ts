@@ -2,8 +2,8 @@ import type { Binding, NodePath, Scope } from "@babel/traverse";
 import type { File, Node, Program, Statement, VariableDeclaration } from "@babel/types";
 import type { FollowedName, Site, SourceTransform, SourceTransformInput, SourceTransformResult } from "../core/spec.js";
 import { ensureHelper } from "./helper.js";
-import { offsetsOf } from "./locate.js";
 import { traverse, VISITOR_KEYS } from "./parse.js";
+import { offsetsOf } from "./position.js";
 
 export interface WrapBuiltinExportOptions<Options> {
   /** Node builtin module name without the `node:` scheme, e.g. `os`. */

@@ -1,6 +1,13 @@
 import { createRequire } from "node:module";
 import type { Node as AcornNode, Options as AcornOptions } from "acorn";
 import type { FollowedName } from "../core/spec.js";
+import { offsetsOf } from "./position.js";
+
+/**
+ * The text a large file is partially parsed from: acorn locates the file's function bodies
+ * (`locateFunctionBodies`), and the bodies that hold nothing a transform reads are blanked
+ * (`blankBodies`), offsets and lines kept. `plan.ts` runs the transforms on Babel's parse of it.
+ */
 
 /**
  * Where the function bodies of a file are, found by one acorn pass that keeps no AST: each body
@@ -163,15 +170,6 @@ function firstIndex(length: number, reached: (index: number) => boolean): number
     else lo = mid + 1;
   }
   return lo;
-}
-
-/** Every offset where one of `needles` starts, sorted. */
-export function offsetsOf(code: string, needles: readonly string[]): number[] {
-  const out: number[] = [];
-  for (const needle of needles) {
-    for (let at = code.indexOf(needle); at !== -1; at = code.indexOf(needle, at + 1)) out.push(at);
-  }
-  return out.sort((a, b) => a - b);
 }
 
 /** Offsets of each name written as a whole identifier inside its scope. */
