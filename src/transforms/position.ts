@@ -4,9 +4,9 @@
 export function lineColumn(code: string, offset: number): { line: number; column: number } {
   let line = 1;
   let lineStart = 0;
-  for (let i = code.indexOf("\n"); i !== -1 && i < offset; i = code.indexOf("\n", i + 1)) {
+  for (let lineBreak = code.indexOf("\n"); lineBreak !== -1 && lineBreak < offset; lineBreak = code.indexOf("\n", lineBreak + 1)) {
     line += 1;
-    lineStart = i + 1;
+    lineStart = lineBreak + 1;
   }
   return { line, column: offset - lineStart };
 }
