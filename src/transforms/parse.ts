@@ -51,9 +51,9 @@ export function parseProgram(code: string, format: "esm" | "cjs"): File | ParseF
 }
 
 function toFailure(error: unknown): ParseFailure {
-  const e = error as { message?: string; loc?: { line: number; column: number } };
-  const message = (e.message ?? String(error)).replace(/\s*\(\d+:\d+\)$/, "");
-  return { message, line: e.loc?.line ?? 0, column: e.loc?.column ?? 0 };
+  const thrown = error as { message?: string; loc?: { line: number; column: number } };
+  const message = (thrown.message ?? String(error)).replace(/\s*\(\d+:\d+\)$/, "");
+  return { message, line: thrown.loc?.line ?? 0, column: thrown.loc?.column ?? 0 };
 }
 
 export function isParseFailure(value: File | ParseFailure): value is ParseFailure {

@@ -10,7 +10,7 @@ import {
   type Site,
   type SourceTransform,
 } from "../core/spec.js";
-import { blankBodies, hiddenNames, locateFunctionBodies } from "./locate.js";
+import { blankBodies, hiddenNames, locateFunctionBodies } from "./partial-text.js";
 import { hasOtherVersionMarker, markerFor, markerPrefixFor } from "./marker.js";
 import { isParseFailure, parseProgram, type ParseFailure } from "./parse.js";
 

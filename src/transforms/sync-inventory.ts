@@ -36,7 +36,7 @@ export function syncInventory(options: SyncInventoryOptions): LedgerTransform<un
       if (!format) return { sites: [], ambiguous: `${input.file} is not an inventory this patch knows` };
       const root = parseTree(input.code);
       if (!root || root.type !== "array") return { sites: [], ambiguous: `${input.file} is not a JSON array` };
-      const changes = input.changes.filter((c) => c.path.startsWith(options.scope));
+      const changes = input.changes.filter((change) => change.path.startsWith(options.scope));
       return format.kind === "paths"
         ? syncPaths(input, root, changes)
         : syncRecords(input, root, changes, format.fields, options.modeMask ?? 0o777);
@@ -52,7 +52,7 @@ function syncPaths(input: LedgerTransformInput<unknown>, root: JsonNode, changes
   for (const change of changes) {
     if (!change.added) continue;
     if (listed.has(change.path)) {
-      const item = items.find((i) => i.value === change.path)!;
+      const item = items.find((listedItem) => listedItem.value === change.path)!;
       sites.push(siteAt(input.code, item.offset, "already", `lists ${change.path}`));
       continue;
     }
@@ -87,7 +87,7 @@ function syncRecords(
       if (!change.added) continue; // a file the package does not inventory
       const values: Record<string, string | number> = { ...wanted, [fields.path]: change.path, [fields.mode]: change.mode & modeMask };
       const template = items[0];
-      const keys = template?.children?.map((p) => p.children![0]!.value as string) ?? [
+      const keys = template?.children?.map((property) => property.children![0]!.value as string) ?? [
         fields.path,
         fields.sha256,
         fields.mode,
@@ -112,7 +112,7 @@ function syncRecords(
 }
 
 function property(object: JsonNode, key: string): JsonNode | undefined {
-  return object.children?.find((p) => p.children?.[0]?.value === key)?.children?.[1];
+  return object.children?.find((property) => property.children?.[0]?.value === key)?.children?.[1];
 }
 
 /**
@@ -143,7 +143,7 @@ function insertElement(
       : code.slice(root.offset + 1, items[0]!.offset);
   const indent = gap.slice(gap.lastIndexOf("\n") + 1);
   const unit = indentUnit(code, items[0]!, indent);
-  const element = json.replace(/\n(\t*)/g, (_m, tabs: string) => `\n${indent}${unit.repeat(tabs.length)}`);
+  const element = json.replace(/\n(\t*)/g, (_line, tabs: string) => `\n${indent}${unit.repeat(tabs.length)}`);
   if (before === -1) {
     const last = items[items.length - 1]!;
     const at = last.offset + last.length;

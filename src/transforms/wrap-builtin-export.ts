@@ -1,9 +1,18 @@
 import type { Binding, NodePath, Scope } from "@babel/traverse";
-import type { File, Node, Program, Statement, VariableDeclaration } from "@babel/types";
+import type { File, Node, Program } from "@babel/types";
 import type { FollowedName, Site, SourceTransform, SourceTransformInput, SourceTransformResult } from "../core/spec.js";
+import {
+  importedBindings,
+  literalValue,
+  loadedModuleValues,
+  type BuiltinModule,
+  type DeclaredOutside,
+  type Holds,
+} from "./builtin-load.js";
 import { ensureHelper } from "./helper.js";
-import { offsetsOf } from "./locate.js";
-import { traverse, VISITOR_KEYS } from "./parse.js";
+import { traverse } from "./parse.js";
+import { offsetsOf } from "./position.js";
+import { pruneProgram } from "./prune.js";
 
 export interface WrapBuiltinExportOptions<Options> {
   /** Node builtin module name without the `node:` scheme, e.g. `os`. */
@@ -24,28 +33,18 @@ export interface WrapBuiltinExportOptions<Options> {
 }
 
 /** What the resolution passes read of the options. */
-type Names = Pick<WrapBuiltinExportOptions<unknown>, "module" | "exportName" | "helperName" | "prune">;
+type Names = Pick<WrapBuiltinExportOptions<unknown>, "exportName" | "helperName" | "prune">;
 
-/** How a binding holds the builtin. */
-type Holds = "module" | "export";
-
+/** What one resolution pass found: the bindings followed, and the sites with their edits. */
 interface Ctx {
   input: SourceTransformInput<unknown>;
   options: Names;
-  specifiers: ReadonlySet<string>;
-  /** Top-level names declared by statements left out of the pruned program, with their initialiser. */
-  prunedDeclarations: ReadonlyMap<string, Node | null>;
   bindings: Map<Binding, Holds>;
   sites: Site[];
   seen: Set<Node>;
   /** Insertions, applied once the last resolution pass is done: `[offset, text, side]`. */
   edits: Array<[number, string, "left" | "right"]>;
 }
-
-/** Bundler interop wrappers that keep the module's exports on the result (and `.default`). */
-const INTEROP = /^(__toESM|__importStar|__importDefault|_interopRequireDefault|_interopRequireWildcard|__toCommonJS)(\$\d+)?$/;
-/** The require function a bundler runtime chunk exports and chunks import by this local name. */
-const BUNDLER_REQUIRE = /^__require(\$\d+)?$/;
 
 /**
  * Wraps every use of a Node builtin's export, e.g. `os.networkInterfaces`, as
@@ -60,10 +59,14 @@ const BUNDLER_REQUIRE = /^__require(\$\d+)?$/;
  * through such a binding is wrapped where it is used: calls, values passed along, default
  * parameters, property values (a shorthand property gets its key written out). Writes to the
  * export are left alone. A use that already is the first argument of the helper is `already`.
+ *
+ * How the module is loaded is recognised in `builtin-load.ts`; what is left out of a large
+ * program before Babel resolves its scopes, in `prune.ts`. This file follows the bindings to the
+ * uses and wraps them.
  */
 export function wrapBuiltinExport<Options>(options: WrapBuiltinExportOptions<Options>): SourceTransform<Options> {
-  const specifiers = new Set([options.module, `node:${options.module}`]);
-  const needles = [...specifiers].flatMap((s) => ['"', "'", "`"].map((q) => `${q}${s}${q}`));
+  const builtin: BuiltinModule = { specifiers: new Set([options.module, `node:${options.module}`]), exportName: options.exportName };
+  const needles = [...builtin.specifiers].flatMap((specifier) => ['"', "'", "`"].map((quote) => `${quote}${specifier}${quote}`));
   return {
     kind: "wrap-builtin-export",
     prefilter: [options.exportName],
@@ -77,7 +80,7 @@ export function wrapBuiltinExport<Options>(options: WrapBuiltinExportOptions<Opt
       const offsets = [...specifierOffsets, ...exportOffsets].sort((a, b) => a - b);
       let ctx: Ctx;
       try {
-        ctx = resolveAll(input, options, specifiers, specifierOffsets, offsets);
+        ctx = resolveAll(input, options, builtin, specifierOffsets, offsets);
       } catch (error) {
         // Scope analysis refused the file (Babel reports e.g. duplicate declarations): say so
         // rather than guess; the engine reports `ambiguous` and writes nothing for this file.
@@ -105,49 +108,50 @@ function followedName(binding: Binding): FollowedName {
   return { name: binding.identifier.name, start: scope.start!, end: scope.end! };
 }
 
+/**
+ * Resolves the sites. Pruned (the default), the program is first restricted to the statements
+ * holding one of `offsets`; a top-level binding of the export under another local name
+ * (`import { x as ni }`, `const { x: ni } = os`) is used where the export's name is not written,
+ * so the statements that mention that name are kept too, and the program is resolved again.
+ */
 function resolveAll(
   input: SourceTransformInput<unknown>,
   options: Names,
-  specifiers: ReadonlySet<string>,
+  builtin: BuiltinModule,
   specifierOffsets: readonly number[],
   offsets: readonly number[],
 ): Ctx {
-  const ctx = resolve(input, options, specifiers, specifierOffsets, offsets);
-  if (options.prune === false) return ctx;
-  // A top-level binding of the export under another local name (`import { x as ni }`,
-  // `const { x: ni } = os`) is used where the export's name is not written: keep the
-  // statements that mention that name too, and resolve again.
+  if (options.prune === false) return resolve(input, options, builtin, specifierOffsets, input.ast.program, new Map());
+  const first = pruneProgram(input.ast.program, offsets);
+  const ctx = resolve(input, options, builtin, specifierOffsets, first.program, first.declaredOutside);
   const aliases = [...ctx.bindings]
-    .filter(([b, holds]) => holds === "export" && b.identifier.name !== options.exportName && b.scope.path.isProgram())
-    .map(([b]) => b.identifier.name);
+    .filter(([binding, holds]) => holds === "export" && binding.identifier.name !== options.exportName && binding.scope.path.isProgram())
+    .map(([binding]) => binding.identifier.name);
   if (aliases.length === 0) return ctx;
-  const more = offsetsOf(input.code, aliases);
-  return resolve(
-    input,
-    options,
-    specifiers,
-    specifierOffsets,
-    [...offsets, ...more].sort((a, b) => a - b),
+  const widened = pruneProgram(
+    input.ast.program,
+    [...offsets, ...offsetsOf(input.code, aliases)].sort((a, b) => a - b),
   );
+  return resolve(input, options, builtin, specifierOffsets, widened.program, widened.declaredOutside);
 }
 
+/** One resolution pass over `program` (the whole program or a pruned one). */
 function resolve(
   input: SourceTransformInput<unknown>,
   options: Names,
-  specifiers: ReadonlySet<string>,
+  builtin: BuiltinModule,
   specifierOffsets: readonly number[],
-  offsets: readonly number[],
+  program: Program,
+  declaredOutside: DeclaredOutside,
 ): Ctx {
-  const prunedDeclarations = new Map<string, Node | null>();
-  const program = options.prune === false ? input.ast.program : prunedProgram(input.ast.program, offsets, prunedDeclarations);
-  const ctx: Ctx = { input, options, specifiers, prunedDeclarations, bindings: new Map(), sites: [], seen: new Set(), edits: [] };
+  const ctx: Ctx = { input, options, bindings: new Map(), sites: [], seen: new Set(), edits: [] };
   const file: File = { ...input.ast, program };
   // Start from fresh path/scope caches (an earlier transform may have crawled the whole
   // program) and leave fresh ones behind (this crawl resets nested scopes it visits).
   traverse.cache.clear();
   traverse(file, {
     Program(path) {
-      collect(ctx, path, specifierOffsets);
+      collect(ctx, path, builtin, specifierOffsets, declaredOutside);
       path.stop();
     },
   });
@@ -155,73 +159,18 @@ function resolve(
   return ctx;
 }
 
-/**
- * The program restricted to what can matter: every import declaration, and each top-level
- * statement (for `var`/`let`/`const` lists: each declarator) that contains one of `offsets`.
- * Nodes are the original ones (offsets stay valid); names declared by what is left out are
- * recorded so that they are never mistaken for globals.
- */
-function prunedProgram(program: Program, offsets: readonly number[], declared: Map<string, Node | null>): Program {
-  const body: Statement[] = [];
-  let next = 0; // index into sorted offsets
-  for (const statement of program.body) {
-    const start = statement.start!;
-    const end = statement.end!;
-    while (next < offsets.length && offsets[next]! < start) next += 1;
-    const holds = next < offsets.length && offsets[next]! < end;
-    if (statement.type === "ImportDeclaration") {
-      body.push(statement);
-    } else if (!holds) {
-      recordDeclared(statement, declared);
-    } else if (statement.type === "VariableDeclaration" && statement.declarations.length > 1) {
-      const kept = statement.declarations.filter((d) => {
-        const inside = offsets.some((o) => o >= d.start! && o < d.end!);
-        if (!inside && d.id.type === "Identifier") declared.set(d.id.name, d.init ?? null);
-        return inside;
-      });
-      body.push({ ...statement, declarations: kept } as VariableDeclaration);
-    } else {
-      body.push(statement);
-    }
-  }
-  return { ...program, body };
-}
-
-function recordDeclared(statement: Statement, declared: Map<string, Node | null>): void {
-  const s =
-    statement.type === "ExportNamedDeclaration" || statement.type === "ExportDefaultDeclaration" ? statement.declaration : statement;
-  if (!s) return;
-  if ((s.type === "FunctionDeclaration" || s.type === "ClassDeclaration") && s.id) declared.set(s.id.name, s);
-  if (s.type === "VariableDeclaration") {
-    for (const d of s.declarations) if (d.id.type === "Identifier") declared.set(d.id.name, d.init ?? null);
-  }
-}
-
-function collect(ctx: Ctx, program: NodePath<Program>, specifierOffsets: readonly number[]): void {
-  const { exportName } = ctx.options;
+/** The bindings that hold the module or its export, and every use of the export through them. */
+function collect(
+  ctx: Ctx,
+  program: NodePath<Program>,
+  builtin: BuiltinModule,
+  specifierOffsets: readonly number[],
+  declaredOutside: DeclaredOutside,
+): void {
   // 1. Import declarations.
-  for (const statement of program.get("body")) {
-    if (!statement.isImportDeclaration() || !ctx.specifiers.has(statement.node.source.value)) continue;
-    for (const spec of statement.get("specifiers")) {
-      const binding = statement.scope.getBinding(spec.node.local.name);
-      if (!binding) continue;
-      if (spec.isImportDefaultSpecifier() || spec.isImportNamespaceSpecifier()) ctx.bindings.set(binding, "module");
-      else if (spec.isImportSpecifier()) {
-        const imported = spec.node.imported;
-        const name = imported.type === "Identifier" ? imported.name : imported.value;
-        if (name === exportName) ctx.bindings.set(binding, "export");
-        else if (name === "default") ctx.bindings.set(binding, "module");
-      }
-    }
-  }
+  for (const [binding, holds] of importedBindings(program, builtin)) ctx.bindings.set(binding, holds);
   // 2. Module values made by calls: require / createRequire / __require / getBuiltinModule / import().
-  const body = program.node.body;
-  for (const offset of specifierOffsets) {
-    const literal = pathAt(program, body, offset);
-    if (!literal) continue;
-    const value = moduleExpression(ctx, literal);
-    if (value) bindModuleValue(ctx, value);
-  }
+  for (const value of loadedModuleValues(program, specifierOffsets, builtin, declaredOutside)) bindModuleValue(ctx, value);
   // 3. Every reference through those bindings. Export bindings found on the way are added.
   const done = new Set<Binding>();
   for (let changed = true; changed;) {
@@ -237,139 +186,6 @@ function collect(ctx: Ctx, program: NodePath<Program>, specifierOffsets: readonl
       }
     }
   }
-}
-
-/** The string or template literal starting at `offset` in the (pruned) program, if any. */
-function pathAt(program: NodePath<Program>, body: readonly Statement[], offset: number): NodePath | null {
-  const index = body.findIndex((s) => s.start! <= offset && offset < s.end!);
-  if (index === -1) return null;
-  let path: NodePath = program.get(`body.${index}`) as NodePath;
-  for (;;) {
-    const node = path.node;
-    if (node.start === offset && (node.type === "StringLiteral" || node.type === "TemplateLiteral")) return path;
-    const step = childContaining(node, offset);
-    if (!step) return null;
-    path = path.get(step) as NodePath;
-  }
-}
-
-function childContaining(node: Node, offset: number): string | null {
-  const keys = VISITOR_KEYS[node.type] ?? [];
-  for (const key of keys) {
-    const child = (node as unknown as Record<string, unknown>)[key];
-    if (Array.isArray(child)) {
-      for (let i = 0; i < child.length; i += 1) {
-        const c = child[i] as Node | null;
-        if (c && c.start! <= offset && offset < c.end!) return `${key}.${i}`;
-      }
-    } else if (child && typeof child === "object") {
-      const c = child as Node;
-      if (c.start! <= offset && offset < c.end!) return key;
-    }
-  }
-  return null;
-}
-
-function literalValue(node: Node): string | null {
-  if (node.type === "StringLiteral") return node.value;
-  if (node.type === "TemplateLiteral" && node.expressions.length === 0 && node.quasis.length === 1)
-    return node.quasis[0]!.value.cooked ?? null;
-  return null;
-}
-
-/** The expression whose value is the module, given its specifier literal; null when not a load. */
-function moduleExpression(ctx: Ctx, literal: NodePath): NodePath | null {
-  const spec = literalValue(literal.node);
-  if (spec === null || !ctx.specifiers.has(spec)) return null;
-  const parent = literal.parentPath;
-  if (!parent) return null;
-  let value: NodePath | null = null;
-  if (parent.isImportExpression() && parent.node.source === literal.node) value = parent;
-  else if (parent.isCallExpression() && parent.node.arguments[0] === literal.node) {
-    const callee = parent.get("callee");
-    if (callee.isImport() || isRequireLike(ctx, callee as NodePath) || isGetBuiltinModule(callee as NodePath)) value = parent;
-  }
-  if (!value) return null;
-  // Unwrap `await import(...)`, interop wrappers `__toESM(require("os"), 1)` and parentheses.
-  for (;;) {
-    const up: NodePath | null = value.parentPath;
-    if (!up) break;
-    if (up.isAwaitExpression()) value = up;
-    else if (
-      up.isCallExpression() &&
-      up.node.arguments[0] === value.node &&
-      up.node.callee.type === "Identifier" &&
-      INTEROP.test(up.node.callee.name)
-    )
-      value = up;
-    else break;
-  }
-  return value;
-}
-
-/** `require`, a `createRequire(...)`-made require, or the bundler runtime's `__require`. */
-function isRequireLike(ctx: Ctx, callee: NodePath): boolean {
-  if (callee.isCallExpression()) return isCreateRequireCall(callee.node, callee.scope); // createRequire(import.meta.url)("os")
-  if (!callee.isIdentifier()) return false;
-  const name = callee.node.name;
-  const binding = callee.scope.getBinding(name);
-  if (!binding) {
-    if (ctx.prunedDeclarations.has(name)) {
-      // Declared by a top-level statement the pruned program left out.
-      const init = ctx.prunedDeclarations.get(name) ?? null;
-      return init !== null && isCreateRequireCall(init, callee.scope.getProgramParent());
-    }
-    return name === "require";
-  }
-  if (binding.kind === "param") return name === "require";
-  if (binding.kind === "module") {
-    // `import { i as __require } from "./chunk-*.js"`: the bundler's runtime require.
-    return BUNDLER_REQUIRE.test(name) || name === "require";
-  }
-  const decl = binding.path.node;
-  if (decl.type === "VariableDeclarator" && decl.init) return isCreateRequireCall(decl.init, binding.path.scope);
-  return false;
-}
-
-/**
- * `createRequire(...)` (the `node:module` export under any local name, resolved through
- * `scope`), `module.createRequire(...)`, or `(() => createRequire(...))()`.
- */
-function isCreateRequireCall(node: Node, scope: Scope): boolean {
-  if (node.type !== "CallExpression") return false;
-  const callee = node.callee;
-  if (callee.type === "Identifier") {
-    const binding = scope.getBinding(callee.name);
-    if (binding?.kind === "module" && binding.path.isImportSpecifier()) {
-      const imported = binding.path.node.imported;
-      const source = (binding.path.parent as { source?: { value?: string } }).source?.value;
-      return (
-        (imported.type === "Identifier" ? imported.name : imported.value) === "createRequire" &&
-        (source === "module" || source === "node:module")
-      );
-    }
-    return callee.name === "createRequire";
-  }
-  if (callee.type === "MemberExpression" && !callee.computed && callee.property.type === "Identifier") {
-    return callee.property.name === "createRequire";
-  }
-  if ((callee.type === "ArrowFunctionExpression" || callee.type === "FunctionExpression") && node.arguments.length === 0) {
-    const b = callee.body;
-    if (b.type !== "BlockStatement") return isCreateRequireCall(b, scope);
-    const ret = b.body.length === 1 && b.body[0]!.type === "ReturnStatement" ? b.body[0]!.argument : null;
-    return !!ret && isCreateRequireCall(ret, scope);
-  }
-  return false;
-}
-
-/** `process.getBuiltinModule` / `globalThis.process.getBuiltinModule`. */
-function isGetBuiltinModule(callee: NodePath): boolean {
-  const n = callee.node;
-  if (n.type !== "MemberExpression" || n.computed || n.property.type !== "Identifier" || n.property.name !== "getBuiltinModule")
-    return false;
-  const o = n.object;
-  if (o.type === "Identifier") return o.name === "process" && !callee.scope.getBinding("process");
-  return o.type === "MemberExpression" && !o.computed && o.property.type === "Identifier" && o.property.name === "process";
 }
 
 /** Where a module value goes: a variable, a destructuring, or straight into a member access. */
@@ -397,11 +213,11 @@ function bindPattern(ctx: Ctx, pattern: NodePath, scope: Scope, holds: Holds): v
     return;
   }
   if (holds !== "module" || !pattern.isObjectPattern()) return;
-  for (const prop of pattern.get("properties")) {
-    if (!prop.isObjectProperty()) continue;
-    const key = propertyName(prop.node.key, prop.node.computed);
-    if (key === ctx.options.exportName) bindPattern(ctx, prop.get("value") as NodePath, scope, "export");
-    else if (key === "default") bindPattern(ctx, prop.get("value") as NodePath, scope, "module");
+  for (const property of pattern.get("properties")) {
+    if (!property.isObjectProperty()) continue;
+    const key = propertyName(property.node.key, property.node.computed);
+    if (key === ctx.options.exportName) bindPattern(ctx, property.get("value") as NodePath, scope, "export");
+    else if (key === "default") bindPattern(ctx, property.get("value") as NodePath, scope, "module");
   }
 }
 
@@ -482,13 +298,13 @@ function isWriteTarget(path: NodePath): boolean {
 
 function describe(ctx: Ctx, use: NodePath): string {
   const text = use.isIdentifier() ? use.node.name : ctx.input.code.slice(use.node.start!, use.node.end!).replace(/\s+/g, "");
-  let p: NodePath = use;
+  let value: NodePath = use;
   // `(0, m.export)()`: the call is on the sequence.
-  if (p.parentPath?.isSequenceExpression() && p.parentPath.node.expressions.at(-1) === p.node) p = p.parentPath;
-  const parent = p.parentPath;
+  if (value.parentPath?.isSequenceExpression() && value.parentPath.node.expressions.at(-1) === value.node) value = value.parentPath;
+  const parent = value.parentPath;
   if (!parent) return `value ${text}`;
-  if ((parent.isCallExpression() || parent.isOptionalCallExpression()) && parent.node.callee === p.node) return `call ${text}()`;
-  if (parent.isAssignmentPattern() && parent.node.right === p.node) return `default parameter ${text}`;
-  if (parent.isObjectProperty() && parent.node.value === p.node) return `property value ${text}`;
+  if ((parent.isCallExpression() || parent.isOptionalCallExpression()) && parent.node.callee === value.node) return `call ${text}()`;
+  if (parent.isAssignmentPattern() && parent.node.right === value.node) return `default parameter ${text}`;
+  if (parent.isObjectProperty() && parent.node.value === value.node) return `property value ${text}`;
   return `value ${text}`;
 }

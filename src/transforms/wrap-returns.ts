@@ -46,7 +46,7 @@ export function wrapReturnValues<Options>(options: WrapReturnValuesOptions<Optio
       const candidates = findCandidates(input, names);
       const sites: Site[] = [];
       const problems: string[] = [];
-      const targets = new Set<Node>(candidates.map((c) => c.path.node));
+      const targets = new Set<Node>(candidates.map((candidate) => candidate.path.node));
       for (const candidate of candidates) {
         const outcome = wrapOne(input, candidate, options.helperName, skipDelegates, targets);
         if (typeof outcome === "string") problems.push(outcome);
@@ -112,21 +112,21 @@ function wrapOne(
   const values = returnValues(path);
   if (values.length === 0) return null;
   // A pass-through: the value is gated where it is built (another target here, or the package it imports).
-  if (values.every((v) => callsOtherTarget(v.path, targets, path.node))) return null;
-  if (skipDelegates && values.every((v) => callsImport(v.path))) return null;
+  if (values.every((value) => callsOtherTarget(value.path, targets, path.node))) return null;
+  if (skipDelegates && values.every((value) => callsImport(value.path))) return null;
 
   const pending: Array<{ value: Expression }> = [];
   let already = 0;
-  for (const v of values) {
-    if (isHelperCall(v.path.node, helperName)) {
+  for (const value of values) {
+    if (isHelperCall(value.path.node, helperName)) {
       already += 1;
       continue;
     }
-    if (v.path.scope.getBinding(param.name) !== binding) {
-      const line = v.path.node.loc?.start.line ?? at.line;
+    if (value.path.scope.getBinding(param.name) !== binding) {
+      const line = value.path.node.loc?.start.line ?? at.line;
       return `${where}: \`${param.name}\` is shadowed at the return on line ${line}`;
     }
-    pending.push({ value: v.path.node });
+    pending.push({ value: value.path.node });
   }
   for (const { value } of pending) wrapExpression(input, value, helperName, param.name);
   const what = `${pending.length + already} return value(s) of ${name}(${param.name}, …)`;

@@ -9,7 +9,7 @@ import fg from "fast-glob";
 import { describe, expect, it } from "vitest";
 import { defaultSettings } from "../../src/config/settings.js";
 import { builtinPatches } from "../../src/patches/builtins.js";
-import { blankBodies, locateFunctionBodies } from "../../src/transforms/locate.js";
+import { blankBodies, locateFunctionBodies } from "../../src/transforms/partial-text.js";
 import { planFile, type FilePlan } from "../../src/transforms/plan.js";
 import { formatOf, PATCH_FIXTURES } from "../support/patch-fixtures.js";
 import { REPO } from "../support/paths.js";

@@ -1,6 +1,13 @@
 import { createRequire } from "node:module";
 import type { Node as AcornNode, Options as AcornOptions } from "acorn";
 import type { FollowedName } from "../core/spec.js";
+import { offsetsOf } from "./position.js";
+
+/**
+ * The text a large file is partially parsed from: acorn locates the file's function bodies
+ * (`locateFunctionBodies`), and the bodies that hold nothing a transform reads are blanked
+ * (`blankBodies`), offsets and lines kept. `plan.ts` runs the transforms on Babel's parse of it.
+ */
 
 /**
  * Where the function bodies of a file are, found by one acorn pass that keeps no AST: each body
@@ -149,8 +156,8 @@ export function hiddenNames(code: string, hidden: PartialText["hidden"], followe
 }
 
 function insideHidden(hidden: PartialText["hidden"], at: number): boolean {
-  const i = firstIndex(hidden.length, (k) => hidden[k]![1] > at);
-  return i < hidden.length && hidden[i]![0] <= at;
+  const first = firstIndex(hidden.length, (index) => hidden[index]![1] > at);
+  return first < hidden.length && hidden[first]![0] <= at;
 }
 
 /** The first index in [0, length) from which `reached` holds (it holds from some index on), else length. */
@@ -165,15 +172,6 @@ function firstIndex(length: number, reached: (index: number) => boolean): number
   return lo;
 }
 
-/** Every offset where one of `needles` starts, sorted. */
-export function offsetsOf(code: string, needles: readonly string[]): number[] {
-  const out: number[] = [];
-  for (const needle of needles) {
-    for (let at = code.indexOf(needle); at !== -1; at = code.indexOf(needle, at + 1)) out.push(at);
-  }
-  return out.sort((a, b) => a - b);
-}
-
 /** Offsets of each name written as a whole identifier inside its scope. */
 function nameOffsets(code: string, followed: readonly FollowedName[]): number[] {
   const out: number[] = [];
@@ -183,21 +181,21 @@ function nameOffsets(code: string, followed: readonly FollowedName[]): number[] 
       "gu",
     );
     pattern.lastIndex = start;
-    for (let m = pattern.exec(code); m !== null && m.index < end; m = pattern.exec(code)) out.push(m.index);
+    for (let match = pattern.exec(code); match !== null && match.index < end; match = pattern.exec(code)) out.push(match.index);
   }
   return out;
 }
 
 /** Whether a sorted offset lies in [from, to). */
 function holdsOffset(sorted: readonly number[], from: number, to: number): boolean {
-  const i = firstIndex(sorted.length, (k) => sorted[k]! >= from);
-  return i < sorted.length && sorted[i]! < to;
+  const first = firstIndex(sorted.length, (index) => sorted[index]! >= from);
+  return first < sorted.length && sorted[first]! < to;
 }
 
 function lineBreakOffsets(code: string): number[] {
   const out: number[] = [];
   const pattern = /[\n\r\u2028\u2029]/g;
-  for (let m = pattern.exec(code); m !== null; m = pattern.exec(code)) out.push(m.index);
+  for (let match = pattern.exec(code); match !== null; match = pattern.exec(code)) out.push(match.index);
   return out;
 }
 
@@ -205,7 +203,7 @@ function lineBreakOffsets(code: string): number[] {
 function blank(code: string, breaks: readonly number[], from: number, to: number): string {
   let out = "";
   let at = from;
-  for (let i = firstIndex(breaks.length, (k) => breaks[k]! >= from); i < breaks.length && breaks[i]! < to; i += 1) {
+  for (let i = firstIndex(breaks.length, (index) => breaks[index]! >= from); i < breaks.length && breaks[i]! < to; i += 1) {
     out += " ".repeat(breaks[i]! - at) + code[breaks[i]!];
     at = breaks[i]! + 1;
   }
