@@ -1,26 +1,85 @@
 // Writes the generated modules that embed text other code inserts or runs: the JavaScript that
-// runs inside OpenClaw (src/patches/runtime/*.ts, bundled by esbuild into self-contained
-// snippets) and the launcher's Python and bash (real files under src/launcher/templates/).
+// runs inside OpenClaw (each built-in patch's helper/ and module/, with what they import from
+// src/patches/runtime/, bundled by esbuild into self-contained text), the index of the built-in
+// patches, and the launcher's Python and bash (real files under src/launcher/templates/).
 // Run by the build, the typecheck and the tests' global setup; the outputs are git-ignored.
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildSync } from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** The overlay module's code, bundled into `var __clawmend_runtime = (() => { ... })();` (a file of its own). */
-const MODULE_ENTRIES = { overlay: "overlay.ts" };
+/**
+ * The built-in patches, one folder each under src/patches/builtin/<id>/ (docs/architecture.md,
+ * "Adding a patch"): its `spec.ts`, and what of it runs inside OpenClaw:
+ * - `helper/<name>.ts`: code inserted into OpenClaw's own files, as the body of one helper
+ *   function: plain declarations, no bundler plumbing, so a reviewer of the `--dry-run` diff
+ *   reads the helper itself. The file exports one function, which the helper calls.
+ * - `module/<name>.ts`: a module's code, bundled into `var __clawmend_runtime = (() => { ... })();`
+ *   (a file of its own that the patch adds).
+ * Each folder that has either gets `embedded.generated.ts`; `index.generated.ts` lists every
+ * folder's spec. Code several patches share stays in src/patches/runtime/.
+ */
+const BUILTIN = "src/patches/builtin";
+const SHARED_RUNTIME = "src/patches/runtime";
 
 /**
- * Code inserted into OpenClaw's own files, as the body of one helper function: plain
- * declarations, no bundler plumbing, so a reviewer of the `--dry-run` diff reads the helper
- * itself. Each entry exports one function; the helper calls it by name.
+ * esbuild names each bundled module in a comment by its path. A module is named by its place in
+ * the runtime's namespace, `src/patches/runtime/<name>`, wherever it sits (the shared folder or
+ * a patch's `helper/` or `module/`), so that moving code into or out of a patch's folder leaves
+ * the bytes clawmend inserts as they are. Names are unique across those folders (checked).
  */
-const HELPER_ENTRIES = {
-  toolGate: { entry: "tool-gate.ts", exports: "gate", params: ["params", "model"] },
-  networkGuard: { entry: "network-guard.ts", exports: "guardNetworkInterfaces", params: ["fn", "self"] },
-};
+const BUNDLE_NAME = /^(\s*)\/\/ src\/patches\/builtin\/[^/\n]+\/(?:helper|module)\/(\S+\.ts)$/gm;
+
+function checkBundleNames() {
+  const seen = new Map();
+  const add = (dir, name) => {
+    const other = seen.get(name);
+    if (other) throw new Error(`embed: ${dir}/${name} and ${other}/${name} would have the same name in a bundle`);
+    seen.set(name, dir);
+  };
+  for (const name of tsFiles(SHARED_RUNTIME)) add(SHARED_RUNTIME, name);
+  for (const id of builtinFolders())
+    for (const kind of ["helper", "module"]) for (const name of tsFiles(`${BUILTIN}/${id}/${kind}`)) add(`${BUILTIN}/${id}/${kind}`, name);
+}
+
+/** The `.ts` files under a folder (relative, sorted), none when it does not exist. */
+function tsFiles(dir) {
+  const abs = join(root, dir);
+  if (!existsSync(abs)) return [];
+  return readdirSync(abs, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith(".ts") && !e.name.endsWith(".generated.ts"))
+    .map((e) => relative(abs, join(e.parentPath, e.name)).split("\\").join("/"))
+    .sort();
+}
+
+/**
+ * The folders of src/patches/builtin/, each with its `spec.ts`. A folder left with nothing but
+ * what an earlier run generated (its patch was removed) is cleaned up and skipped.
+ */
+function builtinFolders() {
+  return readdirSync(join(root, BUILTIN), { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort()
+    .filter((id) => {
+      const dir = join(root, BUILTIN, id);
+      if (existsSync(join(dir, "spec.ts"))) return true;
+      const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+      if (files.some((e) => !e.name.endsWith(".generated.ts"))) throw new Error(`embed: ${BUILTIN}/${id} has no spec.ts`);
+      rmSync(dir, { recursive: true, force: true });
+      return false;
+    });
+}
+
+/** The one entry of a folder's `helper/` or `module/` (files it imports sit in subfolders), or null. */
+function entryOf(id, kind) {
+  const dir = `${BUILTIN}/${id}/${kind}`;
+  const entries = tsFiles(dir).filter((name) => !name.includes("/"));
+  if (entries.length > 1) throw new Error(`embed: ${dir} holds ${entries.join(", ")}: one entry at most (imports go in a subfolder)`);
+  return entries.length === 1 ? join(root, dir, entries[0]) : null;
+}
 
 /** One entry bundled by esbuild into a single script's text. */
 function bundleText(entry, options) {
@@ -33,12 +92,12 @@ function bundleText(entry, options) {
     logLevel: "error",
     ...options,
   });
-  return result.outputFiles[0].text;
+  return result.outputFiles[0].text.replace(BUNDLE_NAME, "$1// src/patches/runtime/$2");
 }
 
-/** Runtime code: no imports, a global the snippets call into. */
+/** A module's code: no imports, a global the patch's module text calls into. */
 function bundle(entry) {
-  return bundleText(join(root, "src/patches/runtime", entry), {
+  return bundleText(entry, {
     format: "iife",
     globalName: "__clawmend_runtime",
     platform: "neutral",
@@ -46,27 +105,43 @@ function bundle(entry) {
   }).replace(/^"use strict";\n/, "");
 }
 
-/** A helper body: the entry's declarations without its `export { … }` line (checked: one export, no clash). */
-function helperBody({ entry, exports, params }) {
-  const text = bundleText(join(root, "src/patches/runtime", entry), { format: "esm", platform: "neutral", target: "es2020" });
-  const exportLine = /^export \{\s*([\w, ]+?)\s*\};\n?$/m;
+/**
+ * A helper: the entry's declarations without its `export { … }` line, the function it exports
+ * and that function's parameters (checked: one export, plain parameters, none shadowed by a
+ * top-level declaration, as the helper passes its own parameters on under those names).
+ */
+function helperOf(entry) {
+  const name = relative(root, entry);
+  const text = bundleText(entry, { format: "esm", platform: "neutral", target: "es2020" });
+  const exportLine = /^export \{\s*([\w$]+)\s*\};\n?$/m;
   const match = exportLine.exec(text);
-  if (!match || match[1] !== exports)
-    throw new Error(`embed: ${entry} must export exactly ${exports}, got ${match?.[1] ?? "no export line"}`);
+  if (!match) throw new Error(`embed: ${name} must export exactly one function`);
+  const exports = match[1];
   const body = text.replace(exportLine, "");
-  if (/^(?:import|export)\b/m.test(body)) throw new Error(`embed: ${entry} bundles an import or a second export`);
-  for (const name of params) {
-    if (new RegExp(`^(?:var|let|const|function|class) ${name}\\b`, "m").test(body)) {
-      throw new Error(`embed: ${entry} declares ${name} at its top level, which would shadow the helper's parameter`);
+  if (/^(?:import|export)\b/m.test(body)) throw new Error(`embed: ${name} bundles an import or a second export`);
+  const signature = new RegExp(`^function ${exports.replace(/\$/g, "\\$")}\\(([\\w$, ]*)\\) \\{$`, "m").exec(body);
+  if (!signature) throw new Error(`embed: ${name} must export a function declaration with plain parameters`);
+  const params = signature[1]
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
+  for (const param of params) {
+    if (new RegExp(`^(?:var|let|const|function|class) ${param}\\b`, "m").test(body)) {
+      throw new Error(`embed: ${name} declares ${param} at its top level, which would shadow the helper's parameter`);
     }
   }
-  return body;
+  return { exports, params, body };
 }
 
 function writeModule(path, header, values) {
   const body = Object.entries(values)
     .map(([name, text]) => `export const ${name}: string = ${JSON.stringify(text)};`)
     .join("\n");
+  writeText(path, header, body);
+}
+
+/** Writes a file (relative to the repository) whole, or not at all. */
+function writeText(path, header, body) {
   const file = join(root, path);
   const temp = `${file}.tmp-${process.pid}`;
   writeFileSync(temp, `// Generated by scripts/embed.mjs from ${header}: do not edit.\n${body}\n`);
@@ -82,10 +157,39 @@ writeModule("src/doctor/self-test-script.generated.ts", "src/doctor/self-test-sc
   selfTestScript: selfTestScriptText("self-test.ts"),
 });
 
-writeModule("src/patches/runtime-bundles.generated.ts", "src/patches/runtime/*.ts", {
-  ...Object.fromEntries(Object.entries(MODULE_ENTRIES).map(([name, entry]) => [`${name}Bundle`, bundle(entry)])),
-  ...Object.fromEntries(Object.entries(HELPER_ENTRIES).map(([name, spec]) => [`${name}Body`, helperBody(spec)])),
-});
+checkBundleNames();
+const specs = [];
+for (const id of builtinFolders()) {
+  const folder = `${BUILTIN}/${id}`;
+  specs.push(id);
+  const helper = entryOf(id, "helper");
+  const module = entryOf(id, "module");
+  const values = [];
+  if (helper) {
+    const { exports, params, body } = helperOf(helper);
+    values.push(
+      `/** helper/: the function it exports, that function's parameters, and the helper's body. */\n` +
+        `export const helper: { exports: string; params: readonly string[]; body: string } = { exports: ${JSON.stringify(exports)}, params: ${JSON.stringify(params)}, body: ${JSON.stringify(body)} };`,
+    );
+  }
+  if (module) values.push(`/** module/: the bundled module. */\nexport const moduleBundle: string = ${JSON.stringify(bundle(module))};`);
+  const generated = `${folder}/embedded.generated.ts`;
+  const from = [helper, module].filter(Boolean).map((entry) => relative(root, entry).split("\\").join("/"));
+  if (values.length > 0) writeText(generated, from.join(" and "), values.join("\n"));
+  else rmSync(join(root, generated), { force: true });
+}
+writeText(
+  `${BUILTIN}/index.generated.ts`,
+  `${BUILTIN}/*/spec.ts`,
+  [
+    `import type { Builtin } from "../builtin-patch.js";`,
+    ...specs.map((id, i) => `import b${i} from "./${id}/spec.js";`),
+    `/** Every folder of ${BUILTIN}/, by name. */`,
+    `export const BUILTIN_FOLDERS: ReadonlyArray<{ folder: string; builtin: Builtin }> = [`,
+    ...specs.map((id, i) => `  { folder: ${JSON.stringify(id)}, builtin: b${i} },`),
+    `];`,
+  ].join("\n"),
+);
 
 const template = (name) => readFileSync(join(root, "src/launcher/templates", name), "utf8");
 writeModule("src/launcher/templates.generated.ts", "src/launcher/templates/*", {

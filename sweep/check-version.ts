@@ -6,14 +6,14 @@
  */
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { NETWORK_GUARD_HELPER } from "../src/patches/snippets.js";
+import { NETWORK_GUARD } from "../src/patches/builtin/network-interfaces-guard/spec.js";
 import { packTarball } from "../test/support/real-packages.js";
 import { run, runOk } from "../test/support/run.js";
 import type { ClawmendCli } from "./clawmend-cli.js";
 import { compareSites, type SiteLines } from "./compare.js";
 import { censusOf, type PackageCensus } from "./scan/package.js";
 
-/** The guard leaves `dist/worker/**` alone by design (src/patches/network-interfaces-guard.ts). */
+/** The guard leaves `dist/worker/**` alone by design (src/patches/builtin/network-interfaces-guard/spec.ts). */
 const GUARD_EXCLUDED = /^dist\/worker\//;
 const GUARD_ID = "network-interfaces-guard";
 const GATE_ID = "vllm-tool-gate";
@@ -149,8 +149,8 @@ function countWrapped(dir: string, sites: SiteLines): Map<string, number> {
   const out = new Map<string, number>();
   for (const file of sites.keys()) {
     const code = readFileSync(join(dir, file), "utf8");
-    const calls = code.split(`${NETWORK_GUARD_HELPER}(`).length - 1;
-    const declarations = code.split(`function ${NETWORK_GUARD_HELPER}(`).length - 1;
+    const calls = code.split(`${NETWORK_GUARD.name}(`).length - 1;
+    const declarations = code.split(`function ${NETWORK_GUARD.name}(`).length - 1;
     out.set(file, calls - declarations);
   }
   return out;

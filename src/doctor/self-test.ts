@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join, posix } from "node:path";
 import satisfies from "semver/functions/satisfies.js";
 import type { Config } from "../config/load.js";
+import type { HelperSelfTest } from "../patches/builtin-patch.js";
+import { builtinSelfTests } from "../patches/builtins.js";
 import { gateConfigOf } from "../patches/gate-config.js";
 import { isGatedUrl, isLoopbackHost, parseUrl, toolCalling, type GateConfig } from "../patches/runtime/gated-request.js";
 import type { NodeRuntime } from "../system/node.js";
@@ -114,8 +116,11 @@ function modelOf(p: OpenclawProvider): Record<string, unknown> {
   };
 }
 
-/** The entries that import what clawmend added, and a file carrying the network guard, from the runtime's manifest. */
-function selfTestFiles(runtimeDir: string): Pick<SelfTestInput, "entries" | "guardHelperFile"> {
+/**
+ * The entries that import what clawmend added, and the built-ins' helper check on the first file
+ * carrying that patch's sites, from the runtime's manifest.
+ */
+function selfTestFiles(runtimeDir: string, check: HelperSelfTest | null): Pick<SelfTestInput, "entries" | "helperCheck"> {
   const manifest = readManifest(runtimeDir);
   const entries = new Map<string, string[]>();
   for (const [path, added] of Object.entries(manifest?.added ?? {})) {
@@ -124,9 +129,14 @@ function selfTestFiles(runtimeDir: string): Pick<SelfTestInput, "entries" | "gua
       entries.set(importer, [...(entries.get(importer) ?? []), specifier.startsWith(".") ? specifier : `./${specifier}`]);
     }
   }
-  const guardHelperFile =
-    Object.entries(manifest?.files ?? {}).find(([, entry]) => (entry.sites["network-interfaces-guard"]?.length ?? 0) > 0)?.[0] ?? null;
-  return { entries: [...entries].map(([file, imports]) => ({ file, imports })), guardHelperFile };
+  const file = check
+    ? (Object.entries(manifest?.files ?? {}).find(([, entry]) => (entry.sites[check.id]?.length ?? 0) > 0)?.[0] ?? null)
+    : null;
+  const helperCheck =
+    check && file
+      ? { file, name: check.helper.name, start: check.helper.start, end: check.helper.end, call: check.call, noun: check.noun }
+      : null;
+  return { entries: [...entries].map(([file, imports]) => ({ file, imports })), helperCheck };
 }
 
 /** Runs the self-test script with the runtime's Node; only the gate's switch of the runtime's environment reaches it (no keys). */
@@ -169,7 +179,9 @@ export function selfTest(o: SelfTestOptions): SelfTestReport {
     o.env.OPENCLAW_VLLM_TOOLCALL !== undefined ? { OPENCLAW_VLLM_TOOLCALL: o.env.OPENCLAW_VLLM_TOOLCALL } : {};
   const calling = toolCalling(gate, o.env.OPENCLAW_VLLM_TOOLCALL);
 
-  const files = selfTestFiles(o.runtimeDir);
+  const [check = null, ...more] = builtinSelfTests();
+  if (more.length > 0) throw new Error("the self-test reports one helper check (guard.helper); more than one built-in declares one");
+  const files = selfTestFiles(o.runtimeDir, check);
   const switchRow = supportsToolsSwitch(o.openclawVersion);
   const input: SelfTestInput = {
     runtimeDir: o.runtimeDir,
@@ -211,9 +223,9 @@ export function selfTest(o: SelfTestOptions): SelfTestReport {
       `a throwing os.networkInterfaces() is not guarded process-wide under Node ${output.node} (got ${JSON.stringify(output.guard.processWide)}, ${output.guard.processWideLogged} NETWORK_ENUM_DEGRADED lines): run clawmend patch --root ${o.runtimeDir}`,
     );
   }
-  if (files.guardHelperFile && !isEmptyObject(output.guard.helper)) {
+  if (check && files.helperCheck && JSON.stringify(output.guard.helper) !== JSON.stringify(check.expect)) {
     problems.push(
-      `the network guard in ${files.guardHelperFile} does not return {} for a throwing os.networkInterfaces() (${output.guard.helperError ?? JSON.stringify(output.guard.helper)})`,
+      `${check.what} in ${files.helperCheck.file} ${check.fails} (${output.guard.helperError ?? JSON.stringify(output.guard.helper)})`,
     );
   }
 

@@ -1,13 +1,24 @@
 import type { PatchSpec } from "../core/spec.js";
 import type { Settings } from "../config/settings.js";
-import { gateConfigOf } from "./gate-config.js";
-import { networkInterfacesGuard } from "./network-interfaces-guard.js";
-import { openclawDistInventory } from "./openclaw-dist-inventory.js";
-import { runtimeOverlay, runtimeOverlayBin } from "./runtime-overlay.js";
-import { vllmToolGate } from "./vllm-tool-gate.js";
+import type { Builtin, HelperSelfTest } from "./builtin-patch.js";
+import { BUILTIN_FOLDERS } from "./builtin/index.generated.js";
 
-/** Every built-in patch for these settings, in the order they are applied. */
+/**
+ * Every folder of src/patches/builtin/ (found by the build: `index.generated.ts`), in the order
+ * they apply, examples included.
+ */
+export function builtinFolders(): ReadonlyArray<{ folder: string; builtin: Builtin }> {
+  return [...BUILTIN_FOLDERS].sort((a, b) => a.builtin.order - b.builtin.order || a.folder.localeCompare(b.folder));
+}
+
+/** Every built-in patch for these settings, in the order they are applied (examples left out). */
 export function builtinPatches(settings: Settings): PatchSpec[] {
-  const gate = gateConfigOf(settings.vllm);
-  return [vllmToolGate(gate), runtimeOverlay(gate), runtimeOverlayBin(gate), networkInterfacesGuard, openclawDistInventory];
+  return builtinFolders()
+    .filter(({ builtin }) => !builtin.example)
+    .flatMap(({ builtin }) => builtin.specs(settings));
+}
+
+/** What the doctor's self-test checks of the built-ins' helpers (examples left out). */
+export function builtinSelfTests(): HelperSelfTest[] {
+  return builtinFolders().flatMap(({ builtin }) => (builtin.example || !builtin.selfTest ? [] : [builtin.selfTest]));
 }

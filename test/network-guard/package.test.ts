@@ -10,10 +10,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fg from "fast-glob";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { NETWORK_GUARD_HELPER as HELPER } from "../../src/patches/snippets.js";
+import { NETWORK_GUARD } from "../../src/patches/builtin/network-interfaces-guard/spec.js";
 import { runCli } from "../support/cli.js";
 import { FIXTURES } from "../support/paths.js";
 import { expectSameTree, snapshot } from "../support/tree.js";
+
+const HELPER = NETWORK_GUARD.name;
 
 const PKG = join(FIXTURES, "network-guard", "pkg");
 const MARKER = "/*@clawmend network-interfaces-guard@2*/";

@@ -7,8 +7,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { PatchSpec } from "../../src/core/spec.js";
-import { networkInterfacesGuard } from "../../src/patches/network-interfaces-guard.js";
-import { NETWORK_GUARD_HELPER, networkGuardHelper } from "../../src/patches/snippets.js";
+import { NETWORK_GUARD, networkInterfacesGuard } from "../../src/patches/builtin/network-interfaces-guard/spec.js";
 import { wrapBuiltinExport } from "../../src/transforms/wrap-builtin-export.js";
 import { editedLines, nodeCheck, PATCH_FIXTURES, planCase } from "../support/patch-fixtures.js";
 
@@ -18,8 +17,8 @@ const unpruned: PatchSpec = {
   transform: wrapBuiltinExport({
     module: "os",
     exportName: "networkInterfaces",
-    helperName: NETWORK_GUARD_HELPER,
-    helperSource: (_options: unknown, marker: string) => networkGuardHelper(marker),
+    helperName: NETWORK_GUARD.name,
+    helperSource: NETWORK_GUARD.source,
     prune: false,
   }),
 };
@@ -79,7 +78,7 @@ describe("network-interfaces-guard: not uses", () => {
     const once = plan('import os from "node:os";\nexport const a = os.networkInterfaces();\n').output!;
     const twice = plan(`${once}export const b = () => os.networkInterfaces;\n`);
     expect(twice.outcomes.flatMap((o) => o.sites).map((s) => s.state)).toEqual(["already", "patched"]);
-    expect(twice.output!.split(`function ${NETWORK_GUARD_HELPER}(`)).toHaveLength(2);
+    expect(twice.output!.split(`function ${NETWORK_GUARD.name}(`)).toHaveLength(2);
   });
 
   it("leaves OpenClaw's hashed worker bundles alone", () => {

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { defaultSettings } from "../../src/config/settings.js";
 import type { PatchSpec } from "../../src/core/spec.js";
 import { builtinPatches } from "../../src/patches/builtins.js";
-import { TOOL_GATE_HELPER } from "../../src/patches/snippets.js";
+import { TOOL_GATE } from "../../src/patches/builtin/vllm-tool-gate/spec.js";
 import { runCli } from "../support/cli.js";
 import { editedLines, PATCH_FIXTURES, planCase } from "../support/patch-fixtures.js";
 import { writeTree } from "../support/tree.js";
@@ -66,7 +66,7 @@ describe("vllm-tool-gate, before and after", () => {
 
   it("two builders in one CJS file: one helper, after the directive", () => {
     const out = patched("two-builders.cjs");
-    expect(out.split(`function ${TOOL_GATE_HELPER}(params, model)`)).toHaveLength(2);
+    expect(out.split(`function ${TOOL_GATE.name}(params, model)`)).toHaveLength(2);
     expect(out.startsWith('"use strict";\n')).toBe(true);
   });
 });
@@ -94,7 +94,7 @@ describe("vllm-tool-gate refuses what it cannot be sure of", () => {
     const once = patched("pi-ai-3-params.js");
     const unwrapped = once.replace(/\/\*@clawmend vllm-tool-gate@\d+\*\/__clawmend_vllmToolGate\(params, model\)/, "params");
     const again = planCase({ spec, file: "pi-ai-3-params.js" }, unwrapped).output!;
-    expect(again.split(`function ${TOOL_GATE_HELPER}(params, model)`)).toHaveLength(2);
+    expect(again.split(`function ${TOOL_GATE.name}(params, model)`)).toHaveLength(2);
   });
 });
 

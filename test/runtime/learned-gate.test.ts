@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { defaultSettings } from "../../src/config/settings.js";
 import { gateConfigOf } from "../../src/patches/gate-config.js";
-import { overlayModule } from "../../src/patches/snippets.js";
+import { overlayModule } from "../../src/patches/builtin/runtime-overlay/spec.js";
 import { jsonLines } from "../support/probes.js";
 import {
   startVllmLikeServer,

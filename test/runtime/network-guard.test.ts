@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { NETWORK_GUARD_HELPER, networkGuardHelper } from "../../src/patches/snippets.js";
+import { NETWORK_GUARD } from "../../src/patches/builtin/network-interfaces-guard/spec.js";
 import { networkGuardIn, sandbox, type Sandbox } from "../support/runtime-vm.js";
 
 /**
@@ -105,9 +105,9 @@ describe("network guard helper", () => {
   it("logs once across two copies in different module files (child process)", () => {
     const dir = mkdtempSync(join(tmpdir(), "clawmend-netguard-"));
     try {
-      const src = networkGuardHelper(MARKER);
-      writeFileSync(join(dir, "a.cjs"), `${src}\nmodule.exports = ${NETWORK_GUARD_HELPER};\n`);
-      writeFileSync(join(dir, "b.mjs"), `${src}\nexport default ${NETWORK_GUARD_HELPER};\n`);
+      const src = NETWORK_GUARD.source(undefined, MARKER);
+      writeFileSync(join(dir, "a.cjs"), `${src}\nmodule.exports = ${NETWORK_GUARD.name};\n`);
+      writeFileSync(join(dir, "b.mjs"), `${src}\nexport default ${NETWORK_GUARD.name};\n`);
       writeFileSync(
         join(dir, "main.mjs"),
         `import os from "node:os";
@@ -132,9 +132,9 @@ process.stdout.write(JSON.stringify(results));
   });
 
   it("source: starts with the marker, one function declaration, deterministic", () => {
-    const src = networkGuardHelper(MARKER);
-    expect(src.startsWith(`${MARKER}\nfunction ${NETWORK_GUARD_HELPER}(fn, self) {`)).toBe(true);
-    expect(src).toBe(networkGuardHelper(MARKER));
+    const src = NETWORK_GUARD.source(undefined, MARKER);
+    expect(src.startsWith(`${MARKER}\nfunction ${NETWORK_GUARD.name}(fn, self) {`)).toBe(true);
+    expect(src).toBe(NETWORK_GUARD.source(undefined, MARKER));
     expect(src).not.toMatch(/\brequire\(|^\s*import\b/m);
   });
 });

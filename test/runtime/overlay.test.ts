@@ -10,7 +10,7 @@ import type { PatchSpec } from "../../src/core/spec.js";
 import { builtinPatches } from "../../src/patches/builtins.js";
 import { gateConfigOf } from "../../src/patches/gate-config.js";
 import { RUNTIME_SYMBOLS } from "../../src/patches/runtime/symbols.js";
-import { overlayModule } from "../../src/patches/snippets.js";
+import { overlayModule } from "../../src/patches/builtin/runtime-overlay/spec.js";
 import { planFile } from "../../src/transforms/plan.js";
 
 /**

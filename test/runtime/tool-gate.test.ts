@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { resolveSettings } from "../../src/config/resolve.js";
 import type { VllmConfigInput } from "../../src/config/settings.js";
 import { gateConfigOf } from "../../src/patches/gate-config.js";
-import { TOOL_GATE_HELPER, toolGateHelper } from "../../src/patches/snippets.js";
+import { TOOL_GATE } from "../../src/patches/builtin/vllm-tool-gate/spec.js";
 import { jsonLines, sandbox, toolGateIn, type Gate, type Sandbox } from "../support/runtime-vm.js";
 
 const MARKER = "/*@clawmend vllm-tool-gate@2*/";
@@ -173,8 +173,8 @@ describe("tool calling enabled (baked) and the env override", () => {
     expect(stripped(gate(payload(), model(url)))).toBe(true);
   });
   it("the baked setting is a literal in the inserted text", () => {
-    expect(toolGateHelper(gateConfig({ toolCalling: { enabled: true } }), MARKER)).toContain('"toolCalling":true');
-    expect(toolGateHelper(gateConfig(), MARKER)).toContain('"toolCalling":false');
+    expect(TOOL_GATE.source(gateConfig({ toolCalling: { enabled: true } }), MARKER)).toContain('"toolCalling":true');
+    expect(TOOL_GATE.source(gateConfig(), MARKER)).toContain('"toolCalling":false');
   });
 });
 
@@ -299,9 +299,9 @@ describe("logging", () => {
   it("logs once per process across two copies of the helper in different modules (child process)", () => {
     const dir = mkdtempSync(join(tmpdir(), "clawmend-gate-"));
     try {
-      const src = toolGateHelper(gateConfig(), MARKER);
-      writeFileSync(join(dir, "a.cjs"), `${src}\nmodule.exports = ${TOOL_GATE_HELPER};\n`);
-      writeFileSync(join(dir, "b.mjs"), `${src}\nexport default ${TOOL_GATE_HELPER};\n`);
+      const src = TOOL_GATE.source(gateConfig(), MARKER);
+      writeFileSync(join(dir, "a.cjs"), `${src}\nmodule.exports = ${TOOL_GATE.name};\n`);
+      writeFileSync(join(dir, "b.mjs"), `${src}\nexport default ${TOOL_GATE.name};\n`);
       writeFileSync(
         join(dir, "main.mjs"),
         `import { createRequire } from "node:module";
@@ -333,15 +333,15 @@ process.stdout.write(String(stripped));
 describe("the inserted text", () => {
   it("starts with the marker, is one self-contained function declaration, deterministic", () => {
     const cfg = gateConfig({ endpoints: ["http://b:1", "http://a:2"] });
-    const src = toolGateHelper(cfg, MARKER);
-    expect(src.startsWith(`${MARKER}\nfunction ${TOOL_GATE_HELPER}(params, model) {`)).toBe(true);
-    expect(src).toBe(toolGateHelper(cfg, MARKER));
+    const src = TOOL_GATE.source(cfg, MARKER);
+    expect(src.startsWith(`${MARKER}\nfunction ${TOOL_GATE.name}(params, model) {`)).toBe(true);
+    expect(src).toBe(TOOL_GATE.source(cfg, MARKER));
     expect(src).not.toMatch(/\brequire\(|^\s*import\b/m);
     expect(src.split("/*@clawmend ")).toHaveLength(2);
-    expect(sandbox().evaluate(`${src}\ntypeof ${TOOL_GATE_HELPER}`)).toBe("function");
+    expect(sandbox().evaluate(`${src}\ntypeof ${TOOL_GATE.name}`)).toBe("function");
   });
   it("rejects a marker that is not one clawmend comment", () => {
-    expect(() => toolGateHelper(gateConfig(), "/* x */")).toThrow(/marker/);
-    expect(() => toolGateHelper(gateConfig(), "/*@clawmend a@1*/ evil()")).toThrow(/marker/);
+    expect(() => TOOL_GATE.source(gateConfig(), "/* x */")).toThrow(/marker/);
+    expect(() => TOOL_GATE.source(gateConfig(), "/*@clawmend a@1*/ evil()")).toThrow(/marker/);
   });
 });

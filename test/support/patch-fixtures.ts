@@ -1,6 +1,7 @@
 /**
  * The fixture harness every patch shares. `fixtures/patches/<patch id>/` holds the cases of one
- * patch (a built-in, or one whose `spec.ts` sits in the folder): each source file annotates
+ * patch (a spec of a folder of src/patches/builtin/, examples included, or one whose `spec.ts`
+ * sits in the fixture folder): each source file annotates
  * the lines it must patch (`// MUST`, `// MUST x2`) and the decoys it must leave alone
  * (`MUST-NOT` anywhere on the line); a first line `// EXPECT: ambiguous` or `// EXPECT: none`
  * says the patch must refuse the file or find nothing. A ledger patch's case is a JSON file
@@ -15,7 +16,7 @@ import { defaultSettings } from "../../src/config/settings.js";
 import { selectFiles } from "../../src/discover/files.js";
 import type { PackageCopy } from "../../src/discover/packages.js";
 import { isSourceTransform, type FileChange, type PatchSpec } from "../../src/core/spec.js";
-import { builtinPatches } from "../../src/patches/builtins.js";
+import { builtinFolders } from "../../src/patches/builtins.js";
 import { markerFor } from "../../src/transforms/marker.js";
 import { isParseFailure, parseProgram } from "../../src/transforms/parse.js";
 import { planFile, planLedgerFile, type FilePlan } from "../../src/transforms/plan.js";
@@ -30,9 +31,14 @@ export interface FixtureCase {
   code: string;
 }
 
-/** The spec of a fixture folder: the built-in of that id, else the folder's own `spec.ts`. */
+/** Every spec of every folder of src/patches/builtin/, examples included, with the default settings. */
+export function builtinSpecs(): PatchSpec[] {
+  return builtinFolders().flatMap(({ builtin }) => builtin.specs(defaultSettings()));
+}
+
+/** The spec of a fixture folder: the built-in (or built-in example) of that id, else the folder's own `spec.ts`. */
 export async function specFor(id: string): Promise<PatchSpec> {
-  const builtin = builtinPatches(defaultSettings()).find((s) => s.id === id);
+  const builtin = builtinSpecs().find((s) => s.id === id);
   if (builtin) return builtin;
   const own = join(PATCH_FIXTURES, id, "spec.ts");
   if (!existsSync(own)) throw new Error(`fixtures/patches/${id}: no built-in patch of that id and no spec.ts`);

@@ -7,7 +7,8 @@
 import vm from "node:vm";
 import type { GateConfig } from "../../src/patches/gate-config.js";
 export { jsonLines } from "./probes.js";
-import { NETWORK_GUARD_HELPER, networkGuardHelper, TOOL_GATE_HELPER, toolGateHelper } from "../../src/patches/snippets.js";
+import { NETWORK_GUARD } from "../../src/patches/builtin/network-interfaces-guard/spec.js";
+import { TOOL_GATE } from "../../src/patches/builtin/vllm-tool-gate/spec.js";
 
 export interface Sandbox {
   /** The sandbox's `process.env`, read by the code at call time. */
@@ -35,10 +36,10 @@ export type Guard = (fn: unknown, self: unknown) => unknown;
 
 /** The payload gate as the tool gate patch inserts it. */
 export function toolGateIn(sb: Sandbox, cfg: GateConfig, marker = "/*@clawmend vllm-tool-gate@2*/"): Gate {
-  return sb.evaluate<Gate>(`${toolGateHelper(cfg, marker)}\n${TOOL_GATE_HELPER};`);
+  return sb.evaluate<Gate>(`${TOOL_GATE.source(cfg, marker)}\n${TOOL_GATE.name};`);
 }
 
 /** The network guard as the guard patch inserts it. */
 export function networkGuardIn(sb: Sandbox, marker = "/*@clawmend network-interfaces-guard@2*/"): Guard {
-  return sb.evaluate<Guard>(`${networkGuardHelper(marker)}\n${NETWORK_GUARD_HELPER};`);
+  return sb.evaluate<Guard>(`${NETWORK_GUARD.source(undefined, marker)}\n${NETWORK_GUARD.name};`);
 }

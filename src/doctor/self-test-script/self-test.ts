@@ -5,7 +5,8 @@
  *
  * 1. Makes `os.networkInterfaces` throw the way a hardened host does.
  * 2. Imports every module clawmend added, resolved from each entry that imports it.
- * 3. Checks the network guard: the process-wide one (the overlay's) and a chunk's own helper.
+ * 3. Checks the network guard process-wide (the overlay's), and the helper a built-in patch
+ *    declares a check of (`selfTest` in its spec), cut out of a file that patch edited.
  * 4. For each provider: builds the request with the provider package the runtime resolves
  *    (its own exported builder or stream function), sends it through `fetch` (through the
  *    overlay's hook when one is installed), and reports what reached the wire, including the
@@ -21,8 +22,12 @@ export interface SelfTestInput {
   runtimeDir: string;
   /** Entries and the added modules they import (specifiers relative to the entry). */
   entries: Array<{ file: string; imports: string[] }>;
-  /** A file whose network guard helper to call (relative to the runtime), if any. */
-  guardHelperFile: string | null;
+  /**
+   * A built-in's helper to check, if any: the file (relative to the runtime) it is cut out of,
+   * its name, how its declaration and its last statement start, and the call (`(helper, probe)
+   * => value`, JavaScript) whose value is reported as `guard.helper`.
+   */
+  helperCheck: { file: string; name: string; start: string; end: string; call: string; noun: string } | null;
   /** The provider package the runtime resolves. */
   provider: { name: string; dir: string } | null;
   /** `passesTools`: whether OpenClaw's agent runner hands the builder its tools for this model. */
@@ -226,19 +231,18 @@ async function main(): Promise<void> {
     .split("\n")
     .filter((l) => l.startsWith("NETWORK_ENUM_DEGRADED: ")).length;
   const guard: SelfTestOutput["guard"] = { processWide, processWideLogged, helper: null };
-  if (input.guardHelperFile) {
+  const check = input.helperCheck;
+  if (check) {
     try {
-      const text = readFileSync(path.join(input.runtimeDir, input.guardHelperFile), "utf8");
-      const start = text.lastIndexOf("\nfunction __clawmend_guardNetworkInterfaces(");
-      // The helper's body is plain declarations (column 0): it ends after its own call of the guard.
-      const call = start === -1 ? -1 : text.indexOf("\n  return guardNetworkInterfaces(fn, self);", start);
+      const text = readFileSync(path.join(input.runtimeDir, check.file), "utf8");
+      const start = text.lastIndexOf(check.start);
+      // The helper's body is plain declarations (column 0): it ends after its own last statement.
+      const call = start === -1 ? -1 : text.indexOf(check.end, start);
       const end = call === -1 ? -1 : text.indexOf("\n}", call);
-      if (end === -1) throw new Error(`no guard helper in ${input.guardHelperFile}`);
-      const helper = new Function(`${text.slice(start, end + 2)}\nreturn __clawmend_guardNetworkInterfaces;`)() as (
-        fn: unknown,
-        self: unknown,
-      ) => () => unknown;
-      guard.helper = helper(throwing, os)();
+      if (end === -1) throw new Error(`no ${check.noun} in ${check.file}`);
+      const helper = new Function(`${text.slice(start, end + 2)}\nreturn ${check.name};`)() as unknown;
+      const run = new Function(`return (${check.call});`)() as (helper: unknown, probe: { throwing: () => never; os: unknown }) => unknown;
+      guard.helper = run(helper, { throwing, os });
     } catch (error) {
       guard.helperError = String((error as Error)?.message ?? error).split("\n")[0];
     }

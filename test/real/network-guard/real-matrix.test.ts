@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fg from "fast-glob";
 import { afterAll, describe, expect, it } from "vitest";
-import { NETWORK_GUARD_HELPER as HELPER } from "../../../src/patches/snippets.js";
+import { NETWORK_GUARD } from "../../../src/patches/builtin/network-interfaces-guard/spec.js";
 import { runBin } from "../../support/cli.js";
 import { nodeBinary } from "../../support/node-runtime.js";
 import { isInsertOnly as isSubsequence } from "../../support/patch-fixtures.js";
@@ -22,6 +22,8 @@ import { copyTree, extractedPackage, removeAllCopies } from "../../support/real-
 import { run } from "../../support/run.js";
 import { diffSnapshots, snapshot, type Snapshot } from "../../support/tree.js";
 import { independentScan } from "./independent-scan.js";
+
+const HELPER = NETWORK_GUARD.name;
 
 const MARKER = "/*@clawmend network-interfaces-guard@2*/";
 /** Hashed build artifacts the guard leaves alone (see the spec). */

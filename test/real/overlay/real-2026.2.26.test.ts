@@ -127,7 +127,7 @@ describe("runtime overlay on real openclaw 2026.2.26 (Node 22)", () => {
       const { writeFileSync } = await import("node:fs");
       const { defaultSettings } = await import("../../../src/config/settings.js");
       const { gateConfigOf } = await import("../../../src/patches/gate-config.js");
-      const { overlayModule } = await import("../../../src/patches/snippets.js");
+      const { overlayModule } = await import("../../../src/patches/builtin/runtime-overlay/spec.js");
       writeFileSync(
         path.join(copy, "dist", "clawmend-overlay-test-copy.cjs"),
         overlayModule(gateConfigOf(defaultSettings().vllm), "cjs", "/*@clawmend runtime-overlay@2*/"),

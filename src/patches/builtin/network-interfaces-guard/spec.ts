@@ -1,6 +1,10 @@
-import { definePatch } from "../core/spec.js";
-import { wrapBuiltinExport } from "../transforms/wrap-builtin-export.js";
-import { NETWORK_GUARD_HELPER, networkGuardHelper } from "./snippets.js";
+import { definePatch } from "../../../core/spec.js";
+import { wrapBuiltinExport } from "../../../transforms/wrap-builtin-export.js";
+import { defineBuiltin, embeddedHelper } from "../../builtin-patch.js";
+import { helper } from "./embedded.generated.js";
+
+/** `function __clawmend_guardNetworkInterfaces(fn, self)`: the network enumeration guard (helper/network-guard.ts). */
+export const NETWORK_GUARD = embeddedHelper<unknown>("__clawmend_guardNetworkInterfaces", helper);
 
 /**
  * Network enumeration guard: every use of `node:os` `networkInterfaces` in OpenClaw's dist is
@@ -28,7 +32,22 @@ export const networkInterfacesGuard = definePatch({
   transform: wrapBuiltinExport({
     module: "os",
     exportName: "networkInterfaces",
-    helperName: NETWORK_GUARD_HELPER,
-    helperSource: (_options: unknown, marker: string) => networkGuardHelper(marker),
+    helperName: NETWORK_GUARD.name,
+    helperSource: NETWORK_GUARD.source,
   }),
+});
+
+export default defineBuiltin({
+  order: 40,
+  specs: () => [networkInterfacesGuard],
+  // The doctor calls the guard of a guarded chunk with a throwing os.networkInterfaces: {}.
+  selfTest: {
+    id: networkInterfacesGuard.id,
+    helper: NETWORK_GUARD,
+    call: "(helper, { throwing, os }) => helper(throwing, os)()",
+    expect: {},
+    what: "the network guard",
+    fails: "does not return {} for a throwing os.networkInterfaces()",
+    noun: "guard helper",
+  },
 });

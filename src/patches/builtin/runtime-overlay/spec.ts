@@ -1,8 +1,9 @@
-import { definePatch, type PatchSpec } from "../core/spec.js";
-import { insertImportAfterShebang } from "../transforms/insert-import.js";
-import { markerFor } from "../transforms/marker.js";
-import type { GateConfig } from "./gate-config.js";
-import { overlayModule } from "./snippets.js";
+import { definePatch, type PatchSpec } from "../../../core/spec.js";
+import { insertImportAfterShebang } from "../../../transforms/insert-import.js";
+import { assertMarker, markerFor } from "../../../transforms/marker.js";
+import { defineBuiltin } from "../../builtin-patch.js";
+import { gateConfigOf, type GateConfig } from "../../gate-config.js";
+import { moduleBundle } from "./embedded.generated.js";
 
 /*
  * Where a published OpenClaw starts a process (measured on 2026.1.29, 2026.2.26, 2026.3.13,
@@ -32,6 +33,25 @@ export const RUNTIME_OVERLAY_BIN = "openclaw.mjs";
 
 const OVERLAY_ID = "runtime-overlay";
 const OVERLAY_VERSION = 2;
+
+/** Packages whose own nested `undici` the overlay also hooks (2026.9.x sends via `@openclaw/ai`). */
+export const OVERLAY_UNDICI_HOSTS: readonly string[] = ["@openclaw/ai"];
+
+/** The overlay module (module/overlay.ts, bundled) for an ES module or CommonJS entry, with its settings. */
+export function overlayModule(cfg: GateConfig, format: "esm" | "cjs", marker: string): string {
+  assertMarker(marker);
+  const args = `${JSON.stringify(cfg)}, ${JSON.stringify(OVERLAY_UNDICI_HOSTS)}, ${JSON.stringify(marker.slice(2, -2))}`;
+  if (format === "esm") {
+    return `${marker}
+import { createRequire as __clawmend_createRequire } from "node:module";
+${moduleBundle}__clawmend_runtime.installOverlay(__clawmend_createRequire(import.meta.url), import.meta.url, "esm", ${args});
+`;
+  }
+  return `${marker}
+"use strict";
+${moduleBundle}__clawmend_runtime.installOverlay(require, __filename, "cjs", ${args});
+`;
+}
 
 /**
  * The runtime overlay: a module imported first by every OpenClaw entry. It guards the fetch
@@ -82,3 +102,11 @@ export const runtimeOverlayBin = (gate: GateConfig): PatchSpec<GateConfig> =>
       moduleSource: (options: GateConfig, format) => overlayModule(options, format, markerFor(OVERLAY_ID, OVERLAY_VERSION)),
     }),
   });
+
+export default defineBuiltin({
+  order: 20,
+  specs: (settings) => {
+    const gate = gateConfigOf(settings.vllm);
+    return [runtimeOverlay(gate), runtimeOverlayBin(gate)];
+  },
+});

@@ -1,7 +1,14 @@
-import { definePatch, type PatchSpec } from "../core/spec.js";
-import { wrapReturnValues } from "../transforms/wrap-returns.js";
-import type { GateConfig } from "./gate-config.js";
-import { TOOL_GATE_HELPER, toolGateHelper } from "./snippets.js";
+import { definePatch, type PatchSpec } from "../../../core/spec.js";
+import { wrapReturnValues } from "../../../transforms/wrap-returns.js";
+import { defineBuiltin, embeddedHelper } from "../../builtin-patch.js";
+import { gateConfigOf, type GateConfig } from "../../gate-config.js";
+import { helper } from "./embedded.generated.js";
+
+/**
+ * `function __clawmend_vllmToolGate(params, model)`: the payload gate (helper/tool-gate.ts) with
+ * its settings as one literal.
+ */
+export const TOOL_GATE = embeddedHelper<GateConfig>("__clawmend_vllmToolGate", helper, "last-parameter");
 
 /**
  * Where each published version builds the chat-completions payload (measured on the registry's
@@ -97,7 +104,12 @@ export const vllmToolGate = (gate: GateConfig): PatchSpec<GateConfig> =>
     options: gate,
     transform: wrapReturnValues({
       functionNames: ["buildParams", "buildOpenAICompletionsParams", "buildOpenAICompletionsRequest"],
-      helperName: TOOL_GATE_HELPER,
-      helperSource: toolGateHelper,
+      helperName: TOOL_GATE.name,
+      helperSource: TOOL_GATE.source,
     }),
   });
+
+export default defineBuiltin({
+  order: 10,
+  specs: (settings) => [vllmToolGate(gateConfigOf(settings.vllm))],
+});

@@ -23,13 +23,13 @@ import {
   type Decision,
   type GateConfig,
   type ToolCalling,
-} from "./gated-request.js";
-import { sendLearning, type Edge, type Send } from "./learn-at-edge.js";
-import { guardNetworkInterfaces } from "./network-guard.js";
-import { bodyLength, readOutbound, withPayload, type Outbound } from "./outbound.js";
-import { bypassRefusal, refusalResponse, type RefusalBody } from "./strict-refusal.js";
-import { EDGE_CALLSITE_TAG, RUNTIME_SYMBOLS } from "./symbols.js";
-import { traceRequest, tracing } from "./trace.js";
+} from "../../../runtime/gated-request.js";
+import { sendLearning, type Edge, type Send } from "../../../runtime/learn-at-edge.js";
+import { guardNetworkInterfaces } from "../../network-interfaces-guard/helper/network-guard.js";
+import { bodyLength, readOutbound, withPayload, type Outbound } from "../../../runtime/outbound.js";
+import { bypassRefusal, refusalResponse, type RefusalBody } from "../../../runtime/strict-refusal.js";
+import { EDGE_CALLSITE_TAG, RUNTIME_SYMBOLS } from "../../../runtime/symbols.js";
+import { traceRequest, tracing } from "../../../runtime/trace.js";
 
 type Fetch = (input: unknown, init?: unknown) => unknown;
 type ResponseConstructor = new (body: string, init: object) => unknown;

@@ -4,7 +4,7 @@
  * logs `NETWORK_ENUM_DEGRADED` once per process. One wrapper per `fn`, shared by every copy of
  * this code; a non-function or an already guarded function is returned as it is.
  */
-import { NETWORK_ENUM_DEGRADED, RUNTIME_SYMBOLS } from "./symbols.js";
+import { NETWORK_ENUM_DEGRADED, RUNTIME_SYMBOLS } from "../../../runtime/symbols.js";
 
 type Enumerate = (...args: unknown[]) => unknown;
 

@@ -1,5 +1,6 @@
-import { definePatch } from "../core/spec.js";
-import { syncInventory } from "../transforms/sync-inventory.js";
+import { definePatch } from "../../../core/spec.js";
+import { syncInventory } from "../../../transforms/sync-inventory.js";
+import { defineBuiltin } from "../../builtin-patch.js";
 
 /**
  * OpenClaw's own inventories of its dist (2026.8+): `dist/postinstall-inventory.json` lists every
@@ -34,4 +35,10 @@ export const openclawDistInventory = definePatch({
       },
     },
   }),
+});
+
+/** Last: it records what the patches before it changed. */
+export default defineBuiltin({
+  order: 100,
+  specs: () => [openclawDistInventory],
 });

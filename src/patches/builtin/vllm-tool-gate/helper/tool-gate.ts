@@ -3,8 +3,8 @@
  * through `gate(value, model, cfg)`. Returns the value itself unless it must change; then a
  * shallow copy without `tools`/`tool_choice`. A thenable is gated when it resolves. Never throws.
  */
-import { decide, emit, isGatedModel, once, safeOrigin, toolCalling, without, type GateConfig } from "./gated-request.js";
-import { RUNTIME_SYMBOLS } from "./symbols.js";
+import { decide, emit, isGatedModel, once, safeOrigin, toolCalling, without, type GateConfig } from "../../../runtime/gated-request.js";
+import { RUNTIME_SYMBOLS } from "../../../runtime/symbols.js";
 
 export function gate(params: unknown, model: unknown, cfg: GateConfig): unknown {
   if (params === null || (typeof params !== "object" && typeof params !== "function")) return params;
