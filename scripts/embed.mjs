@@ -1,6 +1,7 @@
 // Writes the generated modules that embed text other code inserts or runs: the JavaScript that
 // runs inside OpenClaw (src/patches/runtime/*.ts, bundled by esbuild into self-contained
-// snippets) and the launcher's Python and bash (real files under src/launcher/templates/).
+// snippets), the doctor's self-test script, the rebuild's copy worker, and the launcher's
+// Python and bash (real files under src/launcher/templates/).
 // Run by the build, the typecheck and the tests' global setup; the outputs are git-ignored.
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -80,6 +81,14 @@ function selfTestScriptText(entry) {
 
 writeModule("src/doctor/self-test-script.generated.ts", "src/doctor/self-test-script/*.ts", {
   selfTestScript: selfTestScriptText("self-test.ts"),
+});
+
+/**
+ * The rebuild's copy worker: a CommonJS script the worker pool starts with `eval`, so the same
+ * text runs from src/, dist/ and the command line's bundle (no worker file to find or ship).
+ */
+writeModule("src/rebuild/copy-worker.generated.ts", "src/rebuild/copy-worker.ts", {
+  copyWorkerScript: bundleText(join(root, "src/rebuild/copy-worker.ts"), { format: "cjs", platform: "node", target: "node22" }),
 });
 
 writeModule("src/patches/runtime-bundles.generated.ts", "src/patches/runtime/*.ts", {
