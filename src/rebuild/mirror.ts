@@ -16,7 +16,7 @@ import {
 } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import { ClawmendError } from "../core/errors.js";
+import { ClawmendError, systemFailure } from "../core/errors.js";
 import type { CopiedFile, CopyJob, CopyWorkerData } from "./copy-worker.js";
 import { copyWorkerScript } from "./copy-worker.generated.js";
 import { WorkerPool } from "./worker-pool.js";
@@ -173,6 +173,9 @@ export async function mirrorTree(
     if (batch.length > 0) pool.submit({ files: batch, reflink: method === "reflink" });
     walkMs = Date.now() - walkStart;
     await pool.drain();
+  } catch (error) {
+    // The pool's failures already are ClawmendErrors; a failed call of the walk becomes one.
+    throw systemFailure(error, (message) => `copy failed: ${message}; nothing was swapped in`);
   } finally {
     await pool.close();
   }
