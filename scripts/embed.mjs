@@ -1,7 +1,8 @@
 // Writes the generated modules that embed text other code inserts or runs: the JavaScript that
 // runs inside OpenClaw (each built-in patch's helper/ and module/, with what they import from
 // src/patches/runtime/, bundled by esbuild into self-contained text), the index of the built-in
-// patches, and the launcher's Python and bash (real files under src/launcher/templates/).
+// patches, the doctor's self-test script, the rebuild's copy worker, and the launcher's Python
+// and bash (real files under src/launcher/templates/).
 // Run by the build, the typecheck and the tests' global setup; the outputs are git-ignored.
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -190,6 +191,14 @@ writeText(
     `];`,
   ].join("\n"),
 );
+
+/**
+ * The rebuild's copy worker: a CommonJS script the worker pool starts with `eval`, so the same
+ * text runs from src/, dist/ and the command line's bundle (no worker file to find or ship).
+ */
+writeModule("src/rebuild/copy-worker.generated.ts", "src/rebuild/copy-worker.ts", {
+  copyWorkerScript: bundleText(join(root, "src/rebuild/copy-worker.ts"), { format: "cjs", platform: "node", target: "node22" }),
+});
 
 const template = (name) => readFileSync(join(root, "src/launcher/templates", name), "utf8");
 writeModule("src/launcher/templates.generated.ts", "src/launcher/templates/*", {

@@ -49,3 +49,16 @@ export class ClawmendError extends Error {
 export function isClawmendError(error: unknown): error is ClawmendError {
   return error instanceof ClawmendError;
 }
+
+/**
+ * A system call that failed (Node's error with a `code` and a `syscall`: a file gone, a
+ * directory not writable) as a ClawmendError (`cannotApply`) whose message `describe` words
+ * around Node's own; a ClawmendError or any other error (a bug, which keeps its stack) is
+ * returned as it is. For `throw systemFailure(error, …)` at a boundary.
+ */
+export function systemFailure(error: unknown, describe: (message: string) => string): unknown {
+  if (!(error instanceof Error) || error instanceof ClawmendError) return error;
+  const { code, syscall } = error as NodeJS.ErrnoException;
+  if (typeof code !== "string" || typeof syscall !== "string") return error;
+  return ClawmendError.cannotApply(describe(error.message));
+}

@@ -16,8 +16,10 @@ import {
 } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import { Worker } from "node:worker_threads";
-import { ClawmendError } from "../core/errors.js";
+import { ClawmendError, systemFailure } from "../core/errors.js";
+import type { CopiedFile, CopyJob, CopyWorkerData } from "./copy-worker.js";
+import { copyWorkerScript } from "./copy-worker.generated.js";
+import { WorkerPool } from "./worker-pool.js";
 
 /**
  * Content hash of each file: BLAKE2b-512 (OpenSSL), as collision-resistant as SHA-256 and
@@ -29,6 +31,9 @@ export const FILE_HASH = "blake2b512";
 /** One entry of a mirrored tree, as the tree digest sees it. */
 export type TreeEntry =
   { kind: "dir"; mode: number } | { kind: "file"; mode: number; size: number; hash: string } | { kind: "link"; target: string };
+
+/** Files sent to a copy worker at once. */
+const BATCH = 128;
 
 export interface MirrorOptions {
   /** Called after each batch of files (not more often than the caller wants to draw). */
@@ -55,74 +60,6 @@ export interface MirrorResult {
   /** Source mtimes (ns) of directories and links, applied by {@link settleTree}. */
   times: Map<string, bigint>;
 }
-
-/**
- * The worker is plain JavaScript passed as a string, so it runs the same from `src/` under
- * a TypeScript loader and from the built `dist/`. Every call in it is synchronous: a worker
- * copies a whole batch without a thread-pool hop per syscall, and the hash runs on its own core.
- * Each file is read once: the bytes are hashed and written (or cloned, where the filesystem
- * supports copy-on-write, then hashed from the source read). The mode is given at open and
- * set again only when the umask would change it; mtime is kept like `cp -a`.
- */
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require("node:worker_threads");
-const fs = require("node:fs");
-const { createHash } = require("node:crypto");
-const { src, dest, reflink, umask, algorithm } = workerData;
-const FICLONE_FORCE = fs.constants.COPYFILE_FICLONE_FORCE;
-let buffer = Buffer.allocUnsafe(1 << 20);
-function readAll(fd, size) {
-  if (buffer.length < size) buffer = Buffer.allocUnsafe(Math.max(size, buffer.length * 2));
-  let off = 0;
-  while (off < size) {
-    const n = fs.readSync(fd, buffer, off, size - off, off);
-    if (n === 0) break;
-    off += n;
-  }
-  return off;
-}
-parentPort.on("message", (batch) => {
-  const out = [];
-  try {
-    for (const rel of batch) {
-      const from = src + "/" + rel;
-      const to = dest + "/" + rel;
-      const fd = fs.openSync(from, "r");
-      let st, n;
-      try {
-        st = fs.fstatSync(fd, { bigint: true });
-        n = readAll(fd, Number(st.size));
-      } finally {
-        fs.closeSync(fd);
-      }
-      const data = buffer.subarray(0, n);
-      const sha = createHash(algorithm).update(data).digest("hex");
-      const mode = Number(st.mode) & 0o7777;
-      const seconds = Number(st.mtimeNs) / 1e9;
-      if (reflink) {
-        fs.copyFileSync(from, to, FICLONE_FORCE | fs.constants.COPYFILE_EXCL);
-        fs.chmodSync(to, mode | 0o200);
-        fs.utimesSync(to, seconds, seconds);
-        if ((mode & 0o200) === 0) fs.chmodSync(to, mode);
-      } else {
-        const w = fs.openSync(to, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, mode & 0o777);
-        try {
-          let off = 0;
-          while (off < n) off += fs.writeSync(w, data, off, n - off);
-          if ((mode & ~umask) !== mode || mode > 0o777) fs.fchmodSync(w, mode);
-          fs.futimesSync(w, seconds, seconds);
-        } finally {
-          fs.closeSync(w);
-        }
-      }
-      out.push([rel, mode, n, sha]);
-    }
-    parentPort.postMessage({ ok: true, out });
-  } catch (error) {
-    parentPort.postMessage({ ok: false, error: String(error && error.message || error), code: error && error.code });
-  }
-});
-`;
 
 /** True when `inner` is `outer` or lies inside it (both absolute, normalised). */
 export function isInside(inner: string, outer: string): boolean {
@@ -152,80 +89,39 @@ export async function mirrorTree(
   const externalLinks: MirrorResult["externalLinks"] = [];
   const skippedSpecial: string[] = [];
   const walkStart = Date.now();
-  let walkMs = 0;
-  let totalFiles = 0;
-  let doneFiles = 0;
-  let doneBytes = 0;
-  let method: MirrorResult["method"] = "copy";
-  const umask = process.umask();
+  const found = { files: 0 };
+  const copied = { files: 0, bytes: 0 };
 
-  // Copying starts as soon as the walk has a batch: a pool of synchronous workers fed from
-  // a queue, while the walk (which yields to the event loop every few directories) goes on.
-  const BATCH = 128;
-  const queue: string[][] = [];
-  let current: string[] = [];
-  const workers: Worker[] = [];
-  const idle: Worker[] = [];
-  let inflight = 0;
-  let walkDone = false;
-  let failure: Error | null = null;
-  let finish: () => void = () => {};
-  let fail: (error: Error) => void = () => {};
-  const finished = new Promise<void>((resolvePromise, reject) => {
-    finish = resolvePromise;
-    fail = reject;
+  // Copying starts as soon as the walk has a batch: a pool of synchronous workers (copy-worker.ts)
+  // fed from a queue, while the walk (which yields to the event loop every few directories) goes on.
+  const pool = new WorkerPool<CopyJob, CopiedFile[]>({
+    script: copyWorkerScript,
+    workerData: { src, dest, umask: process.umask(), algorithm: FILE_HASH } satisfies CopyWorkerData,
+    size: Math.max(1, options.workers ?? Math.max(2, Math.min(4, availableParallelism()))),
+    onResult: (files) => {
+      for (const [rel, mode, size, hash] of files) {
+        entries.set(rel, { kind: "file", mode, size, hash });
+        copied.bytes += size;
+      }
+      copied.files += files.length;
+      options.onProgress?.(copied.files, found.files, copied.bytes);
+    },
+    failure: (detail) => ClawmendError.cannotApply(`copy failed: ${detail}; nothing was swapped in`),
   });
-  finished.catch(() => {}); // observed below
-  const wantWorkers = Math.max(1, options.workers ?? Math.max(2, Math.min(4, availableParallelism())));
-  const dispatch = () => {
-    if (failure) return;
-    while (queue.length > 0) {
-      let worker = idle.pop();
-      if (!worker && workers.length < wantWorkers) worker = startWorker();
-      if (!worker) break;
-      inflight += 1;
-      worker.postMessage(queue.shift());
-    }
-    if (walkDone && queue.length === 0 && inflight === 0) finish();
-  };
-  const startWorker = (): Worker => {
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { src, dest, reflink: method === "reflink", umask, algorithm: FILE_HASH },
-    });
-    workers.push(worker);
-    worker.on("error", (error) => {
-      failure ??= error;
-      fail(error);
-    });
-    worker.on("message", (msg: { ok: boolean; out?: Array<[string, number, number, string]>; error?: string }) => {
-      inflight -= 1;
-      if (!msg.ok) {
-        failure ??= ClawmendError.cannotApply(`copy failed: ${msg.error}; nothing was swapped in`);
-        return fail(failure);
-      }
-      for (const [rel, mode, size, sha] of msg.out!) {
-        entries.set(rel, { kind: "file", mode, size, hash: sha });
-        doneFiles += 1;
-        doneBytes += size;
-      }
-      options.onProgress?.(doneFiles, walkDone ? totalFiles : Math.max(totalFiles, doneFiles), doneBytes);
-      idle.push(worker);
-      dispatch();
-    });
-    return worker;
-  };
+  // Chosen at the first file (a clone of it is tried), for every file.
+  let method: MirrorResult["method"] | null = null;
+  let batch: string[] = [];
   const addFile = (rel: string) => {
-    if (totalFiles === 0) method = probeReflink(src, dest, rel) ? "reflink" : "copy";
-    totalFiles += 1;
-    current.push(rel);
-    if (current.length >= BATCH) {
-      queue.push(current);
-      current = [];
-      dispatch();
+    method ??= probeReflink(src, dest, rel) ? "reflink" : "copy";
+    found.files += 1;
+    batch.push(rel);
+    if (batch.length >= BATCH) {
+      pool.submit({ files: batch, reflink: method === "reflink" });
+      batch = [];
     }
   };
 
+  let walkMs: number;
   try {
     // 1. Walk SRC (directories listed, never followed through links), creating the directory
     //    skeleton and the links in DEST. Directories get their real mode at the end.
@@ -233,7 +129,7 @@ export async function mirrorTree(
     const stack: string[] = [""];
     let sinceYield = 0;
     while (stack.length > 0) {
-      if (failure) throw failure;
+      if (pool.failure) throw pool.failure;
       const relDir = stack.pop()!;
       const absDir = relDir ? join(src, relDir) : src;
       let names: Dirent[];
@@ -274,18 +170,27 @@ export async function mirrorTree(
         await new Promise<void>((r) => setImmediate(r));
       }
     }
-    if (current.length) queue.push(current);
-    current = [];
-    walkDone = true;
+    if (batch.length > 0) pool.submit({ files: batch, reflink: method === "reflink" });
     walkMs = Date.now() - walkStart;
-    dispatch();
-    await finished;
+    await pool.drain();
+  } catch (error) {
+    // The pool's failures already are ClawmendErrors; a failed call of the walk becomes one.
+    throw systemFailure(error, (message) => `copy failed: ${message}; nothing was swapped in`);
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    await pool.close();
   }
   if (process.env.CLAWMEND_DEBUG_TIMING)
-    process.stderr.write(`mirror: walk ${walkMs}ms, total ${Date.now() - walkStart}ms, ${workers.length} workers\n`);
-  return { entries, files: totalFiles, bytes: doneBytes, method, rewrittenLinks, externalLinks, skippedSpecial, times };
+    process.stderr.write(`mirror: walk ${walkMs}ms, total ${Date.now() - walkStart}ms, ${pool.started} workers\n`);
+  return {
+    entries,
+    files: found.files,
+    bytes: copied.bytes,
+    method: method ?? "copy",
+    rewrittenLinks,
+    externalLinks,
+    skippedSpecial,
+    times,
+  };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, mkdirSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { ClawmendError } from "../core/errors.js";
+import { ClawmendError, systemFailure } from "../core/errors.js";
 import { LOCK_NAME, STATE_DIR, TEMP_SUFFIX } from "../core/paths.js";
 import { TOOL_VERSION } from "../core/version.js";
 import { runPatches, type RunConfig } from "../engine/run.js";
@@ -167,9 +167,18 @@ function withoutChanges(report: RunReport): Omit<RunReport, "changes"> {
 
 /**
  * Mirrors SRC into a temporary sibling of DEST, patches it, proves the patches landed,
- * and swaps it in atomically (see swap.ts). Never writes under SRC.
+ * and swaps it in atomically (see swap.ts). Never writes under SRC. What fails throws a
+ * ClawmendError (a failed system call included), never a stack.
  */
 export async function rebuild(options: RebuildOptions): Promise<RebuildReport> {
+  try {
+    return await rebuildOnce(options);
+  } catch (error) {
+    throw systemFailure(error, (message) => `cannot rebuild ${resolve(options.dest)}: ${message}`);
+  }
+}
+
+async function rebuildOnce(options: RebuildOptions): Promise<RebuildReport> {
   const started = Date.now();
   const { src, realSrc, dest } = checkPaths(options.src, options.dest);
   const parent = dirname(dest);
