@@ -1,5 +1,5 @@
-import { codeFrameColumns } from "@babel/code-frame";
 import { parse } from "@babel/parser";
+import { codeFrame } from "../core/code-frame.js";
 import { ClawmendError } from "../core/errors.js";
 
 /** The config file's syntax error as `file:line:col: message` with a code frame, or null when it parses. */
@@ -11,7 +11,7 @@ export function syntaxError(file: string, source: string): ClawmendError | null 
     const e = error as { message?: string; loc?: { line: number; column: number } };
     if (!e.loc) return null;
     const message = (e.message ?? "syntax error").replace(/\s*\(\d+:\d+\)$/, "");
-    const frame = codeFrameColumns(source, { start: { line: e.loc.line, column: e.loc.column + 1 } }, { highlightCode: false });
+    const frame = codeFrame(source, e.loc.line, e.loc.column);
     return ClawmendError.usage(`${file}:${e.loc.line}:${e.loc.column + 1}: ${message}`, frame);
   }
 }

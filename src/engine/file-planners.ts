@@ -1,3 +1,4 @@
+import { codeFrame } from "../core/code-frame.js";
 import type { AddedFile, FileChange, PatchSpec } from "../core/spec.js";
 import { moduleFormat } from "../discover/files.js";
 import type { PackageCopy } from "../discover/packages.js";
@@ -57,6 +58,7 @@ export function sourcePlanner({ copy, candidate, rederive, keepAsRecorded, other
           },
         })),
         blocked: Boolean(plan.parseError || failure),
+        ...(plan.parseError ? { frame: codeFrame(base, plan.parseError.line, plan.parseError.column) } : {}),
         checked: union(
           fromOriginal || !entry ? [] : entry.checked,
           specs.map((spec) => spec.id),

@@ -57,6 +57,8 @@ export interface PlannedFile {
   found: SpecFound[];
   /** The plan can be neither recorded nor written (the file does not parse, a transform refused it, the check failed). */
   blocked: boolean;
+  /** The file does not parse: a code frame of the error, shown under its status. */
+  frame?: string;
   /** The manifest entry's `checked` and `sites`. */
   checked: string[];
   sites: Record<string, RecordedSite[]>;
@@ -115,7 +117,9 @@ export function planCopyFile<Planned extends PlannedFile>(
       marked: planner.marked,
       otherwise: planner.otherwise,
     });
-    if (decision) copy.report(specId, { file, ...decision, sites });
+    if (!decision) continue;
+    const frame = decision.status === "parse-error" ? planned.frame : undefined;
+    copy.report(specId, { file, ...decision, sites, ...(frame ? { frame } : {}) });
   }
   if (planned.blocked) return planned;
 

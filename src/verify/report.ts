@@ -62,6 +62,8 @@ export function renderReport(report: RunReport, colors: Colors, options: { quiet
     for (const r of rows) {
       const detail = [whereText(r), r.message ?? ""].filter(Boolean).join(" — ");
       lines.push(`  ${r.patch.padEnd(width)}${paint(r.status, colors)}${detail}`);
+      const frame = r.status === "parse-error" ? r.files.find((f) => f.frame)?.frame : undefined;
+      if (frame) lines.push(...frame.split("\n").map((line) => colors.dim(`    ${line}`)));
     }
   }
   if (report.copies.length === 0) {

@@ -23,6 +23,8 @@ export interface FileResult {
   status: Status;
   sites: RecordedSite[];
   message?: string;
+  /** Where the file does not parse: a code frame of the error (windowed on a minified line). */
+  frame?: string;
 }
 
 export interface PatchResult {

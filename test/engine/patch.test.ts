@@ -196,12 +196,25 @@ describe("bad input: a clear one-line error and nothing changed", () => {
   it("a syntax error in a target file refuses the run (exit 3) and writes nothing", async () => {
     const root = copyFixture("openclaw-two-graphs");
     writeFileSync(join(root, "dist/gateway-Xk29fQ1z.js"), "export function startGateway(port = {\n");
-    await expectUnchanged(
+    const result = await expectUnchanged(
       root,
       ["patch", "--root", root, "--config", TAG_CONFIG],
       3,
       /tag-start-gateway on openclaw@2026\.2\.26 \(\.\): parse-error: dist\/gateway-Xk29fQ1z\.js: syntax error at 2:0/,
     );
+    // The table shows where under the status.
+    const row = result.stdout.split("\n").findIndex((line) => line.includes("parse-error"));
+    expect(
+      result.stdout
+        .split("\n")
+        .slice(row + 1, row + 5)
+        .join("\n"),
+    ).toMatchInlineSnapshot(`
+      "      1 | export function startGateway(port = {
+          > 2 |
+              | ^
+      @mariozechner/pi-ai@0.55.1 node_modules/@mariozechner/pi-ai"
+    `);
   });
 
   it("zero matches for a required patch: missing-target, exit 3", async () => {
