@@ -5,7 +5,7 @@ import { ClawmendError } from "../core/errors.js";
 import { gateConfigOf } from "../patches/gate-config.js";
 import { isGatedUrl, toolCalling } from "../patches/runtime/gated-request.js";
 import { CANNOT_APPLY, NOT_VERIFIED } from "../verify/status.js";
-import { probeVllm, type ProbeResult } from "./probe.js";
+import { probeVllm, type ProbeResult } from "./vllm-probe.js";
 import {
   inspectRuntime,
   openclawPackageOf,

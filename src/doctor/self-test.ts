@@ -140,7 +140,7 @@ function selfTestFiles(runtimeDir: string, check: HelperSelfTest | null): Pick<S
 }
 
 /** Runs the self-test script with the runtime's Node; only the gate's switch of the runtime's environment reaches it (no keys). */
-function runProbe(node: string, input: SelfTestInput, gateEnv: NodeJS.ProcessEnv): { output: SelfTestOutput | null; error?: string } {
+function runSelfTestScript(node: string, input: SelfTestInput, gateEnv: NodeJS.ProcessEnv): { output: SelfTestOutput | null; error?: string } {
   const dir = mkdtempSync(join(tmpdir(), "clawmend-self-test-"));
   try {
     const script = join(dir, "self-test.mjs");
@@ -208,7 +208,7 @@ export function selfTest(o: SelfTestOptions): SelfTestReport {
     notes,
   });
   if (o.node.version === null) return notRun(o.node.error ?? "", `cannot run the self-test: ${o.node.path}: ${o.node.error}`);
-  const { output, error } = runProbe(o.node.path, input, gateEnv);
+  const { output, error } = runSelfTestScript(o.node.path, input, gateEnv);
   if (!output) return notRun(error ?? "", error ?? "the self-test script did not answer");
 
   for (const m of output.modules) {

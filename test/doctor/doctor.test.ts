@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveProviderCopy, resolveExecStart } from "../../src/doctor/runtime.js";
 import { effectiveExecStart, readUnitFiles, splitCommand, splitSystemctlCat, expandSpecifiers } from "../../src/system/systemd.js";
-import { v1Base } from "../../src/doctor/probe.js";
+import { v1Base } from "../../src/doctor/vllm-probe.js";
 import { startVllmLikeServer, type VllmLikeServer } from "../support/vllm-server.js";
 import { makeOpenclawFixture } from "../support/openclaw-fixture.js";
 import { runCli } from "../support/cli.js";
