@@ -14,11 +14,12 @@ import { NETWORK_GUARD } from "../../src/patches/builtin/network-interfaces-guar
 import { runCli } from "../support/cli.js";
 import { FIXTURES } from "../support/paths.js";
 import { expectSameTree, snapshot } from "../support/tree.js";
+import { builtinMarker } from "../support/markers.js";
 
 const HELPER = NETWORK_GUARD.name;
 
 const PKG = join(FIXTURES, "network-guard", "pkg");
-const MARKER = "/*@clawmend network-interfaces-guard@2*/";
+const MARKER = builtinMarker("network-interfaces-guard");
 const SITES: Record<string, number> = {
   "dist/net-A1b2C3d4.js": 1,
   "dist/ws-Q9w8E7r6.js": 1,

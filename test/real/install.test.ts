@@ -13,6 +13,7 @@ import { makeOpenclawFixture } from "../support/openclaw-fixture.js";
 import { REPO } from "../support/paths.js";
 import { run } from "../support/run.js";
 import { tempDir, writeTree } from "../support/tree.js";
+import { builtinMarker } from "../support/markers.js";
 
 const MIN = 60_000;
 const npmEnv: NodeJS.ProcessEnv = {
@@ -115,7 +116,7 @@ describe('a project with "postinstall": "clawmend patch" (README: Recipes)', () 
       const install = await npmInstall(dir);
       expect(install.code, install.stderr).toBe(0);
       expect(install.stdout).toMatch(/runtime-overlay\s+applied/);
-      expect(readFileSync(join(dir, "node_modules/openclaw/dist/entry.js"), "utf8")).toContain("/*@clawmend runtime-overlay@2*/");
+      expect(readFileSync(join(dir, "node_modules/openclaw/dist/entry.js"), "utf8")).toContain(builtinMarker("runtime-overlay"));
       const verify = await npx(dir, ["patch", "--verify"]);
       expect(verify.code, verify.stdout + verify.stderr).toBe(0);
     },

@@ -20,8 +20,9 @@ import {
   type VllmLikeServer,
   type VllmLikeServerOptions,
 } from "../support/vllm-server.js";
+import { builtinMarker } from "../support/markers.js";
 
-const MARKER = "/*@clawmend runtime-overlay@2*/";
+const MARKER = builtinMarker("runtime-overlay");
 const SECRET = "sk-learned-gate-secret";
 const TOOLS = [{ type: "function", function: { name: "read_file", parameters: { type: "object" } } }];
 const payload = (extra: Record<string, unknown> = {}) => ({

@@ -5,12 +5,13 @@ import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { NETWORK_GUARD } from "../../src/patches/builtin/network-interfaces-guard/spec.js";
 import { networkGuardIn, sandbox, type Sandbox } from "../support/runtime-vm.js";
+import { builtinMarker } from "../support/markers.js";
 
 /**
  * The network guard at run time: the helper text the guard patch inserts, evaluated in a
  * sandbox of its own (its stderr recorded), and two copies of it in one real process.
  */
-const MARKER = "/*@clawmend network-interfaces-guard@2*/";
+const MARKER = builtinMarker("network-interfaces-guard");
 type Guard = <T>(fn: T, self?: unknown) => T;
 
 let sb: Sandbox;

@@ -12,12 +12,13 @@ import { gateConfigOf } from "../../src/patches/gate-config.js";
 import { RUNTIME_SYMBOLS } from "../../src/patches/runtime/symbols.js";
 import { overlayModule } from "../../src/patches/builtin/runtime-overlay/spec.js";
 import { planFile } from "../../src/transforms/plan.js";
+import { builtinMarker } from "../support/markers.js";
 
 /**
  * The runtime overlay at run time: the module the overlay patch adds, in real child processes
  * (it hooks the process's fetch and undici), against two local servers, one of them gated.
  */
-const MARKER = "/*@clawmend runtime-overlay@2*/";
+const MARKER = builtinMarker("runtime-overlay");
 
 /** The gate settings with these endpoints (over the defaults). */
 function gateWith(endpoints: string[]) {

@@ -12,8 +12,9 @@ import type { VllmConfigInput } from "../../src/config/settings.js";
 import { gateConfigOf } from "../../src/patches/gate-config.js";
 import { TOOL_GATE } from "../../src/patches/builtin/vllm-tool-gate/spec.js";
 import { jsonLines, sandbox, toolGateIn, type Gate, type Sandbox } from "../support/runtime-vm.js";
+import { builtinMarker } from "../support/markers.js";
 
-const MARKER = "/*@clawmend vllm-tool-gate@2*/";
+const MARKER = builtinMarker("vllm-tool-gate");
 
 /** The gate settings a config's `vllm` section resolves to. */
 function gateConfig(input: VllmConfigInput = {}) {

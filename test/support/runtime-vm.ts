@@ -6,6 +6,7 @@
  */
 import vm from "node:vm";
 import type { GateConfig } from "../../src/patches/gate-config.js";
+import { builtinMarker } from "./markers.js";
 export { jsonLines } from "./probes.js";
 import { NETWORK_GUARD } from "../../src/patches/builtin/network-interfaces-guard/spec.js";
 import { TOOL_GATE } from "../../src/patches/builtin/vllm-tool-gate/spec.js";
@@ -35,11 +36,11 @@ export type Gate = (params: unknown, model: unknown) => unknown;
 export type Guard = (fn: unknown, self: unknown) => unknown;
 
 /** The payload gate as the tool gate patch inserts it. */
-export function toolGateIn(sb: Sandbox, cfg: GateConfig, marker = "/*@clawmend vllm-tool-gate@2*/"): Gate {
+export function toolGateIn(sb: Sandbox, cfg: GateConfig, marker = builtinMarker("vllm-tool-gate")): Gate {
   return sb.evaluate<Gate>(`${TOOL_GATE.source(cfg, marker)}\n${TOOL_GATE.name};`);
 }
 
 /** The network guard as the guard patch inserts it. */
-export function networkGuardIn(sb: Sandbox, marker = "/*@clawmend network-interfaces-guard@2*/"): Guard {
+export function networkGuardIn(sb: Sandbox, marker = builtinMarker("network-interfaces-guard")): Guard {
   return sb.evaluate<Guard>(`${NETWORK_GUARD.source(undefined, marker)}\n${NETWORK_GUARD.name};`);
 }

@@ -22,10 +22,11 @@ import { copyTree, extractedPackage, removeAllCopies } from "../../support/real-
 import { run } from "../../support/run.js";
 import { diffSnapshots, snapshot, type Snapshot } from "../../support/tree.js";
 import { independentScan } from "./independent-scan.js";
+import { builtinMarker } from "../../support/markers.js";
 
 const HELPER = NETWORK_GUARD.name;
 
-const MARKER = "/*@clawmend network-interfaces-guard@2*/";
+const MARKER = builtinMarker("network-interfaces-guard");
 /** Hashed build artifacts the guard leaves alone (see the spec). */
 const isWorkerBundle = (file: string) => file.startsWith("dist/worker/");
 

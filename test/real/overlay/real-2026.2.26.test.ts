@@ -17,6 +17,7 @@ import { OFFLINE_ENV } from "../../support/openclaw-home.js";
 import { copyTree, globalStyleInstall, removeCopy } from "../../support/real-packages.js";
 import { runBin } from "../../support/cli.js";
 import { evalOrder, jsonLines, writeConfig, writeEvalProbe } from "../../support/probes.js";
+import { builtinMarker } from "../../support/markers.js";
 
 const clawmend = (args: string[]) => runBin(args, { cwd: os.tmpdir() });
 
@@ -130,7 +131,7 @@ describe("runtime overlay on real openclaw 2026.2.26 (Node 22)", () => {
       const { overlayModule } = await import("../../../src/patches/builtin/runtime-overlay/spec.js");
       writeFileSync(
         path.join(copy, "dist", "clawmend-overlay-test-copy.cjs"),
-        overlayModule(gateConfigOf(defaultSettings().vllm), "cjs", "/*@clawmend runtime-overlay@2*/"),
+        overlayModule(gateConfigOf(defaultSettings().vllm), "cjs", builtinMarker("runtime-overlay")),
       );
       const script = path.join(copy, "dist", "twice-test.mjs");
       writeFileSync(
