@@ -1,7 +1,7 @@
 import { cpSync, existsSync, lstatSync, readFileSync, readdirSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { exited, runCli, startBin, waitFor } from "../support/cli.js";
+import { exited, runBin, startBin, waitFor } from "../support/cli.js";
 import { FIXTURES } from "../support/paths.js";
 import { snapshot, tempDir, writeTree, type Snapshot } from "../support/tree.js";
 
@@ -33,7 +33,7 @@ const ARGS = (root: string) => ["patch", "--root", root, "--config", CONFIG, "--
 async function patchedReference(pristineRoot: string): Promise<Snapshot> {
   const copy = join(tempDir(), "openclaw");
   cpSync(pristineRoot, copy, { recursive: true });
-  const result = await runCli(ARGS(copy), { cwd: copy });
+  const result = await runBin(ARGS(copy), { cwd: copy });
   expect(result.code, result.stderr).toBe(0);
   return snapshot(copy, { skip: skipLock });
 }
@@ -94,12 +94,10 @@ describe("concurrent runs and interrupted writes", () => {
       expect(lstatSync(lock, { throwIfNoEntry: false })?.isDirectory(), "the killed run's lock is left").toBe(true);
       const past = new Date(Date.now() - 60_000);
       utimesSync(lock, past, past);
-      // The rerun and the verify need no process of their own (only the killed run and the two
-      // concurrent ones do): they run in this process, as the other engine tests do.
-      const rerun = await runCli(ARGS(root), { cwd: root });
+      const rerun = await runBin(ARGS(root), { cwd: root });
       expect(rerun.code, rerun.stderr).toBe(0);
       expect(await snapshot(root, { skip: (rel) => skipLock(rel) || rel.endsWith(".clawmend-tmp") })).toEqual(reference);
-      const verify = await runCli(["patch", "--verify", ...ARGS(root).slice(1)], { cwd: root });
+      const verify = await runBin(["patch", "--verify", ...ARGS(root).slice(1)], { cwd: root });
       expect(verify.code, verify.stdout).toBe(0);
       const chunk = readFileSync(join(root, "dist/chunk-7.js"), "utf8");
       expect(chunk).toContain("/*@clawmend tag-start-gateway@1*/export function startGateway");
