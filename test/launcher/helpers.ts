@@ -4,6 +4,7 @@ import { createServer, type Server } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FIXTURES as ALL_FIXTURES, REPO } from "../support/paths.js";
+import { run } from "../support/run.js";
 import { tempDir as sharedTempDir } from "../support/tree.js";
 import { resolveSettings } from "../../src/config/resolve.js";
 import type { VllmConfigInput } from "../../src/config/settings.js";
@@ -79,7 +80,8 @@ export interface RunResult {
   imported: boolean;
 }
 
-export function runScript(script: string, work: string, args: string[] = [], opts: RunEnv = {}): RunResult {
+/** Runs the launcher as its own process (not waited for synchronously: several can run at once). */
+export async function runScript(script: string, work: string, args: string[] = [], opts: RunEnv = {}): Promise<RunResult> {
   const record = join(work, `record-${Math.random().toString(36).slice(2)}.json`);
   const importLog = join(work, `import-${Math.random().toString(36).slice(2)}.log`);
   const path = [
@@ -107,10 +109,9 @@ export function runScript(script: string, work: string, args: string[] = [], opt
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
-  const result = spawnSync(script, args, { env, cwd: work, encoding: "utf8", timeout: 60_000 });
-  if (result.error) throw result.error;
+  const result = await run(script, args, { env, cwd: work, timeoutMs: 60_000 });
   const out: RunResult = {
-    status: result.status,
+    status: result.code,
     stdout: result.stdout,
     stderr: result.stderr,
     record: existsSync(record) ? JSON.parse(readFileSync(record, "utf8")) : null,

@@ -2,7 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import type { Server } from "node:net";
 import { join } from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, type TestContext } from "vitest";
 import type { VllmConfigInput } from "../../src/config/settings.js";
 import type { LauncherOverrides } from "../../src/launcher/settings.js";
 import { PREFLIGHT_REASONS, vllmArgs, type PreflightReason } from "../../src/launcher/script.js";
@@ -33,16 +33,13 @@ beforeAll(() => {
   model = makeModelDir(join(work, "models", "qwen"));
 });
 
-const cleanups: Array<() => void | Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
-
-function hold(child: ChildProcess): void {
-  cleanups.push(() => void child.kill("SIGKILL"));
+// The tests run concurrently (each launch is its own bash and Python processes, each with its
+// own output dir and free port): what a test holds is released when that test finishes.
+function hold(test: TestContext, child: ChildProcess): void {
+  test.onTestFinished(() => void child.kill("SIGKILL"));
 }
-function serve(server: Server): void {
-  cleanups.push(() => new Promise<void>((ok) => server.close(() => ok())));
+function serve(test: TestContext, server: Server): void {
+  test.onTestFinished(() => new Promise<void>((ok) => server.close(() => ok())));
 }
 
 /** Generates a launcher (into a fresh dir) for a free port and runs it. */
@@ -58,7 +55,7 @@ async function launch(
     { ...(toolCalling ? { toolCalling } : {}), launcher: { model, python: PYTHON, port, ...launcher } },
     run.overrides ?? {},
   );
-  const result = runScript(script, work, run.args ?? ["--preflight-only"], {
+  const result = await runScript(script, work, run.args ?? ["--preflight-only"], {
     nvidiaSmiOutput: GPU_24G_FREE,
     ...run,
   });
@@ -87,7 +84,7 @@ function expectOk(result: RunResult): Record<string, string> {
   return fields;
 }
 
-describe("preflight: success", () => {
+describe.concurrent("preflight: success", () => {
   it("--preflight-only exits 0 with the OK marker, runs nothing, never imports vllm", async () => {
     const { result, port } = await launch();
     const fields = expectOk(result);
@@ -111,8 +108,10 @@ describe("preflight: success", () => {
   });
 
   it("passes --enable-auto-tool-choice --tool-call-parser exactly when tool calling is enabled", async () => {
-    const on = await launch({ toolCalling: { enabled: true, parser: "qwen3_coder" } }, { args: [] });
-    const off = await launch({ toolCalling: { enabled: false, parser: "qwen3_coder" } }, { args: [] });
+    const [on, off] = await Promise.all([
+      launch({ toolCalling: { enabled: true, parser: "qwen3_coder" } }, { args: [] }),
+      launch({ toolCalling: { enabled: false, parser: "qwen3_coder" } }, { args: [] }),
+    ]);
     const argvOn = on.result.record!.argv;
     const argvOff = off.result.record!.argv;
     expect(argvOn.filter((a) => a === "--enable-auto-tool-choice")).toHaveLength(1);
@@ -150,7 +149,7 @@ describe("preflight: success", () => {
   });
 });
 
-describe("preflight: hostile values reach vLLM verbatim and are never executed", () => {
+describe.concurrent("preflight: hostile values reach vLLM verbatim and are never executed", () => {
   for (const vllmCli of [true, false]) {
     it(`model path with quotes, $(...) and backticks (${vllmCli ? "vllm serve" : "api_server"})`, async () => {
       const pwned = join(work, "pwned");
@@ -182,7 +181,7 @@ describe("preflight: hostile values reach vLLM verbatim and are never executed",
   });
 });
 
-describe("preflight: configuration failures exit 78", () => {
+describe.concurrent("preflight: configuration failures exit 78", () => {
   it("python_missing", async () => {
     const fields = expectFailure((await launch({ python: "/nonexistent/bin/python3" })).result, "python_missing");
     expect(fields.python).toBe("/nonexistent/bin/python3");
@@ -197,9 +196,14 @@ describe("preflight: configuration failures exit 78", () => {
   it("model_missing: local path without config.json, missing path, uncached hub id", async () => {
     const empty = join(work, "models", "empty");
     mkdirSync(empty, { recursive: true });
-    expect(expectFailure((await launch({ model: empty })).result, "model_missing").detail).toMatch(/config\.json/);
-    expect(expectFailure((await launch({ model: join(work, "nope") })).result, "model_missing").kind).toBe("local");
-    const hub = expectFailure((await launch({ model: "org/not-cached" })).result, "model_missing");
+    const [noConfig, missing, uncached] = await Promise.all([
+      launch({ model: empty }),
+      launch({ model: join(work, "nope") }),
+      launch({ model: "org/not-cached" }),
+    ]);
+    expect(expectFailure(noConfig.result, "model_missing").detail).toMatch(/config\.json/);
+    expect(expectFailure(missing.result, "model_missing").kind).toBe("local");
+    const hub = expectFailure(uncached.result, "model_missing");
     expect(hub).toMatchObject({ kind: "hub", model: "org/not-cached", cache: join(work, "hf", "hub") });
   });
 
@@ -219,10 +223,13 @@ describe("preflight: configuration failures exit 78", () => {
   });
 
   it("tool parser: known names pass; unlistable parsers, a plugin, or tool calling off skip the check", async () => {
-    expectOk((await launch({ toolCalling: { enabled: true, parser: "llama4_json" } })).result);
-    expectOk((await launch({ toolCalling: { enabled: true, parser: "nope" } }, { vllmPackage: "python-noparsers" })).result);
-    expectOk((await launch({ toolCalling: { enabled: true, parser: "nope" }, extraArgs: ["--tool-parser-plugin=/x.py"] })).result);
-    expectOk((await launch({ toolCalling: { enabled: false, parser: "nope" } })).result);
+    const runs = await Promise.all([
+      launch({ toolCalling: { enabled: true, parser: "llama4_json" } }),
+      launch({ toolCalling: { enabled: true, parser: "nope" } }, { vllmPackage: "python-noparsers" }),
+      launch({ toolCalling: { enabled: true, parser: "nope" }, extraArgs: ["--tool-parser-plugin=/x.py"] }),
+      launch({ toolCalling: { enabled: false, parser: "nope" } }),
+    ]);
+    for (const { result } of runs) expectOk(result);
   });
 
   it("config_invalid: a host that is not an address of this machine, an unknown launcher argument", async () => {
@@ -232,25 +239,25 @@ describe("preflight: configuration failures exit 78", () => {
     expect(arg.argument).toBe("--bogus value");
   });
 
-  it("checks run in order: the first failing one is reported", async () => {
+  it("checks run in order: the first failing one is reported", async (test) => {
     const port = await freePort();
-    serve(await listenOn(port));
+    serve(test, await listenOn(port));
     expectFailure((await launch({ model: join(work, "nope") }, { port, gpu: false })).result, "model_missing");
   });
 });
 
-describe("preflight: transient failures exit 42", () => {
-  it.skipIf(!has("ss"))("port_in_use names the listener (ss -Hltnp)", async () => {
+describe.concurrent("preflight: transient failures exit 42", () => {
+  it.skipIf(!has("ss"))("port_in_use names the listener (ss -Hltnp)", async (test) => {
     const port = await freePort();
-    serve(await listenOn(port));
+    serve(test, await listenOn(port));
     const fields = expectFailure((await launch({}, { port })).result, "port_in_use");
     expect(fields.port).toBe(String(port));
     expect(fields.listener).toMatch(new RegExp(`LISTEN .*127\\.0\\.0\\.1:${port}\\b`));
   });
 
-  it("port_in_use is still detected without ss", async () => {
+  it("port_in_use is still detected without ss", async (test) => {
     const port = await freePort();
-    serve(await listenOn(port));
+    serve(test, await listenOn(port));
     // A PATH without /usr/bin and /bin would lose bash itself: hide ss behind a failing stub instead.
     const stubs = tempDir();
     writeFileSync(join(stubs, "ss"), "#!/bin/sh\nexit 1\n", { mode: 0o755 });
@@ -258,21 +265,21 @@ describe("preflight: transient failures exit 42", () => {
     expect(expectFailure(result, "port_in_use").port).toBe(String(port));
   });
 
-  it("port_bound_not_listening: a socket bound (not listening) by another process", async () => {
+  it("port_bound_not_listening: a socket bound (not listening) by another process", async (test) => {
     const port = await freePort();
-    hold(await pythonHolder(HOLD_BOUND, port));
+    hold(test, await pythonHolder(HOLD_BOUND, port));
     expect(expectFailure((await launch({}, { port })).result, "port_bound_not_listening").port).toBe(String(port));
   });
 
-  it("port_bound_not_listening: also when the holder set SO_REUSEADDR", async () => {
+  it("port_bound_not_listening: also when the holder set SO_REUSEADDR", async (test) => {
     const port = await freePort();
-    hold(await pythonHolder(HOLD_BOUND_REUSEADDR, port));
+    hold(test, await pythonHolder(HOLD_BOUND_REUSEADDR, port));
     expectFailure((await launch({}, { port })).result, "port_bound_not_listening");
   });
 
-  it("a port held only by a TIME-WAIT connection counts as free", async () => {
+  it("a port held only by a TIME-WAIT connection counts as free", async (test) => {
     const port = await freePort();
-    hold(await pythonHolder(MAKE_TIME_WAIT, port));
+    hold(test, await pythonHolder(MAKE_TIME_WAIT, port));
     expectOk((await launch({}, { port })).result);
   });
 
@@ -296,15 +303,18 @@ describe("preflight: transient failures exit 42", () => {
   it("gpu_not_visible: fewer GPUs visible through CUDA_VISIBLE_DEVICES than the tensor-parallel size", async () => {
     const run = (cvd: string | undefined) =>
       launch({ tensorParallelSize: 2 }, { nvidiaSmiOutput: twoGpus, env: { CUDA_VISIBLE_DEVICES: cvd } });
-    const fields = expectFailure((await run("1")).result, "gpu_not_visible");
+    const [one, none, invalid, invalidUuid, reordered, uuids, unset] = await Promise.all(
+      ["1", "", "0,7,1", "GPU-22222222,-1,0", "1,0", "GPU-22222222-aaaa,GPU-1111", undefined].map(run),
+    );
+    const fields = expectFailure(one!.result, "gpu_not_visible");
     expect(fields).toMatchObject({ visible: "1", tensor_parallel_size: "2", cuda_visible_devices: "1" });
-    expect(expectFailure((await run("")).result, "gpu_not_visible").visible).toBe("0");
+    expect(expectFailure(none!.result, "gpu_not_visible").visible).toBe("0");
     // as CUDA does: an invalid entry hides itself and everything after it
-    expect(expectFailure((await run("0,7,1")).result, "gpu_not_visible").visible).toBe("1");
-    expect(expectFailure((await run("GPU-22222222,-1,0")).result, "gpu_not_visible").visible).toBe("1");
-    expect(expectOk((await run("1,0")).result).gpus).toBe("1,0");
-    expect(expectOk((await run("GPU-22222222-aaaa,GPU-1111")).result).gpus).toBe("1,0");
-    expect(expectOk((await run(undefined)).result).gpus).toBe("0,1");
+    expect(expectFailure(invalid!.result, "gpu_not_visible").visible).toBe("1");
+    expect(expectFailure(invalidUuid!.result, "gpu_not_visible").visible).toBe("1");
+    expect(expectOk(reordered!.result).gpus).toBe("1,0");
+    expect(expectOk(uuids!.result).gpus).toBe("1,0");
+    expect(expectOk(unset!.result).gpus).toBe("0,1");
   });
 
   it("gpu_memory_insufficient: need_mib = ceil(total × utilization) + margin (the field report's GPU)", async () => {
@@ -318,25 +328,25 @@ describe("preflight: transient failures exit 42", () => {
   it("gpu memory: the exact boundary, exact decimal arithmetic, the GPU actually used", async () => {
     // 1000 × 0.7 is 700.0000000000001 in floating point; the need is 700 + 0.
     const exact = "0, GPU-11111111-aaaa-bbbb-cccc-000000000000, 1000, 700";
-    expectOk((await launch({ gpuMemoryUtilization: 0.7, safetyMarginMib: 0 }, { nvidiaSmiOutput: exact })).result);
     const short = "0, GPU-11111111-aaaa-bbbb-cccc-000000000000, 1000, 699";
-    const fields = expectFailure(
-      (await launch({ gpuMemoryUtilization: 0.7, safetyMarginMib: 0 }, { nvidiaSmiOutput: short })).result,
-      "gpu_memory_insufficient",
-    );
-    expect(fields.need_mib).toBe("700");
     // GPU 1 is nearly full; with CUDA_VISIBLE_DEVICES=1 that is the one that counts.
     const busy = "0, GPU-1111, 24564, 24000\n1, GPU-2222, 24564, 100";
-    expectOk((await launch({}, { nvidiaSmiOutput: busy })).result);
-    const used = expectFailure(
-      (await launch({}, { nvidiaSmiOutput: busy, env: { CUDA_VISIBLE_DEVICES: "1" } })).result,
-      "gpu_memory_insufficient",
-    );
+    const [atExact, belowExact, busyDefault, busyOne] = await Promise.all([
+      launch({ gpuMemoryUtilization: 0.7, safetyMarginMib: 0 }, { nvidiaSmiOutput: exact }),
+      launch({ gpuMemoryUtilization: 0.7, safetyMarginMib: 0 }, { nvidiaSmiOutput: short }),
+      launch({}, { nvidiaSmiOutput: busy }),
+      launch({}, { nvidiaSmiOutput: busy, env: { CUDA_VISIBLE_DEVICES: "1" } }),
+    ]);
+    expectOk(atExact.result);
+    const fields = expectFailure(belowExact.result, "gpu_memory_insufficient");
+    expect(fields.need_mib).toBe("700");
+    expectOk(busyDefault.result);
+    const used = expectFailure(busyOne.result, "gpu_memory_insufficient");
     expect(used).toMatchObject({ gpu: "1", uuid: "GPU-2222", free_mib: "100" });
   });
 });
 
-describe("preflight: the marker line", () => {
+describe.concurrent("preflight: the marker line", () => {
   it("quotes values with spaces, quotes and backslashes so they parse back", async () => {
     const weird = join(work, 'm o"d\\el');
     rmSync(weird, { recursive: true, force: true });

@@ -191,12 +191,13 @@ describe("clawmend rebuild killed (fixture with many files)", () => {
   it("SIGKILL mid-copy and mid-patch leaves the previous DEST working; the next run converges", async () => {
     const dir = work();
     const src = makeOpenclawFixture(join(dir, "src"));
-    // enough files that a copy takes a while
+    // enough files that a copy takes a while (600 files of 10 kB: the mid-copy kill below checks
+    // that it landed before patching began)
     for (let p = 0; p < 30; p++) {
       const pkg = join(src, "node_modules", `bulk-${p}`);
       mkdirSync(pkg, { recursive: true });
       writeFileSync(join(pkg, "package.json"), JSON.stringify({ name: `bulk-${p}`, version: "1.0.0" }));
-      for (let f = 0; f < 100; f++) writeFileSync(join(pkg, `f${f}.js`), `// ${p}/${f}\n${"x".repeat(10_000)}\n`);
+      for (let f = 0; f < 20; f++) writeFileSync(join(pkg, `f${f}.js`), `// ${p}/${f}\n${"x".repeat(10_000)}\n`);
     }
     const dest = join(dir, "rt");
     const first = await runCli(["rebuild", "--from", src, "--to", dest], { cwd: tmpdir() });
@@ -223,6 +224,12 @@ describe("clawmend rebuild killed (fixture with many files)", () => {
       const end = await exited(child);
       expect(hit, `${label}: reached`).toBe(true);
       expect(end.signal, label).toBe("SIGKILL");
+      if (label === "mid-copy") {
+        // the half-built tree has no lock yet: the kill came while copying, before the patch step
+        const tmp = tmpOf();
+        expect(tmp, label).toBeDefined();
+        expect(existsSync(join(dir, tmp!, ".clawmend.lock")), `${label}: killed before patching began`).toBe(false);
+      }
       expect(readlinkSync(dest), label).toBe(`rt.clawmend-${digest.slice(0, 16)}`);
       expect(await snapshot(dest + "/"), label).toEqual(good);
       expect(versionOf(dest), label).toBe("2026.2.26 dep-b-ok");
