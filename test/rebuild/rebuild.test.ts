@@ -191,13 +191,13 @@ describe("clawmend rebuild killed (fixture with many files)", () => {
   it("SIGKILL mid-copy and mid-patch leaves the previous DEST working; the next run converges", async () => {
     const dir = work();
     const src = makeOpenclawFixture(join(dir, "src"));
-    // enough files that a copy takes a while (600 files of 10 kB: the mid-copy kill below checks
-    // that it landed before patching began)
+    // enough files that a copy takes a while (1,500 files of 10 kB: the mid-copy kill below checks
+    // that it landed before patching began, with a margin for a loaded machine)
     for (let p = 0; p < 30; p++) {
       const pkg = join(src, "node_modules", `bulk-${p}`);
       mkdirSync(pkg, { recursive: true });
       writeFileSync(join(pkg, "package.json"), JSON.stringify({ name: `bulk-${p}`, version: "1.0.0" }));
-      for (let f = 0; f < 20; f++) writeFileSync(join(pkg, `f${f}.js`), `// ${p}/${f}\n${"x".repeat(10_000)}\n`);
+      for (let f = 0; f < 50; f++) writeFileSync(join(pkg, `f${f}.js`), `// ${p}/${f}\n${"x".repeat(10_000)}\n`);
     }
     const dest = join(dir, "rt");
     const first = await runCli(["rebuild", "--from", src, "--to", dest], { cwd: tmpdir() });
