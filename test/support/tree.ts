@@ -3,9 +3,16 @@
  * every entry (dot files, node_modules, `.clawmend/`): files by sha256 and mode, links by
  * target, directories by mode, and with `times` the mtime in ms. Files are hashed with bounded
  * concurrency: a 500 MB install takes a few seconds warm.
+ *
+ * A later snapshot of the same tree can take an earlier one as `reuse`: a file whose inode,
+ * size, mtime and ctime are what they were then keeps its hash instead of being read again.
+ * That is complete evidence, not sampling: every write to a file (and every chmod, utimes, link
+ * or unlink of it) sets its ctime to the current time, and no call sets ctime back. A file whose
+ * ctime lies within {@link RACY_MS} of the earlier snapshot's start is read again (a change in
+ * the same clock tick as the one before it would leave ctime equal: git's "racy" case).
  */
 import { createHash } from "node:crypto";
-import { createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { type BigIntStats, createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import fs from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -40,7 +47,19 @@ export interface SnapshotOptions {
   times?: boolean;
   /** Leaves out a path (and, for a directory, everything under it). */
   skip?: (rel: string) => boolean;
+  /** An earlier snapshot of this tree: files it saw unchanged since (stat, see above) are not read again. */
+  reuse?: Snapshot;
 }
+
+/** Files changed this close (ms) before an earlier snapshot started are hashed again (coarse timestamps). */
+export const RACY_MS = 2_000;
+
+/** Per snapshot: when its walk started, and each file's stat identity with the hash it had. */
+interface Seen {
+  startedMs: number;
+  files: Map<string, { id: string; ctimeMs: number; hash: string }>;
+}
+const seen = new WeakMap<Snapshot, Seen>();
 
 async function hashFile(file: string, size: number): Promise<string> {
   if (size < 8 * 1024 * 1024)
@@ -53,6 +72,19 @@ async function hashFile(file: string, size: number): Promise<string> {
 }
 
 export async function snapshot(dir: string, options: SnapshotOptions = {}): Promise<Snapshot> {
+  const startedMs = Date.now();
+  const earlier = options.reuse ? seen.get(options.reuse) : undefined;
+  if (options.reuse && !earlier) throw new Error("snapshot: `reuse` must be a snapshot this helper took");
+  const files: Seen["files"] = new Map();
+  const hashOf = async (abs: string, rel: string, st: BigIntStats): Promise<string> => {
+    const id = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+    const ctimeMs = Number(st.ctimeNs / 1_000_000n);
+    const before = earlier?.files.get(rel);
+    const hash =
+      before && before.id === id && before.ctimeMs < earlier!.startedMs - RACY_MS ? before.hash : await hashFile(abs, Number(st.size));
+    files.set(rel, { id, ctimeMs, hash });
+    return hash;
+  };
   const found: Array<[string, string, () => Promise<string>]> = [];
   const walk = async (abs: string, rel: string): Promise<void> => {
     const entries = await fs.readdir(abs, { withFileTypes: true });
@@ -61,9 +93,9 @@ export async function snapshot(dir: string, options: SnapshotOptions = {}): Prom
         const a = join(abs, entry.name);
         const r = rel ? `${rel}/${entry.name}` : entry.name;
         if (options.skip?.(r)) return;
-        const st = await fs.lstat(a);
-        const mode = (st.mode & 0o7777).toString(8);
-        const time = options.times ? ` @${Math.floor(st.mtimeMs)}` : "";
+        const st = await fs.lstat(a, { bigint: true });
+        const mode = (Number(st.mode) & 0o7777).toString(8);
+        const time = options.times ? ` @${st.mtimeNs / 1_000_000n}` : "";
         if (st.isSymbolicLink()) {
           const target = await fs.readlink(a);
           found.push([r, "", async () => `link -> ${target}`]);
@@ -71,7 +103,7 @@ export async function snapshot(dir: string, options: SnapshotOptions = {}): Prom
           found.push([r, "", async () => `dir ${mode}${time}`]);
           await walk(a, r);
         } else {
-          found.push([r, "", async () => `file ${mode} ${await hashFile(a, st.size)}${time}`]);
+          found.push([r, "", async () => `file ${mode} ${await hashOf(a, r, st)}${time}`]);
         }
       }),
     );
@@ -83,7 +115,9 @@ export async function snapshot(dir: string, options: SnapshotOptions = {}): Prom
   };
   await Promise.all(Array.from({ length: 32 }, worker));
   found.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  return new Map(found.map(([r, v]) => [r, v]));
+  const snap: Snapshot = new Map(found.map(([r, v]) => [r, v]));
+  seen.set(snap, { startedMs, files });
+  return snap;
 }
 
 /** What differs between two snapshots, one line per path (empty when they are equal). */

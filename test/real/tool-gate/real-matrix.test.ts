@@ -72,7 +72,21 @@ const TIMEOUT = 15 * 60_000;
 let node: string;
 let server: VllmLikeServer;
 
+/** Installs fetched at once, three at a time (a fresh machine downloads them); each case awaits its own. */
+const PARALLEL_INSTALLS = 3;
+const installs = new Map<string, Promise<string>>();
+const key = (c: Case) => `${c.name}@${c.version}`;
+
 beforeAll(async () => {
+  const queue = [...CASES];
+  const next = async (): Promise<void> => {
+    for (let c = queue.shift(); c; c = queue.shift()) {
+      const installed = installedPackage(c.name, c.version, c.unavailable);
+      installs.set(key(c), installed);
+      await installed.catch(() => {}); // reported by the case that awaits it
+    }
+  };
+  for (let i = 0; i < PARALLEL_INSTALLS; i++) void next();
   node = await nodeBinary(22);
   server = await startVllmLikeServer({ toolCalling: false });
 }, TIMEOUT);
@@ -85,7 +99,7 @@ describe.each(CASES)("$name@$version", (c) => {
   let patched: string;
 
   beforeAll(async () => {
-    pristine = await installedPackage(c.name, c.version, c.unavailable);
+    pristine = await (installs.get(key(c)) ?? installedPackage(c.name, c.version, c.unavailable));
     patched = await packageCopy(pristine);
   }, TIMEOUT);
   afterAll(async () => {
