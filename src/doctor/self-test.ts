@@ -140,7 +140,11 @@ function selfTestFiles(runtimeDir: string, check: HelperSelfTest | null): Pick<S
 }
 
 /** Runs the self-test script with the runtime's Node; only the gate's switch of the runtime's environment reaches it (no keys). */
-function runSelfTestScript(node: string, input: SelfTestInput, gateEnv: NodeJS.ProcessEnv): { output: SelfTestOutput | null; error?: string } {
+function runSelfTestScript(
+  node: string,
+  input: SelfTestInput,
+  gateEnv: NodeJS.ProcessEnv,
+): { output: SelfTestOutput | null; error?: string } {
   const dir = mkdtempSync(join(tmpdir(), "clawmend-self-test-"));
   try {
     const script = join(dir, "self-test.mjs");
