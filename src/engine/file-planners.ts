@@ -20,7 +20,7 @@ export interface SourceFileInput {
   /** The source specs of the config that apply to the copy: re-deriving from the original re-applies those already there. */
   rederive: readonly PatchSpec[];
   keepAsRecorded: boolean;
-  otherwise: string;
+  otherwise: () => string;
 }
 
 /** A JavaScript file: every source spec whose prefilter matched, in one parse; checked by parsing and planning the output again. */
@@ -92,7 +92,7 @@ export function ledgerPlanner({ spec, changes, keepAsRecorded }: LedgerFileInput
     marked: false,
     keepAsRecorded,
     asRecordedWhenPlanned: "recorded-otherwise",
-    otherwise: "does not record the files as clawmend leaves them: run clawmend patch",
+    otherwise: () => "does not record the files as clawmend leaves them: run clawmend patch",
     plan: ({ file, base }) => {
       const plan = planLedgerFile({ code: base, file, spec, changes });
       const failure = plan.ambiguous ? null : checkLedgerPlan(plan.output, file, spec, changes);

@@ -74,8 +74,8 @@ export interface FilePlanner<Planned extends PlannedFile> {
   keepAsRecorded: boolean;
   /** The state a file as recorded is decided in when it is planned again. */
   asRecordedWhenPlanned: "as-recorded" | "recorded-otherwise";
-  /** For `recorded-otherwise`: how the recording differs and what reproduces it. */
-  otherwise: string;
+  /** For `recorded-otherwise`: how the recording differs and what reproduces it (asked only when the file is planned). */
+  otherwise: () => string;
   /** Plans `base` (the bytes on disk, or the kept original) and checks the output. */
   plan(input: { file: string; base: string; entry: ManifestFile | undefined; fromOriginal: boolean }): Planned;
 }
@@ -108,6 +108,7 @@ export function planCopyFile<Planned extends PlannedFile>(
   const planned = planner.plan({ file, base, entry, fromOriginal });
   const expected = planned.output ?? base;
   const upToDate = expected === text;
+  const otherwise = planner.otherwise();
   for (const { specId, plan, sites } of planned.found) {
     const decision = decideFile({
       mode: copy.mode,
@@ -115,7 +116,7 @@ export function planCopyFile<Planned extends PlannedFile>(
       plan: { ...plan, fromOriginal, upToDate },
       recordedSites: 0,
       marked: planner.marked,
-      otherwise: planner.otherwise,
+      otherwise,
     });
     if (!decision) continue;
     const frame = decision.status === "parse-error" ? planned.frame : undefined;

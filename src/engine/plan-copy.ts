@@ -115,7 +115,7 @@ export async function planCopy(options: PlanCopyOptions): Promise<CopyPlan> {
       candidate,
       rederive,
       keepAsRecorded: !replan.has(candidate.file),
-      otherwise: describeOtherwise(current, candidate.specs, options),
+      otherwise: () => describeOtherwise(current, candidate.specs, options),
     });
     const plan = planCopyFile(planning, candidate, planner);
     if (plan === null) continue;
