@@ -50,7 +50,7 @@ function bundleCli(outdir) {
     charset: "utf8",
     legalComments: "none",
     logLevel: "error",
-    external: ["@babel/*", "acorn", "jiti"],
+    external: ["@babel/*", "acorn", "jiti", "oxc-parser"],
     // jsonc-parser's UMD main requires its own files at run time; its ES build bundles.
     alias: { "jsonc-parser": "jsonc-parser/lib/esm/main.js" },
     // Bundled CommonJS dependencies call require() for Node's built-ins.

@@ -1,114 +1,12 @@
-import { createRequire } from "node:module";
-import type { Node as AcornNode, Options as AcornOptions } from "acorn";
 import type { FollowedName } from "../core/spec.js";
+import type { FunctionBodies } from "./function-bodies.js";
 import { offsetsOf } from "./position.js";
 
 /**
- * The text a large file is partially parsed from: acorn locates the file's function bodies
- * (`locateFunctionBodies`), and the bodies that hold nothing a transform reads are blanked
+ * The text a large file is partially parsed from: once its function bodies are located
+ * (`function-bodies.ts`), the bodies that hold nothing a transform reads are blanked
  * (`blankBodies`), offsets and lines kept. `plan.ts` runs the transforms on Babel's parse of it.
  */
-
-/**
- * Where the function bodies of a file are, found by one acorn pass that keeps no AST: each body
- * is dropped as soon as it is parsed, so a 50 MB bundle costs a few hundred MB, not several GB.
- */
-export interface FunctionBodies {
-  /** Per body, sorted by `start`: start of what owns it (the function, or the declarator/assignment/property naming it). */
-  owner: number[];
-  /** Per body: offset of `{` and offset just past `}`. Block bodies only. */
-  start: number[];
-  end: number[];
-  /** Offsets of the file's line terminators (blanking keeps them). */
-  lineBreaks: number[];
-}
-
-/** Bodies in the order acorn finishes them (inner before outer). */
-type Recorded = Omit<FunctionBodies, "lineBreaks">;
-
-type AcornParser = typeof import("acorn").Parser;
-let bodyLocator: AcornParser | undefined;
-
-/**
- * acorn, extended to record block bodies and drop them. Redeclaration checks are left to
- * Babel, which parses the result: acorn keeps declared names in arrays, which is quadratic in
- * the 60,000 top-level declarations of a scope-hoisted bundle.
- */
-function locator(): AcornParser {
-  if (bodyLocator) return bodyLocator;
-  const { Parser } = createRequire(import.meta.url)("acorn") as typeof import("acorn");
-  interface Internals {
-    parseFunctionBody(node: AcornNode, isArrow: boolean, isMethod: boolean, forInit: boolean): void;
-    finishNode(node: AcornNode, type: string): AcornNode;
-  }
-  bodyLocator = Parser.extend((Base) => {
-    const base = Base as unknown as new (...args: unknown[]) => Internals & { bodies: Recorded };
-    return class extends base {
-      declareName(): void {}
-      checkLocalExport(): void {}
-      override parseFunctionBody(node: AcornNode, isArrow: boolean, isMethod: boolean, forInit: boolean): void {
-        super.parseFunctionBody(node, isArrow, isMethod, forInit);
-        const fn = node as AcornNode & { body: AcornNode | null; bodyIndex?: number };
-        const body = fn.body!;
-        if (body.type === "BlockStatement") {
-          fn.bodyIndex = this.bodies.start.length;
-          this.bodies.owner.push(fn.start);
-          this.bodies.start.push(body.start);
-          this.bodies.end.push(body.end);
-        }
-        fn.body = null;
-      }
-      override finishNode(node: AcornNode, type: string): AcornNode {
-        const done = super.finishNode(node, type) as AcornNode & Record<string, unknown>;
-        const value = (done[OWNED_VALUE[type] ?? ""] ?? null) as (AcornNode & { bodyIndex?: number }) | null;
-        if (value?.bodyIndex !== undefined) this.bodies.owner[value.bodyIndex] = done.start;
-        return done;
-      }
-    } as unknown as AcornParser;
-  });
-  return bodyLocator;
-}
-
-/** Nodes that name the function they hold, and where they hold it. */
-const OWNED_VALUE: Record<string, string> = {
-  VariableDeclarator: "init",
-  AssignmentExpression: "right",
-  AssignmentPattern: "right",
-  Property: "value",
-  MethodDefinition: "value",
-  PropertyDefinition: "value",
-};
-
-/** The function bodies of `code`, or null when acorn cannot parse it (Babel then parses it whole). */
-export function locateFunctionBodies(code: string, format: "esm" | "cjs"): FunctionBodies | null {
-  const options: AcornOptions = {
-    ecmaVersion: "latest",
-    sourceType: format === "esm" ? "module" : "script",
-    allowHashBang: true,
-    allowReturnOutsideFunction: true,
-    allowAwaitOutsideFunction: true,
-  };
-  const attempts: AcornOptions[] = format === "cjs" ? [options, { ...options, sourceType: "module" }] : [options];
-  for (const attempt of attempts) {
-    const recorded: Recorded = { owner: [], start: [], end: [] };
-    const Locator = locator() as unknown as new (options: AcornOptions, input: string) => { bodies: Recorded; parse(): unknown };
-    const parser = new Locator(attempt, code);
-    parser.bodies = recorded;
-    try {
-      parser.parse();
-    } catch {
-      continue; // try the next source type, then give up
-    }
-    const order = recorded.start.map((_, i) => i).sort((a, b) => recorded.start[a]! - recorded.start[b]!);
-    return {
-      owner: order.map((i) => recorded.owner[i]!),
-      start: order.map((i) => recorded.start[i]!),
-      end: order.map((i) => recorded.end[i]!),
-      lineBreaks: lineBreakOffsets(code),
-    };
-  }
-  return null;
-}
 
 /** `code` with some function bodies blanked: same length, same line breaks, same offsets. */
 export interface PartialText {
@@ -190,13 +88,6 @@ function nameOffsets(code: string, followed: readonly FollowedName[]): number[] 
 function holdsOffset(sorted: readonly number[], from: number, to: number): boolean {
   const first = firstIndex(sorted.length, (index) => sorted[index]! >= from);
   return first < sorted.length && sorted[first]! < to;
-}
-
-function lineBreakOffsets(code: string): number[] {
-  const out: number[] = [];
-  const pattern = /[\n\r\u2028\u2029]/g;
-  for (let match = pattern.exec(code); match !== null; match = pattern.exec(code)) out.push(match.index);
-  return out;
 }
 
 /** Spaces for code[from, to), keeping its line breaks where they were. */

@@ -1,5 +1,5 @@
-import { parseTree, type Node as JsonNode } from "jsonc-parser";
 import type { FileChange, LedgerTransform, LedgerTransformInput, LedgerTransformResult, Site } from "../core/spec.js";
+import { elementTree, propertyValue, readJsonArray, type JsonArray, type JsonElement } from "./json-array.js";
 import { lineColumn } from "./position.js";
 
 /** One inventory file and how it records the package's files. */
@@ -34,8 +34,8 @@ export function syncInventory(options: SyncInventoryOptions): LedgerTransform<un
     apply(input: LedgerTransformInput<unknown>): LedgerTransformResult {
       const format = options.files[input.file];
       if (!format) return { sites: [], ambiguous: `${input.file} is not an inventory this patch knows` };
-      const root = parseTree(input.code);
-      if (!root || root.type !== "array") return { sites: [], ambiguous: `${input.file} is not a JSON array` };
+      const root = readJsonArray(input.code);
+      if (!root) return { sites: [], ambiguous: `${input.file} is not a JSON array` };
       const changes = input.changes.filter((change) => change.path.startsWith(options.scope));
       return format.kind === "paths"
         ? syncPaths(input, root, changes)
@@ -44,19 +44,20 @@ export function syncInventory(options: SyncInventoryOptions): LedgerTransform<un
   };
 }
 
-function syncPaths(input: LedgerTransformInput<unknown>, root: JsonNode, changes: readonly FileChange[]): LedgerTransformResult {
-  const items = root.children ?? [];
-  if (items.some((item) => item.type !== "string")) return { sites: [], ambiguous: `${input.file}: expected an array of paths` };
-  const listed = new Set(items.map((item) => item.value as string));
+function syncPaths(input: LedgerTransformInput<unknown>, root: JsonArray, changes: readonly FileChange[]): LedgerTransformResult {
+  const items = root.elements;
+  if (items.some((item) => typeof item.value !== "string")) return { sites: [], ambiguous: `${input.file}: expected an array of paths` };
+  const listed = new Map<string, JsonElement>();
+  for (const item of items) if (!listed.has(item.value as string)) listed.set(item.value as string, item);
   const sites: Site[] = [];
   for (const change of changes) {
     if (!change.added) continue;
-    if (listed.has(change.path)) {
-      const item = items.find((listedItem) => listedItem.value === change.path)!;
+    const item = listed.get(change.path);
+    if (item) {
       sites.push(siteAt(input.code, item.offset, "already", `lists ${change.path}`));
       continue;
     }
-    const offset = insertElement(input, root, items, change.path, JSON.stringify(change.path));
+    const offset = insertElement(input, root, change.path, JSON.stringify(change.path), (element) => element.value as string);
     sites.push(siteAt(input.code, offset, "patched", `lists ${change.path}`));
   }
   return { sites };
@@ -64,18 +65,24 @@ function syncPaths(input: LedgerTransformInput<unknown>, root: JsonNode, changes
 
 function syncRecords(
   input: LedgerTransformInput<unknown>,
-  root: JsonNode,
+  root: JsonArray,
   changes: readonly FileChange[],
   fields: Extract<InventoryFormat, { kind: "records" }>["fields"],
   modeMask: number,
 ): LedgerTransformResult {
-  const items = root.children ?? [];
-  const byPath = new Map<string, JsonNode>();
+  const items = root.elements;
+  const pathOf = (item: JsonElement) => (item.value as Record<string, unknown>)[fields.path] as string;
+  const byPath = new Map<string, JsonElement>();
   for (const item of items) {
-    const path = property(item, fields.path);
-    if (item.type !== "object" || path?.type !== "string")
+    const record = item.value;
+    if (
+      typeof record !== "object" ||
+      record === null ||
+      Array.isArray(record) ||
+      typeof (record as Record<string, unknown>)[fields.path] !== "string"
+    )
       return { sites: [], ambiguous: `${input.file}: expected objects with a "${fields.path}"` };
-    byPath.set(path.value as string, item);
+    byPath.set(pathOf(item), item);
   }
   const sites: Site[] = [];
   for (const change of changes) {
@@ -86,33 +93,27 @@ function syncRecords(
     if (!item) {
       if (!change.added) continue; // a file the package does not inventory
       const values: Record<string, string | number> = { ...wanted, [fields.path]: change.path, [fields.mode]: change.mode & modeMask };
-      const template = items[0];
-      const keys = template?.children?.map((property) => property.children![0]!.value as string) ?? [
-        fields.path,
-        fields.sha256,
-        fields.mode,
-        fields.size,
-      ];
+      const template = items[0]?.value as Record<string, unknown> | undefined;
+      const keys = template ? Object.keys(template) : [fields.path, fields.sha256, fields.mode, fields.size];
       const record = Object.fromEntries(keys.map((key) => [key, values[key] ?? null]));
-      const offset = insertElement(input, root, items, change.path, JSON.stringify(record, null, "\t"), fields.path);
+      const offset = insertElement(input, root, change.path, JSON.stringify(record, null, "\t"), pathOf);
       sites.push(siteAt(input.code, offset, "patched", what));
       continue;
     }
-    let edited = false;
-    for (const [key, value] of Object.entries(wanted)) {
-      const node = property(item, key);
-      if (!node) return { sites: [], ambiguous: `${input.file}: the entry of ${change.path} has no "${key}"` };
-      if (node.value === value) continue;
-      input.edit.overwrite(node.offset, node.offset + node.length, JSON.stringify(value));
-      edited = true;
+    const recorded = item.value as Record<string, unknown>;
+    const missing = Object.keys(wanted).find((key) => !(key in recorded));
+    if (missing) return { sites: [], ambiguous: `${input.file}: the entry of ${change.path} has no "${missing}"` };
+    const differing = Object.entries(wanted).filter(([key, value]) => recorded[key] !== value);
+    if (differing.length > 0) {
+      const tree = elementTree(input.code, item);
+      for (const [key, value] of differing) {
+        const node = propertyValue(tree, key)!;
+        input.edit.overwrite(node.offset, node.offset + node.length, JSON.stringify(value));
+      }
     }
-    sites.push(siteAt(input.code, item.offset, edited ? "patched" : "already", what));
+    sites.push(siteAt(input.code, item.offset, differing.length > 0 ? "patched" : "already", what));
   }
   return { sites };
-}
-
-function property(object: JsonNode, key: string): JsonNode | undefined {
-  return object.children?.find((property) => property.children?.[0]?.value === key)?.children?.[1];
 }
 
 /**
@@ -122,14 +123,13 @@ function property(object: JsonNode, key: string): JsonNode | undefined {
  */
 function insertElement(
   input: LedgerTransformInput<unknown>,
-  root: JsonNode,
-  items: readonly JsonNode[],
+  root: JsonArray,
   path: string,
   json: string,
-  pathKey?: string,
+  pathOf: (element: JsonElement) => string,
 ): number {
   const code = input.code;
-  const pathOf = (item: JsonNode) => (pathKey ? (property(item, pathKey)?.value as string) : (item.value as string));
+  const items = root.elements;
   const before = items.findIndex((item) => pathOf(item) > path);
   if (items.length === 0) {
     const at = root.offset + 1;
@@ -156,7 +156,7 @@ function insertElement(
 }
 
 /** The indentation step inside an element (e.g. two spaces), read off its second line. */
-function indentUnit(code: string, item: JsonNode, indent: string): string {
+function indentUnit(code: string, item: JsonElement, indent: string): string {
   const text = code.slice(item.offset, item.offset + item.length);
   const second = /\n([ \t]*)/.exec(text)?.[1];
   return second !== undefined && second.startsWith(indent) && second.length > indent.length ? second.slice(indent.length) : "  ";

@@ -161,6 +161,11 @@ export function checkSourceCase(c: FixtureCase): void {
   if (expected === "none") {
     expect(outcome?.sites ?? [], `${where}: no site`).toEqual([]);
     expect(plan.output, `${where}: no byte changed`).toBeNull();
+    if (isSourceTransform(c.spec.transform) && c.spec.transform.reads) {
+      const partial = planCase(c, c.code, "partial");
+      expect(partial.outcomes, `${where}: partial parse == whole parse`).toEqual(planCase(c, c.code, "whole").outcomes);
+      expect(partial.output, `${where}: partial parse == whole parse`).toBeNull();
+    }
     return;
   }
   if (c.file.includes("/")) expect(isSelected(c), `${where}: selected by its spec's targets at ${pathOf(c.file)}`).toBe(true);
