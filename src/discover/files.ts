@@ -1,4 +1,3 @@
-import fg from "fast-glob";
 import { lstatSync } from "node:fs";
 import { join } from "node:path";
 import { ClawmendError } from "../core/errors.js";
@@ -37,8 +36,8 @@ export interface Selection {
 }
 
 /** `listings` may be shared by the targets of one copy while nothing is written to it. */
-export function selectFiles(copy: PackageCopy, target: PatchTarget, listings?: Listings): Selection {
-  const { entries, linkedDirs } = glob(copy.dir, target, listings);
+export async function selectFiles(copy: PackageCopy, target: PatchTarget, listings?: Listings): Promise<Selection> {
+  const { entries, linkedDirs } = await glob(copy.dir, target, listings);
   const underLink = (path: string) => linkedDirs.some((dir) => path.startsWith(`${dir}/`));
   const pick = (kind: "isFile" | "isSymbolicLink") =>
     entries
@@ -48,13 +47,15 @@ export function selectFiles(copy: PackageCopy, target: PatchTarget, listings?: L
   return { files: pick("isFile"), links: [...linkedDirs, ...pick("isSymbolicLink")].sort(compareStrings) };
 }
 
-function glob(dir: string, target: PatchTarget, listings?: Listings): { entries: GlobEntry[]; linkedDirs: string[] } {
+async function glob(dir: string, target: PatchTarget, listings?: Listings): Promise<{ entries: GlobEntry[]; linkedDirs: string[] }> {
   const ignore = [...EXCLUDED_GLOBS, ...(target.ignore ?? [])];
   try {
     // One walk that never enters a link: nothing it returns lies under one.
     const compiled = compileGlobs(target.files, ignore);
     const walked = compiled && walkGlobs(dir, compiled, listings);
     if (walked) return { entries: walked, linkedDirs: [] };
+    // fast-glob (a large module graph) is loaded only for the shapes the walk does not compile.
+    const { default: fg } = await import("fast-glob");
     const entries = fg.sync(target.files, {
       cwd: dir,
       ignore,

@@ -79,7 +79,7 @@ export async function planCopy(options: PlanCopyOptions): Promise<CopyPlan> {
   }
 
   // 1. The specs that apply to this copy, and the files each selects.
-  const { applicable, outOfRange } = applicableSpecs(copy, options.selected);
+  const { applicable, outOfRange } = await applicableSpecs(copy, options.selected);
   const results: PatchResult[] = [...outOfRange];
 
   const fileResults = new Map<string, FileResult[]>(applicable.map(({ spec }) => [spec.id, []]));
@@ -158,7 +158,10 @@ export async function planCopy(options: PlanCopyOptions): Promise<CopyPlan> {
 }
 
 /** The selected specs with a target that applies to the copy, and the results of those whose targets' ranges leave out its version. */
-function applicableSpecs(copy: PackageCopy, selected: readonly PatchSpec[]): { applicable: Applicable[]; outOfRange: PatchResult[] } {
+async function applicableSpecs(
+  copy: PackageCopy,
+  selected: readonly PatchSpec[],
+): Promise<{ applicable: Applicable[]; outOfRange: PatchResult[] }> {
   const applicable: Applicable[] = [];
   const outOfRange: PatchResult[] = [];
   const listings: Listings = new Map(); // the targets of this copy list each directory once
@@ -170,7 +173,7 @@ function applicableSpecs(copy: PackageCopy, selected: readonly PatchSpec[]): { a
       outOfRange.push(resultOf(spec, { siteCount: 0, ...decideOutsideRange(copy.version, ranges) }, []));
       continue;
     }
-    const { files, links } = selectFiles(copy, target, listings);
+    const { files, links } = await selectFiles(copy, target, listings);
     applicable.push({ spec, target, files, links });
   }
   return { applicable, outOfRange };

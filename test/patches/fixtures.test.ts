@@ -29,8 +29,8 @@ describe("patch fixtures", () => {
     }
   });
 
-  it.each(cases.map((c) => [`${c.spec.id}/${c.file}`, c] as const))("%s", (_name, c) => {
-    if (isSourceTransform(c.spec.transform)) checkSourceCase(c);
+  it.each(cases.map((c) => [`${c.spec.id}/${c.file}`, c] as const))("%s", async (_name, c) => {
+    if (isSourceTransform(c.spec.transform)) await checkSourceCase(c);
     else checkLedgerCase(c);
   });
 });

@@ -119,13 +119,14 @@ export function isInsertOnly(original: string, edited: string): boolean {
  * Whether file selection (the engine's, on a one-file tree) picks the case's path for one of
  * its spec's targets: a case in a subfolder stands for a file the engine must find first.
  */
-export function isSelected(c: Pick<FixtureCase, "spec" | "file">): boolean {
+export async function isSelected(c: Pick<FixtureCase, "spec" | "file">): Promise<boolean> {
   const dir = mkdtempSync(join(tmpdir(), "clawmend-select-"));
   try {
     mkdirSync(dirname(join(dir, pathOf(c.file))), { recursive: true });
     writeFileSync(join(dir, pathOf(c.file)), "");
     const copy: PackageCopy = { name: "fixture", version: "0.0.0", dir, relDir: ".", type: "module" };
-    return c.spec.targets.some((t) => selectFiles(copy, t).files.includes(pathOf(c.file)));
+    for (const target of c.spec.targets) if ((await selectFiles(copy, target)).files.includes(pathOf(c.file))) return true;
+    return false;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -145,7 +146,7 @@ export function nodeCheck(text: string, file: string): { ok: boolean; stderr: st
 }
 
 /** Every property a source patch owes its fixtures; throws (expect) on the first that fails. */
-export function checkSourceCase(c: FixtureCase): void {
+export async function checkSourceCase(c: FixtureCase): Promise<void> {
   const where = `fixtures/patches/${c.spec.id}/${c.file}`;
   expect(isParseFailure(parseProgram(c.code, formatOf(c.file))), `${where} itself parses`).toBe(false);
   const { expect: expected, must, mustNot } = annotations(c.code);
@@ -168,7 +169,7 @@ export function checkSourceCase(c: FixtureCase): void {
     }
     return;
   }
-  if (c.file.includes("/")) expect(isSelected(c), `${where}: selected by its spec's targets at ${pathOf(c.file)}`).toBe(true);
+  if (c.file.includes("/")) expect(await isSelected(c), `${where}: selected by its spec's targets at ${pathOf(c.file)}`).toBe(true);
   const sites = outcome!.sites;
   expect(
     sites.every((s) => s.state === "patched"),
