@@ -5,15 +5,16 @@ import { sha256 } from "../core/hash.js";
 import { TOOL_VERSION } from "../core/version.js";
 
 /**
- * What a data-only config file evaluated to (config/data-only.ts), kept in the user's cache
- * directory against the file's path, its bytes' digest and clawmend's version, so that an
- * unchanged config is not loaded through jiti (nor the library it imports) on every run. The
- * value is still checked by the schema on every run: the cache saves evaluating the file, not
- * validating it. Reading is confined: a cache file is used only when it is a regular file (no
- * link followed) owned by this user and writable by nobody else, and names the same file, digest
- * and version. Every failure is a miss; writing is best effort (a read-only home changes nothing).
+ * The settings a data-only config file resolved to (config/data-only.ts), validated by the schema
+ * and with its defaults filled in, kept in the user's cache directory against the file's path,
+ * its bytes' digest and clawmend's version (which fixes the schema), so that an unchanged config
+ * is neither evaluated through jiti (nor the library it imports) nor validated again (nor the
+ * schema loaded) on every run. Reading is confined: a cache file is used only when it is a
+ * regular file (no link followed) owned by this user and writable by nobody else, and names the
+ * same file, digest and version; whoever can write it can as well edit the config itself. Every
+ * failure is a miss; writing is best effort (a read-only home changes nothing).
  */
-const FORMAT = 1;
+const FORMAT = 2;
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 
 interface Entry {

@@ -49,16 +49,23 @@ export async function loadConfig(options: LoadConfigOptions): Promise<Config> {
   const digest = sha256(bytes);
   const cacheDir = options.cacheDir ?? null;
   const { readCachedConfig } = await import("./cache.js");
-  const cached = cacheDir ? readCachedConfig(cacheDir, file, digest) : undefined;
-  const raw = cached ?? (await evaluateConfig(file, bytes, options));
+  const cached = cacheDir ? settingsOf(readCachedConfig(cacheDir, file, digest)) : null;
+  if (cached) return { file, digest, settings: cached, patches: options.builtins(cached) };
+  const raw = await evaluateConfig(file, bytes, options);
   // The schema (zod) is loaded only to check a config file: a run on the defaults never pays for it.
   const { resolveConfig } = await import("./resolve.js");
   const resolved = resolveConfig(file, raw, options.builtins);
-  if (cacheDir && cached === undefined) {
+  if (cacheDir && (raw as { patches?: unknown }).patches === undefined) {
     const [{ isDataOnlyConfig }, { writeCachedConfig }] = await Promise.all([import("./data-only.js"), import("./cache.js")]);
-    if (isDataOnlyConfig(bytes.toString("utf8"))) writeCachedConfig(cacheDir, file, digest, raw);
+    if (isDataOnlyConfig(bytes.toString("utf8"))) writeCachedConfig(cacheDir, file, digest, resolved.settings);
   }
   return { file, digest, ...resolved };
+}
+
+/** Settings kept by an earlier run (config/cache.ts: validated when kept), or null. */
+function settingsOf(kept: unknown): Settings | null {
+  const vllm = (kept as { vllm?: unknown } | null | undefined)?.vllm;
+  return typeof vllm === "object" && vllm !== null ? (kept as Settings) : null;
 }
 
 /** Runs the config file (jiti) and returns its default export. */

@@ -1,8 +1,8 @@
 /**
- * An unchanged data-only config is not evaluated again (config/cache.ts, config/data-only.ts):
- * the second load takes its value from the cache, still checked by the schema, and gives the
+ * An unchanged data-only config is neither evaluated nor validated again (config/cache.ts,
+ * config/data-only.ts): the second load takes its validated settings from the cache and gives the
  * same Config. Code that could read anything else is never kept; a changed file, another
- * version of its bytes, a planted or loosely owned cache file are misses.
+ * version of its bytes, an entry of another format, a planted or loosely owned cache file are misses.
  */
 import { chmodSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -65,14 +65,38 @@ describe("config cache", () => {
     expect(t.evaluations()).toBe(2);
   });
 
-  it("still checks a kept value against the schema", async () => {
+  it("keeps the validated settings, defaults filled in: a cached load equals an uncached one", async () => {
+    const t = setup(RECIPE);
+    await t.load();
+    const [name] = readdirSync(t.cacheDir);
+    const stored = JSON.parse(readFileSync(join(t.cacheDir, name!), "utf8"));
+    expect(stored.value.vllm.launcher.port).toBe(8001); // a default the file does not write
+    const uncached = await loadConfig({ cwd: t.cwd, builtins: builtinPatches, cacheDir: null, api: () => import("../../src/index.js") });
+    const cached = await t.load();
+    expect(t.evaluations()).toBe(1);
+    expect(cached.settings).toEqual(uncached.settings);
+    expect(cached.patches).toEqual(uncached.patches.map((p) => expect.objectContaining({ id: p.id, version: p.version })));
+  });
+
+  it("an entry of another format, or without settings, is a miss", async () => {
     const t = setup(RECIPE);
     await t.load();
     const [name] = readdirSync(t.cacheDir);
     const path = join(t.cacheDir, name!);
     const stored = JSON.parse(readFileSync(path, "utf8"));
-    writeFileSync(path, JSON.stringify({ ...stored, value: { vllm: { endpoints: "not a list" } } }), { mode: 0o600 });
-    await expect(t.load()).rejects.toThrow(/endpoints/);
+    writeFileSync(path, JSON.stringify({ ...stored, format: 1 }), { mode: 0o600 });
+    await t.load();
+    expect(t.evaluations()).toBe(2);
+    writeFileSync(path, JSON.stringify({ ...stored, value: { vllm: null } }), { mode: 0o600 });
+    await t.load();
+    expect(t.evaluations()).toBe(3);
+  });
+
+  it("never keeps a config that lists its patches", async () => {
+    const t = setup(`import { defineConfig } from "clawmend";\nexport default defineConfig({ patches: [] });\n`);
+    expect((await t.load()).patches).toEqual([]);
+    expect((await t.load()).patches).toEqual([]);
+    expect(t.evaluations()).toBe(2);
   });
 
   it("ignores a cache file that is a link or writable by others", async () => {
