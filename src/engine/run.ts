@@ -56,14 +56,17 @@ export async function runPatches(options: RunOptions): Promise<RunReport> {
     throw ClawmendError.usage(`root not found: ${root} (pass --root DIR: a project or an installed openclaw package)`);
   }
   const selected = selectSpecs(options.config.patches, options.only, options.skip);
-  const work = () => planAndWrite(root, selected, options);
-  if (options.mode !== "patch") return work();
-  // Only a run that may write takes the lock (proper-lockfile and graceful-fs load with it).
+  // A run that finds nothing to write (the steady state: a repeated patch, a postinstall) needs
+  // no lock: it plans without it, and only a plan that would write takes the lock (proper-lockfile
+  // and graceful-fs load with it) and plans again under it, on what any other run left.
+  const unlocked = await planAndWrite(root, selected, options, false);
+  if (unlocked) return unlocked;
   const { withTreeLock } = await import("./lock.js");
-  return withTreeLock(root, work);
+  return withTreeLock(root, async () => (await planAndWrite(root, selected, options, true))!);
 }
 
-async function planAndWrite(root: string, selected: PatchSpec[], options: RunOptions): Promise<RunReport> {
+/** The run's report; null when it would write and `locked` is false (the caller then takes the lock). */
+async function planAndWrite(root: string, selected: PatchSpec[], options: RunOptions, locked: boolean): Promise<RunReport | null> {
   const names = new Set(selected.flatMap((s) => s.targets.flatMap((t) => [t.package, ...(t.aliases ?? [])])));
   const copies = findPackageCopies(root, names);
   const records = new Map(options.config.patches.map((s) => [s.id, specRecord(s)]));
@@ -97,6 +100,7 @@ async function planAndWrite(root: string, selected: PatchSpec[], options: RunOpt
   } else if (options.mode === "patch") {
     // Optional patches that cannot be applied are reported; their edits are not written.
     const writable = await Promise.all(plans.map((p) => withoutFailedOptional(p, selected, records, options)));
+    if (!locked && writable.some((p) => p.writes.length > 0 || p.manifest !== null)) return null;
     try {
       const staged = stageRun(writable);
       commitRun(staged);
