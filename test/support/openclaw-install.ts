@@ -16,3 +16,9 @@ export const OPENCLAW_RUNTIMES: ReadonlyArray<{ version: string; major: NodeMajo
   { version: "2026.2.26", major: 22 },
   { version: "2026.9.6", major: 26 },
 ];
+
+/** The release before each of {@link OPENCLAW_RUNTIMES}: the heal tests (test/real/service/heal-*) update from it. */
+export const OPENCLAW_PREVIOUS: ReadonlyArray<{ version: string; major: NodeMajor }> = [
+  { version: "2026.2.25", major: 22 },
+  { version: "2026.9.5", major: 26 },
+];

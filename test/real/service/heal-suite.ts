@@ -207,68 +207,72 @@ function itShowsThePristineFailure(c: HealCase): void {
 
 export function describeHealInPlace(c: HealCase): void {
   describe(`heal in place: openclaw ${c.from}, then ${c.to} laid over it; the unit as systemd runs it, nothing typed`, () => {
-    let rig: Rig;
-    beforeAll(async () => {
-      rig = await makeRig(c, false);
-    }, 60 * MIN);
-    afterAll(() => dropRig(rig));
-
+    // First, and its copy removed before the rig's is made: the rig's copy then lands at the same
+    // path, where OpenClaw 2026.2.x finds its transpile cache of the unpatched files warm (see `copyTree`).
     itShowsThePristineFailure(c);
 
-    it(
-      `first start, no clawmend command typed before: the heal patches ${c.from} in place, the turn gets the reply`,
-      async () => {
-        expect(existsSync(path.join(rig.runtime, ".clawmend")), "starting state: never patched").toBe(false);
-        const { healLine, gatewayOutput } = await serviceTurn(rig);
-        expect(healLine).toMatch(new RegExp(`^clawmend: openclaw ${c.from} at \\S+: patched \\(\\d+ applied\\) and verified in `));
-        expect(gatewayOutput).toContain('"msg":"vllm_tool_payload_stripped"');
-      },
-      30 * MIN,
-    );
+    describe(`starting state: a fresh copy of openclaw ${c.from} no command has touched, the unit and wrapper \`clawmend launcher\` wrote`, () => {
+      let rig: Rig;
+      beforeAll(async () => {
+        rig = await makeRig(c, false);
+      }, 60 * MIN);
+      afterAll(() => dropRig(rig));
 
-    it(
-      `${c.to} laid over the patched tree, nothing typed: the next start patches the new version and answers`,
-      async () => {
-        await layVersion(rig.runtime, c.to, c.major);
-        expect(existsSync(path.join(rig.runtime, ".clawmend")), "the update took clawmend's state with it").toBe(false);
-        const { healLine } = await serviceTurn(rig);
-        expect(healLine).toMatch(new RegExp(`^clawmend: openclaw ${c.to} at \\S+: patched \\(\\d+ applied\\) and verified in `));
-      },
-      30 * MIN,
-    );
+      it(
+        `first start, no clawmend command typed before: the heal patches ${c.from} in place, the turn gets the reply`,
+        async () => {
+          expect(existsSync(path.join(rig.runtime, ".clawmend")), "starting state: never patched").toBe(false);
+          const { healLine, gatewayOutput } = await serviceTurn(rig);
+          expect(healLine).toMatch(new RegExp(`^clawmend: openclaw ${c.from} at \\S+: patched \\(\\d+ applied\\) and verified in `));
+          expect(gatewayOutput).toContain('"msg":"vllm_tool_payload_stripped"');
+        },
+        30 * MIN,
+      );
 
-    it(
-      "restart: the heal finds nothing changed and the turn gets the reply",
-      async () => {
-        const { healLine } = await serviceTurn(rig);
-        expect(healLine).toBe(`clawmend: openclaw ${c.to} at ${rig.runtime}: patched and verified (unchanged)`);
-      },
-      30 * MIN,
-    );
+      it(
+        `${c.to} laid over the patched tree, nothing typed: the next start patches the new version and answers`,
+        async () => {
+          await layVersion(rig.runtime, c.to, c.major);
+          expect(existsSync(path.join(rig.runtime, ".clawmend")), "the update took clawmend's state with it").toBe(false);
+          const { healLine } = await serviceTurn(rig);
+          expect(healLine).toMatch(new RegExp(`^clawmend: openclaw ${c.to} at \\S+: patched \\(\\d+ applied\\) and verified in `));
+        },
+        30 * MIN,
+      );
 
-    it(
-      `a config under which ${c.to} cannot be patched: one line, exit 3, systemd skips the start (no restart loop), nothing written`,
-      async () => {
-        writeFileSync(rig.config, configText(rig.server.url, c.to));
-        const before = readdirSync(path.join(rig.runtime, "dist")).length;
-        const manifest = readFileSync(path.join(rig.runtime, ".clawmend", "manifest.json"));
-        const start = await startUnit(path.join(rig.gen, DROP_IN), rig.node, rig.home);
-        expect(start.skipped).toBe(true);
-        expect(start.gateway).toBeNull();
-        const heal = start.steps[0]!;
-        expect(heal.code).toBe(3);
-        const lines = heal.stderr.trim().split("\n");
-        expect(lines).toHaveLength(1);
-        expect(lines[0]).toMatch(
-          new RegExp(
-            `^clawmend: openclaw ${c.to} at \\S+ cannot be patched: a required patch cannot be applied.*needs-missing-site.*the gateway is not started`,
-          ),
-        );
-        expect(readdirSync(path.join(rig.runtime, "dist")).length).toBe(before);
-        expect(readFileSync(path.join(rig.runtime, ".clawmend", "manifest.json"))).toEqual(manifest);
-      },
-      30 * MIN,
-    );
+      it(
+        "restart: the heal finds nothing changed and the turn gets the reply",
+        async () => {
+          const { healLine } = await serviceTurn(rig);
+          expect(healLine).toBe(`clawmend: openclaw ${c.to} at ${rig.runtime}: patched and verified (unchanged)`);
+        },
+        30 * MIN,
+      );
+
+      it(
+        `a config under which ${c.to} cannot be patched: one line, exit 3, systemd skips the start (no restart loop), nothing written`,
+        async () => {
+          writeFileSync(rig.config, configText(rig.server.url, c.to));
+          const before = readdirSync(path.join(rig.runtime, "dist")).length;
+          const manifest = readFileSync(path.join(rig.runtime, ".clawmend", "manifest.json"));
+          const start = await startUnit(path.join(rig.gen, DROP_IN), rig.node, rig.home);
+          expect(start.skipped).toBe(true);
+          expect(start.gateway).toBeNull();
+          const heal = start.steps[0]!;
+          expect(heal.code).toBe(3);
+          const lines = heal.stderr.trim().split("\n");
+          expect(lines).toHaveLength(1);
+          expect(lines[0]).toMatch(
+            new RegExp(
+              `^clawmend: openclaw ${c.to} at \\S+ cannot be patched: a required patch cannot be applied.*needs-missing-site.*the gateway is not started`,
+            ),
+          );
+          expect(readdirSync(path.join(rig.runtime, "dist")).length).toBe(before);
+          expect(readFileSync(path.join(rig.runtime, ".clawmend", "manifest.json"))).toEqual(manifest);
+        },
+        30 * MIN,
+      );
+    });
   });
 }
 
