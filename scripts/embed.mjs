@@ -25,26 +25,6 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const BUILTIN = "src/patches/builtin";
 const SHARED_RUNTIME = "src/patches/runtime";
 
-/**
- * esbuild names each bundled module in a comment by its path. A module is named by its place in
- * the runtime's namespace, `src/patches/runtime/<name>`, wherever it sits (the shared folder or
- * a patch's `helper/` or `module/`), so that moving code into or out of a patch's folder leaves
- * the bytes clawmend inserts as they are. Names are unique across those folders (checked).
- */
-const BUNDLE_NAME = /^(\s*)\/\/ src\/patches\/builtin\/[^/\n]+\/(?:helper|module)\/(\S+\.ts)$/gm;
-
-function checkBundleNames() {
-  const seen = new Map();
-  const add = (dir, name) => {
-    const other = seen.get(name);
-    if (other) throw new Error(`embed: ${dir}/${name} and ${other}/${name} would have the same name in a bundle`);
-    seen.set(name, dir);
-  };
-  for (const name of tsFiles(SHARED_RUNTIME)) add(SHARED_RUNTIME, name);
-  for (const id of builtinFolders())
-    for (const kind of ["helper", "module"]) for (const name of tsFiles(`${BUILTIN}/${id}/${kind}`)) add(`${BUILTIN}/${id}/${kind}`, name);
-}
-
 /** The `.ts` files under a folder (relative, sorted), none when it does not exist. */
 function tsFiles(dir) {
   const abs = join(root, dir);
@@ -82,9 +62,16 @@ function entryOf(id, kind) {
   return entries.length === 1 ? join(root, dir, entries[0]) : null;
 }
 
-/** One entry bundled by esbuild into a single script's text. */
+/**
+ * One entry bundled by esbuild into a single script's text. esbuild names each module it bundles
+ * in a comment by its path relative to `absWorkingDir`: the repository, whatever directory the
+ * build runs from, so the comment is the file's real path (`// src/patches/runtime/<name>.ts` for
+ * shared code, `// src/patches/builtin/<id>/helper/<name>.ts` for a patch's own) and the text
+ * is the same from every checkout.
+ */
 function bundleText(entry, options) {
   const result = buildSync({
+    absWorkingDir: root,
     entryPoints: [entry],
     bundle: true,
     charset: "utf8",
@@ -93,7 +80,7 @@ function bundleText(entry, options) {
     logLevel: "error",
     ...options,
   });
-  return result.outputFiles[0].text.replace(BUNDLE_NAME, "$1// src/patches/runtime/$2");
+  return result.outputFiles[0].text;
 }
 
 /** A module's code: no imports, a global the patch's module text calls into. */
@@ -158,7 +145,6 @@ writeModule("src/doctor/self-test-script.generated.ts", "src/doctor/self-test-sc
   selfTestScript: selfTestScriptText("self-test.ts"),
 });
 
-checkBundleNames();
 const specs = [];
 for (const id of builtinFolders()) {
   const folder = `${BUILTIN}/${id}`;
