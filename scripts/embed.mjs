@@ -21,29 +21,15 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
  *   (a file of its own that the patch adds).
  * Each folder that has either gets `embedded.generated.ts`; `index.generated.ts` lists every
  * folder's spec. Code several patches share stays in src/patches/runtime/.
+ *
+ * Examples (src/patches/examples/<id>/, `example: true`) are laid out the same way and built the
+ * same way, with an index of their own that only the tests import: tsconfig.json leaves the
+ * folder out of dist/, and nothing the command line or the library loads imports it, so an
+ * example is never shipped.
  */
 const BUILTIN = "src/patches/builtin";
+const EXAMPLES = "src/patches/examples";
 const SHARED_RUNTIME = "src/patches/runtime";
-
-/**
- * esbuild names each bundled module in a comment by its path. A module is named by its place in
- * the runtime's namespace, `src/patches/runtime/<name>`, wherever it sits (the shared folder or
- * a patch's `helper/` or `module/`), so that moving code into or out of a patch's folder leaves
- * the bytes clawmend inserts as they are. Names are unique across those folders (checked).
- */
-const BUNDLE_NAME = /^(\s*)\/\/ src\/patches\/builtin\/[^/\n]+\/(?:helper|module)\/(\S+\.ts)$/gm;
-
-function checkBundleNames() {
-  const seen = new Map();
-  const add = (dir, name) => {
-    const other = seen.get(name);
-    if (other) throw new Error(`embed: ${dir}/${name} and ${other}/${name} would have the same name in a bundle`);
-    seen.set(name, dir);
-  };
-  for (const name of tsFiles(SHARED_RUNTIME)) add(SHARED_RUNTIME, name);
-  for (const id of builtinFolders())
-    for (const kind of ["helper", "module"]) for (const name of tsFiles(`${BUILTIN}/${id}/${kind}`)) add(`${BUILTIN}/${id}/${kind}`, name);
-}
 
 /** The `.ts` files under a folder (relative, sorted), none when it does not exist. */
 function tsFiles(dir) {
@@ -56,35 +42,43 @@ function tsFiles(dir) {
 }
 
 /**
- * The folders of src/patches/builtin/, each with its `spec.ts`. A folder left with nothing but
- * what an earlier run generated (its patch was removed) is cleaned up and skipped.
+ * The folders of src/patches/builtin/ (or `base`), each with its `spec.ts`. A folder left with
+ * nothing but what an earlier run generated (its patch was removed) is cleaned up and skipped.
  */
-function builtinFolders() {
-  return readdirSync(join(root, BUILTIN), { withFileTypes: true })
+function patchFolders(base) {
+  if (!existsSync(join(root, base))) return [];
+  return readdirSync(join(root, base), { withFileTypes: true })
     .filter((e) => e.isDirectory())
     .map((e) => e.name)
     .sort()
     .filter((id) => {
-      const dir = join(root, BUILTIN, id);
+      const dir = join(root, base, id);
       if (existsSync(join(dir, "spec.ts"))) return true;
       const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
-      if (files.some((e) => !e.name.endsWith(".generated.ts"))) throw new Error(`embed: ${BUILTIN}/${id} has no spec.ts`);
+      if (files.some((e) => !e.name.endsWith(".generated.ts"))) throw new Error(`embed: ${base}/${id} has no spec.ts`);
       rmSync(dir, { recursive: true, force: true });
       return false;
     });
 }
 
 /** The one entry of a folder's `helper/` or `module/` (files it imports sit in subfolders), or null. */
-function entryOf(id, kind) {
-  const dir = `${BUILTIN}/${id}/${kind}`;
+function entryOf(folder, kind) {
+  const dir = `${folder}/${kind}`;
   const entries = tsFiles(dir).filter((name) => !name.includes("/"));
   if (entries.length > 1) throw new Error(`embed: ${dir} holds ${entries.join(", ")}: one entry at most (imports go in a subfolder)`);
   return entries.length === 1 ? join(root, dir, entries[0]) : null;
 }
 
-/** One entry bundled by esbuild into a single script's text. */
+/**
+ * One entry bundled by esbuild into a single script's text. esbuild names each module it bundles
+ * in a comment by its path relative to `absWorkingDir`: the repository, whatever directory the
+ * build runs from, so the comment is the file's real path (`// src/patches/runtime/<name>.ts` for
+ * shared code, `// src/patches/builtin/<id>/helper/<name>.ts` for a patch's own) and the text
+ * is the same from every checkout.
+ */
 function bundleText(entry, options) {
   const result = buildSync({
+    absWorkingDir: root,
     entryPoints: [entry],
     bundle: true,
     charset: "utf8",
@@ -93,7 +87,7 @@ function bundleText(entry, options) {
     logLevel: "error",
     ...options,
   });
-  return result.outputFiles[0].text.replace(BUNDLE_NAME, "$1// src/patches/runtime/$2");
+  return result.outputFiles[0].text;
 }
 
 /** A module's code: no imports, a global the patch's module text calls into. */
@@ -158,38 +152,47 @@ writeModule("src/doctor/self-test-script.generated.ts", "src/doctor/self-test-sc
   selfTestScript: selfTestScriptText("self-test.ts"),
 });
 
-checkBundleNames();
-const specs = [];
-for (const id of builtinFolders()) {
-  const folder = `${BUILTIN}/${id}`;
-  specs.push(id);
-  const helper = entryOf(id, "helper");
-  const module = entryOf(id, "module");
-  const values = [];
-  if (helper) {
-    const { exports, params, body } = helperOf(helper);
-    values.push(
-      `/** helper/: the function it exports, that function's parameters, and the helper's body. */\n` +
-        `export const helper: { exports: string; params: readonly string[]; body: string } = { exports: ${JSON.stringify(exports)}, params: ${JSON.stringify(params)}, body: ${JSON.stringify(body)} };`,
-    );
+/** Each folder's `embedded.generated.ts`, and the index of `base` (every folder's default export, as `name`). */
+function embedFolders(base, name, what) {
+  const ids = patchFolders(base);
+  for (const id of ids) {
+    const folder = `${base}/${id}`;
+    const helper = entryOf(folder, "helper");
+    const module = entryOf(folder, "module");
+    const values = [];
+    if (helper) {
+      const { exports, params, body } = helperOf(helper);
+      values.push(
+        `/** helper/: the function it exports, that function's parameters, and the helper's body. */\n` +
+          `export const helper: { exports: string; params: readonly string[]; body: string } = { exports: ${JSON.stringify(exports)}, params: ${JSON.stringify(params)}, body: ${JSON.stringify(body)} };`,
+      );
+    }
+    if (module) values.push(`/** module/: the bundled module. */\nexport const moduleBundle: string = ${JSON.stringify(bundle(module))};`);
+    const generated = `${folder}/embedded.generated.ts`;
+    const from = [helper, module].filter(Boolean).map((entry) => relative(root, entry).split("\\").join("/"));
+    if (values.length > 0) writeText(generated, from.join(" and "), values.join("\n"));
+    else rmSync(join(root, generated), { force: true });
   }
-  if (module) values.push(`/** module/: the bundled module. */\nexport const moduleBundle: string = ${JSON.stringify(bundle(module))};`);
-  const generated = `${folder}/embedded.generated.ts`;
-  const from = [helper, module].filter(Boolean).map((entry) => relative(root, entry).split("\\").join("/"));
-  if (values.length > 0) writeText(generated, from.join(" and "), values.join("\n"));
-  else rmSync(join(root, generated), { force: true });
+  if (ids.length === 0 && base !== BUILTIN) return;
+  writeText(
+    `${base}/index.generated.ts`,
+    `${base}/*/spec.ts`,
+    [
+      `import type { Builtin } from "../builtin-patch.js";`,
+      ...ids.map((id, i) => `import b${i} from "./${id}/spec.js";`),
+      `/** ${what} */`,
+      `export const ${name}: ReadonlyArray<{ folder: string; builtin: Builtin }> = [`,
+      ...ids.map((id, i) => `  { folder: ${JSON.stringify(id)}, builtin: b${i} },`),
+      `];`,
+    ].join("\n"),
+  );
 }
-writeText(
-  `${BUILTIN}/index.generated.ts`,
-  `${BUILTIN}/*/spec.ts`,
-  [
-    `import type { Builtin } from "../builtin-patch.js";`,
-    ...specs.map((id, i) => `import b${i} from "./${id}/spec.js";`),
-    `/** Every folder of ${BUILTIN}/, by name. */`,
-    `export const BUILTIN_FOLDERS: ReadonlyArray<{ folder: string; builtin: Builtin }> = [`,
-    ...specs.map((id, i) => `  { folder: ${JSON.stringify(id)}, builtin: b${i} },`),
-    `];`,
-  ].join("\n"),
+
+embedFolders(BUILTIN, "BUILTIN_FOLDERS", `Every folder of ${BUILTIN}/, by name.`);
+embedFolders(
+  EXAMPLES,
+  "EXAMPLE_FOLDERS",
+  `Every folder of ${EXAMPLES}/, by name: for the tests, never shipped (tsconfig.json leaves them out).`,
 );
 
 /**

@@ -53,8 +53,9 @@ function layerOf(file: string): string {
   const rel = relative(SRC, file).split("\\").join("/");
   if (rel === "index.ts") return "api"; // the library: what `import ... from "clawmend"` gets
   if (!rel.includes("/")) return "entry"; // cli.ts
-  // A built-in's helper/ and module/ run inside OpenClaw, like the shared patches/runtime/.
-  if (rel.startsWith("patches/runtime/") || /^patches\/builtin\/[^/]+\/(?:helper|module)\//.test(rel)) return "patches/runtime";
+  // A built-in's (or an example's) helper/ and module/ run inside OpenClaw, like the shared patches/runtime/.
+  if (rel.startsWith("patches/runtime/") || /^patches\/(?:builtin|examples)\/[^/]+\/(?:helper|module)\//.test(rel))
+    return "patches/runtime";
   if (rel.startsWith("doctor/self-test-script/")) return "doctor/self-test-script";
   return rel.slice(0, rel.indexOf("/"));
 }

@@ -96,10 +96,15 @@ function render(report: DoctorReport, io: CommandIO): string {
     lines.push(`  OpenClaw config ${st.openclawConfig.path}${st.openclawConfig.found ? "" : " (none)"}`);
     for (const m of st.modules)
       lines.push(`  ${m.ok ? c.green("loads") : c.red("fails")} ${m.entry} → ${m.specifier}${m.error ? ` (${m.error})` : ""}`);
-    if (st.guard)
+    if (st.guard) {
       lines.push(
         `  network guard: a throwing os.networkInterfaces() gives ${JSON.stringify(st.guard.processWide)} (${st.guard.processWideLogged} NETWORK_ENUM_DEGRADED line)`,
       );
+      for (const h of st.guard.helpers)
+        lines.push(
+          `  ${h.ok ? c.green("helper") : c.red("helper fails")} ${h.id} in ${h.file}: ${h.error ?? `returns ${JSON.stringify(h.value)}`}`,
+        );
+    }
     for (const p of st.providers) {
       const verdict =
         p.toolsReachWire === null

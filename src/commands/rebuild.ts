@@ -67,7 +67,7 @@ function progress(io: CommandIO): (phase: RebuildPhase, done: number, total: num
     const now = Date.now();
     if (done !== total && now - last < 100) return;
     last = now;
-    const what = phase === "copy" ? `files, ${((bytes ?? 0) / 1048576).toFixed(0)} MB` : "package copies";
+    const what = phase === "copy" || phase === "check" ? `files, ${((bytes ?? 0) / 1048576).toFixed(0)} MB` : "package copies";
     io.err(`${drawn ? UP_CLEAR : ""}${phase} ${done}/${total} ${what}`);
     drawn = true;
   };
@@ -82,10 +82,14 @@ async function printHuman(report: RebuildReport, io: CommandIO): Promise<void> {
     return;
   }
   const mb = (report.bytes / 1048576).toFixed(0);
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
   io.out(
     `${c.green(report.unchanged ? "unchanged" : "rebuilt")} ${report.dest} -> ${report.target}` +
-      `\n  from ${report.src}: ${report.files} files, ${mb} MB (${report.method === "reflink" ? "copy-on-write clones" : "copied"}) in ${(report.ms.total / 1000).toFixed(1)}s` +
-      ` (copy ${(report.ms.copy / 1000).toFixed(1)}s, patch ${(report.ms.patch / 1000).toFixed(1)}s, verify ${(report.ms.verify / 1000).toFixed(1)}s)`,
+      (report.copied
+        ? `\n  from ${report.src}: ${report.files} files, ${mb} MB (${report.method === "reflink" ? "copy-on-write clones" : "copied"}) in ${s(report.ms.total)}` +
+          ` (copy ${s(report.ms.copy)}, patch ${s(report.ms.patch)}, verify ${s(report.ms.verify)})`
+        : `\n  from ${report.src}: ${report.files} files, ${mb} MB, the same as when it was built: nothing copied (${s(report.ms.total)}:` +
+          ` source and build hashed ${s(report.ms.check)}, verify ${s(report.ms.verify)})`),
   );
   const patched = report.patch.copies.filter((copy) => copy.digest);
   for (const copy of patched) {

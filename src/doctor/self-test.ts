@@ -11,7 +11,7 @@ import { isGatedUrl, isLoopbackHost, parseUrl, toolCalling, type GateConfig } fr
 import type { NodeRuntime } from "../system/node.js";
 import { readManifest } from "../verify/manifest-read.js";
 import type { OpenclawConfig, OpenclawProvider } from "./openclaw-config.js";
-import type { SelfTestInput, SelfTestOutput, WireRequest } from "./self-test-script/self-test.js";
+import type { HelperCheck, HelperOutcome, SelfTestInput, SelfTestOutput, WireRequest } from "./self-test-script/self-test.js";
 import { selfTestScript } from "./self-test-script.generated.js";
 
 /**
@@ -62,11 +62,20 @@ export interface ProviderVerdict {
   note: string | null;
 }
 
+/** One built-in's helper check: what it returned, and whether that is what the patch expects. */
+export interface HelperVerdict extends HelperOutcome {
+  ok: boolean;
+}
+
 export interface SelfTestReport {
   node: NodeRuntime;
   openclawConfig: Pick<OpenclawConfig, "path" | "from" | "found" | "error">;
   modules: SelfTestOutput["modules"];
-  guard: SelfTestOutput["guard"] | null;
+  /**
+   * The network guard process-wide, and `helpers`: one entry per built-in patch that declares a
+   * helper check (`selfTest` in its spec) and edited a file of this runtime, by patch id.
+   */
+  guard: { processWide: unknown; processWideLogged: number; helpers: HelperVerdict[] } | null;
   providers: ProviderVerdict[];
   /** The self-test script did not run or did not answer. */
   error?: string;
@@ -84,6 +93,8 @@ export interface SelfTestOptions {
   env: NodeJS.ProcessEnv;
   config: Config;
   openclawConfig: OpenclawConfig;
+  /** The helper checks to run (default: every built-in's `selfTest`, examples left out). */
+  helperChecks?: readonly HelperSelfTest[];
 }
 
 /** The local providers: chat completions at a loopback host, a gated origin, or a gated provider id. */
@@ -117,10 +128,10 @@ function modelOf(p: OpenclawProvider): Record<string, unknown> {
 }
 
 /**
- * The entries that import what clawmend added, and the built-ins' helper check on the first file
- * carrying that patch's sites, from the runtime's manifest.
+ * The entries that import what clawmend added, and each built-in's helper check on the first file
+ * carrying that patch's sites, from the runtime's manifest (a patch that edited no file has none).
  */
-function selfTestFiles(runtimeDir: string, check: HelperSelfTest | null): Pick<SelfTestInput, "entries" | "helperCheck"> {
+function selfTestFiles(runtimeDir: string, checks: readonly HelperSelfTest[]): Pick<SelfTestInput, "entries" | "helperChecks"> {
   const manifest = readManifest(runtimeDir);
   const entries = new Map<string, string[]>();
   for (const [path, added] of Object.entries(manifest?.added ?? {})) {
@@ -129,14 +140,14 @@ function selfTestFiles(runtimeDir: string, check: HelperSelfTest | null): Pick<S
       entries.set(importer, [...(entries.get(importer) ?? []), specifier.startsWith(".") ? specifier : `./${specifier}`]);
     }
   }
-  const file = check
-    ? (Object.entries(manifest?.files ?? {}).find(([, entry]) => (entry.sites[check.id]?.length ?? 0) > 0)?.[0] ?? null)
-    : null;
-  const helperCheck =
-    check && file
-      ? { file, name: check.helper.name, start: check.helper.start, end: check.helper.end, call: check.call, noun: check.noun }
-      : null;
-  return { entries: [...entries].map(([file, imports]) => ({ file, imports })), helperCheck };
+  const helperChecks = checks.flatMap((check): HelperCheck[] => {
+    const file = Object.entries(manifest?.files ?? {}).find(([, entry]) => (entry.sites[check.id]?.length ?? 0) > 0)?.[0];
+    if (!file) return [];
+    return [
+      { id: check.id, file, name: check.helper.name, start: check.helper.start, end: check.helper.end, call: check.call, noun: check.noun },
+    ];
+  });
+  return { entries: [...entries].map(([file, imports]) => ({ file, imports })), helperChecks };
 }
 
 /** Runs the self-test script with the runtime's Node; only the gate's switch of the runtime's environment reaches it (no keys). */
@@ -183,9 +194,8 @@ export function selfTest(o: SelfTestOptions): SelfTestReport {
     o.env.OPENCLAW_VLLM_TOOLCALL !== undefined ? { OPENCLAW_VLLM_TOOLCALL: o.env.OPENCLAW_VLLM_TOOLCALL } : {};
   const calling = toolCalling(gate, o.env.OPENCLAW_VLLM_TOOLCALL);
 
-  const [check = null, ...more] = builtinSelfTests();
-  if (more.length > 0) throw new Error("the self-test reports one helper check (guard.helper); more than one built-in declares one");
-  const files = selfTestFiles(o.runtimeDir, check);
+  const checks = o.helperChecks ?? builtinSelfTests();
+  const files = selfTestFiles(o.runtimeDir, checks);
   const switchRow = supportsToolsSwitch(o.openclawVersion);
   const input: SelfTestInput = {
     runtimeDir: o.runtimeDir,
@@ -227,11 +237,12 @@ export function selfTest(o: SelfTestOptions): SelfTestReport {
       `a throwing os.networkInterfaces() is not guarded process-wide under Node ${output.node} (got ${JSON.stringify(output.guard.processWide)}, ${output.guard.processWideLogged} NETWORK_ENUM_DEGRADED lines): run clawmend patch --root ${o.runtimeDir}`,
     );
   }
-  if (check && files.helperCheck && JSON.stringify(output.guard.helper) !== JSON.stringify(check.expect)) {
-    problems.push(
-      `${check.what} in ${files.helperCheck.file} ${check.fails} (${output.guard.helperError ?? JSON.stringify(output.guard.helper)})`,
-    );
-  }
+  const helpers = output.guard.helpers.map((outcome): HelperVerdict => {
+    const check = checks.find((c) => c.id === outcome.id)!;
+    const ok = outcome.error === undefined && JSON.stringify(outcome.value) === JSON.stringify(check.expect);
+    if (!ok) problems.push(`${check.what} in ${outcome.file} ${check.fails} (${outcome.error ?? JSON.stringify(outcome.value)})`);
+    return { ...outcome, ok };
+  });
 
   const providers = local.map((p): ProviderVerdict => {
     const turn = output.turns.find((t) => t.id === p.id);
@@ -303,7 +314,7 @@ export function selfTest(o: SelfTestOptions): SelfTestReport {
     if (v.problem) problems.push(v.problem);
     if (v.note) notes.push(v.note);
   }
-  return { node: o.node, openclawConfig, modules: output.modules, guard: output.guard, providers, problems, notes };
+  return { node: o.node, openclawConfig, modules: output.modules, guard: { ...output.guard, helpers }, providers, problems, notes };
 }
 
 function supportsToolsOf(p: OpenclawProvider): boolean | null {

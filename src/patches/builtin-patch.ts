@@ -11,7 +11,10 @@ import { assertMarker } from "../transforms/marker.js";
 export interface Builtin {
   /** The built-ins apply in ascending `order`: the order of the report and of helpers appended to one file. */
   order: number;
-  /** An example: built and held to its fixtures like the others, never one of `builtinPatches()`. */
+  /**
+   * An example (a folder of src/patches/examples/): built and held to its fixtures like the
+   * others, never shipped, and never one of `builtinPatches()` (were it listed with them).
+   */
   example?: boolean;
   /** The folder's specs for these settings (the overlay has two: the `dist/` entries and the bin). */
   specs(settings: Settings): PatchSpec[];

@@ -5,7 +5,7 @@ import { BUILTIN_FOLDERS } from "./builtin/index.generated.js";
 
 /**
  * Every folder of src/patches/builtin/ (found by the build: `index.generated.ts`), in the order
- * they apply, examples included.
+ * they apply. The examples (src/patches/examples/) are not among them: they are never shipped.
  */
 export function builtinFolders(): ReadonlyArray<{ folder: string; builtin: Builtin }> {
   return [...BUILTIN_FOLDERS].sort((a, b) => a.builtin.order - b.builtin.order || a.folder.localeCompare(b.folder));

@@ -8,7 +8,9 @@
  * syscall, and the hash runs on its own core. Each file is read once: the bytes are hashed and
  * written (or cloned, where the filesystem supports copy-on-write, then hashed from the source
  * read). The mode is given at open and set again only when the umask would change it; mtime is
- * kept like `cp -a`.
+ * kept like `cp -a`. A worker started without a DEST only reads and hashes (the check of an
+ * unchanged rebuild, and of an existing build). A source file is opened without following a link:
+ * a file swapped for a link after the walk saw it fails the job instead of being read through.
  */
 import { createHash } from "node:crypto";
 import {
@@ -30,7 +32,8 @@ import type { WorkerReply } from "./worker-pool.js";
 /** What every copy worker starts with. */
 export interface CopyWorkerData {
   src: string;
-  dest: string;
+  /** null: read and hash only, write nothing. */
+  dest: string | null;
   /** The main thread's umask (a worker cannot read it). */
   umask: number;
   /** The content hash (`FILE_HASH`). */
@@ -40,6 +43,7 @@ export interface CopyWorkerData {
 /** One job: files by relative POSIX path, and whether to clone their data (copy-on-write). */
 export interface CopyJob {
   files: string[];
+  /** Ignored when the worker has no DEST. */
   reflink: boolean;
 }
 
@@ -63,13 +67,13 @@ function readAll(fd: number, size: number): number {
 
 function copyFile(rel: string, reflink: boolean, { src, dest, umask, algorithm }: CopyWorkerData): CopiedFile {
   const from = `${src}/${rel}`;
-  const to = `${dest}/${rel}`;
-  const fd = openSync(from, "r");
+  const fd = openSync(from, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
   let mode: number;
   let seconds: number;
   let size: number;
   try {
     const st = fstatSync(fd, { bigint: true });
+    if (!st.isFile()) throw new Error(`${from} is no longer a regular file`);
     mode = Number(st.mode) & 0o7777;
     seconds = Number(st.mtimeNs) / 1e9;
     size = readAll(fd, Number(st.size));
@@ -78,6 +82,8 @@ function copyFile(rel: string, reflink: boolean, { src, dest, umask, algorithm }
   }
   const data = buffer.subarray(0, size);
   const hash = createHash(algorithm).update(data).digest("hex");
+  if (dest === null) return [rel, mode, size, hash];
+  const to = `${dest}/${rel}`;
   if (reflink) {
     copyFileSync(from, to, constants.COPYFILE_FICLONE_FORCE | constants.COPYFILE_EXCL);
     chmodSync(to, mode | 0o200);

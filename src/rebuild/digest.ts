@@ -1,15 +1,13 @@
 import { createHash } from "node:crypto";
-import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
-import { join } from "node:path";
 import { compareStrings } from "../discover/packages.js";
 import { canonicalJson, sha256 } from "../core/hash.js";
-import { FILE_HASH, type TreeEntry } from "./mirror.js";
+import type { TreeEntry } from "./mirror.js";
 
 export const REBUILD_DIGEST_FORMAT = 2;
 
 /**
  * sha256 over every entry of a tree, sorted by path: directories with their mode, files
- * with mode, size and content hash ({@link FILE_HASH}), links with their target text. Times and owners are
+ * with mode, size and content hash (`FILE_HASH`), links with their target text. Times and owners are
  * left out: the same bytes give the same digest whenever and by whomever they were installed.
  */
 export function treeDigest(entries: ReadonlyMap<string, TreeEntry>): string {
@@ -39,33 +37,4 @@ export interface DigestInput {
  */
 export function rebuildDigest(input: DigestInput): string {
   return sha256(canonicalJson({ format: REBUILD_DIGEST_FORMAT, ...input }));
-}
-
-/** Lists and hashes an existing tree the way {@link treeDigest} expects (single-threaded, read-only). */
-export function hashExistingTree(root: string): Map<string, TreeEntry> {
-  const entries = new Map<string, TreeEntry>();
-  const stack = [""];
-  while (stack.length) {
-    const relDir = stack.pop()!;
-    for (const name of readdirSync(relDir ? join(root, relDir) : root)) {
-      const rel = relDir ? `${relDir}/${name}` : name;
-      const abs = join(root, rel);
-      const st = lstatSync(abs);
-      if (st.isDirectory()) {
-        entries.set(rel, { kind: "dir", mode: st.mode & 0o7777 });
-        stack.push(rel);
-      } else if (st.isFile()) {
-        const data = readFileSync(abs);
-        entries.set(rel, {
-          kind: "file",
-          mode: st.mode & 0o7777,
-          size: data.length,
-          hash: createHash(FILE_HASH).update(data).digest("hex"),
-        });
-      } else if (st.isSymbolicLink()) {
-        entries.set(rel, { kind: "link", target: readlinkSync(abs) });
-      }
-    }
-  }
-  return entries;
 }

@@ -77,11 +77,35 @@ function toPosix(rel: string): string {
  * A symlink whose target lies inside SRC (`srcAliases`: every path SRC is known by) is kept
  * relative, so DEST works with SRC moved away. Never writes under `src`.
  */
-export async function mirrorTree(
-  src: string,
-  dest: string,
+export function mirrorTree(src: string, dest: string, srcAliases: readonly string[], options: MirrorOptions = {}): Promise<MirrorResult> {
+  return walkTree(src, dest, srcAliases, options, "mirror");
+}
+
+/** What {@link hashTree} reads of a tree: what a mirror of it would hold, nothing written. */
+export type TreeView = Omit<MirrorResult, "method" | "times">;
+
+/**
+ * Reads and hashes a tree without writing anything, through the same walk and workers as
+ * {@link mirrorTree}: `links: "mirror"` gives the entries a mirror of `root` would get before
+ * clawmend patches it (links rewritten as the mirror rewrites them, the same names skipped);
+ * `links: "verbatim"` gives an existing tree as it is (each link's own text), to compare it with
+ * what it held when it was built. Links are never followed; files are opened without following one.
+ */
+export async function hashTree(
+  root: string,
   srcAliases: readonly string[],
-  options: MirrorOptions = {},
+  options: Omit<MirrorOptions, "skip"> & { skip?: MirrorOptions["skip"]; links: "mirror" | "verbatim" },
+): Promise<TreeView> {
+  const { method: _method, times: _times, ...view } = await walkTree(root, null, srcAliases, options, options.links);
+  return view;
+}
+
+async function walkTree(
+  src: string,
+  dest: string | null,
+  srcAliases: readonly string[],
+  options: MirrorOptions,
+  links: "mirror" | "verbatim",
 ): Promise<MirrorResult> {
   const entries = new Map<string, TreeEntry>();
   const times = new Map<string, bigint>();
@@ -91,6 +115,7 @@ export async function mirrorTree(
   const walkStart = Date.now();
   const found = { files: 0 };
   const copied = { files: 0, bytes: 0 };
+  const failed = (detail: string) => (dest === null ? `cannot read ${src}: ${detail}` : `copy failed: ${detail}; nothing was swapped in`);
 
   // Copying starts as soon as the walk has a batch: a pool of synchronous workers (copy-worker.ts)
   // fed from a queue, while the walk (which yields to the event loop every few directories) goes on.
@@ -106,13 +131,13 @@ export async function mirrorTree(
       copied.files += files.length;
       options.onProgress?.(copied.files, found.files, copied.bytes);
     },
-    failure: (detail) => ClawmendError.cannotApply(`copy failed: ${detail}; nothing was swapped in`),
+    failure: (detail) => ClawmendError.cannotApply(failed(detail)),
   });
   // Chosen at the first file (a clone of it is tried), for every file.
   let method: MirrorResult["method"] | null = null;
   let batch: string[] = [];
   const addFile = (rel: string) => {
-    method ??= probeReflink(src, dest, rel) ? "reflink" : "copy";
+    method ??= dest !== null && probeReflink(src, dest, rel) ? "reflink" : "copy";
     found.files += 1;
     batch.push(rel);
     if (batch.length >= BATCH) {
@@ -125,7 +150,7 @@ export async function mirrorTree(
   try {
     // 1. Walk SRC (directories listed, never followed through links), creating the directory
     //    skeleton and the links in DEST. Directories get their real mode at the end.
-    mkdirSync(dest, { mode: 0o700 });
+    if (dest !== null) mkdirSync(dest, { mode: 0o700 });
     const stack: string[] = [""];
     let sinceYield = 0;
     while (stack.length > 0) {
@@ -150,15 +175,15 @@ export async function mirrorTree(
         const abs = join(absDir, name);
         const st = lstatSync(abs, { bigint: true });
         if (st.isDirectory()) {
-          mkdirSync(join(dest, rel), { mode: 0o700 });
+          if (dest !== null) mkdirSync(join(dest, rel), { mode: 0o700 });
           entries.set(rel, { kind: "dir", mode: Number(st.mode) & 0o7777 });
           times.set(rel, st.mtimeNs);
           stack.push(rel);
         } else if (st.isFile()) {
           addFile(rel);
         } else if (st.isSymbolicLink()) {
-          const target = linkTargetFor(abs, rel, src, srcAliases, rewrittenLinks, externalLinks);
-          symlinkSync(target, join(dest, rel));
+          const target = links === "verbatim" ? readlinkSync(abs) : linkTargetFor(abs, rel, src, srcAliases, rewrittenLinks, externalLinks);
+          if (dest !== null) symlinkSync(target, join(dest, rel));
           entries.set(rel, { kind: "link", target });
           times.set(rel, st.mtimeNs);
         } else {
@@ -175,12 +200,14 @@ export async function mirrorTree(
     await pool.drain();
   } catch (error) {
     // The pool's failures already are ClawmendErrors; a failed call of the walk becomes one.
-    throw systemFailure(error, (message) => `copy failed: ${message}; nothing was swapped in`);
+    throw systemFailure(error, failed);
   } finally {
     await pool.close();
   }
   if (process.env.CLAWMEND_DEBUG_TIMING)
-    process.stderr.write(`mirror: walk ${walkMs}ms, total ${Date.now() - walkStart}ms, ${pool.started} workers\n`);
+    process.stderr.write(
+      `${dest === null ? "hash" : "mirror"}: walk ${walkMs}ms, total ${Date.now() - walkStart}ms, ${pool.started} workers\n`,
+    );
   return {
     entries,
     files: found.files,

@@ -5,11 +5,13 @@ import { LOCK_NAME, STATE_DIR, TEMP_SUFFIX } from "../core/paths.js";
 import { TOOL_VERSION } from "../core/version.js";
 import { runPatches, type RunConfig } from "../engine/run.js";
 import type { RunReport } from "../verify/report.js";
-import { hashExistingTree, rebuildDigest, treeDigest } from "./digest.js";
-import { isInside, mirrorTree, settleTree, type MirrorResult } from "./mirror.js";
-import { collect, currentStore, fsyncDir, pointAt, recover, rmTree, storeName, tempName, withRebuildLock } from "./swap.js";
+import { rebuildDigest, treeDigest } from "./digest.js";
+import { hashTree, isInside, mirrorTree, settleTree, type MirrorResult } from "./mirror.js";
+import { inputsDigest, readRecord, writeRecord } from "./record.js";
+import { collect, currentStore, fsyncDir, pointAt, recover, rmTree, storeName, tempName, withRebuildLock, type Recovery } from "./swap.js";
 
-export type RebuildPhase = "copy" | "patch" | "verify" | "swap";
+/** `check`: an unchanged rebuild reads the source and the existing build, and copies nothing. */
+export type RebuildPhase = "check" | "copy" | "patch" | "verify" | "swap";
 
 export interface RebuildOptions {
   src: string;
@@ -31,12 +33,21 @@ export interface RebuildReport {
   digest: string | null;
   /** DEST already pointed at an intact build with this digest: nothing was swapped. */
   unchanged: boolean;
+  /**
+   * Whether SRC was copied and patched. False when the record of the build DEST points at
+   * matched what this run would build (the same source bytes, config and clawmend; see
+   * record.ts): the source and the build were read and hashed, the build verified, and nothing
+   * was written.
+   */
+  copied: boolean;
   /** What DEST pointed at before (kept for running processes and rollback). */
   previous: string | null;
   files: number;
   bytes: number;
+  /** How the build's file data was copied (on an unchanged rebuild that copied nothing: when it was built). */
   method: "reflink" | "copy";
-  ms: { copy: number; patch: number; verify: number; swap: number; total: number };
+  /** `check`: reading and hashing the source and an existing build to decide that nothing needs copying. */
+  ms: { check: number; copy: number; patch: number; verify: number; swap: number; total: number };
   links: { rewritten: string[]; external: Array<{ path: string; target: string }> };
   skippedSpecial: string[];
   /** Older builds and leftovers of killed runs that were removed. */
@@ -183,17 +194,23 @@ async function rebuildOnce(options: RebuildOptions): Promise<RebuildReport> {
   const { src, realSrc, dest } = checkPaths(options.src, options.dest);
   const parent = dirname(dest);
   mkdirSync(parent, { recursive: true });
+  const inputs = inputsDigest(options.config, options.only, options.skip);
   return withRebuildLock(dest, async () => {
     const recovery = recover(dest);
     const previous = currentStore(dest);
+    const ms = { check: 0, copy: 0, patch: 0, verify: 0, swap: 0, total: 0 };
+    const aliases = src === realSrc ? [] : [src];
+    if (previous) {
+      const reused = await reuseBuild({ options, src, realSrc, aliases, dest, previous, inputs, recovery, ms, started });
+      if (reused) return reused;
+    }
     const rootStat = statSync(realSrc, { bigint: true });
     const fixedNs = statSync(join(realSrc, "package.json"), { bigint: true }).mtimeNs;
     const tmp = join(parent, tempName(dest, "tmp"));
-    const ms = { copy: 0, patch: 0, verify: 0, swap: 0, total: 0 };
     let kept = false;
     try {
       let t = Date.now();
-      const mirror: MirrorResult = await mirrorTree(realSrc, tmp, src === realSrc ? [] : [src], {
+      const mirror: MirrorResult = await mirrorTree(realSrc, tmp, aliases, {
         skip: skipDebris,
         ...(options.workers ? { workers: options.workers } : {}),
         ...(options.onProgress
@@ -201,6 +218,8 @@ async function rebuildOnce(options: RebuildOptions): Promise<RebuildReport> {
           : {}),
       });
       ms.copy = Date.now() - t;
+      // The source as this build read it, before clawmend writes into the copy (recorded below).
+      const source = treeDigest(mirror.entries);
 
       t = Date.now();
       const report = await runPatches({
@@ -217,6 +236,7 @@ async function rebuildOnce(options: RebuildOptions): Promise<RebuildReport> {
         src,
         dest,
         previous: previous ? join(parent, previous) : null,
+        copied: true,
         files: mirror.files,
         bytes: mirror.bytes,
         method: mirror.method,
@@ -269,14 +289,20 @@ async function rebuildOnce(options: RebuildOptions): Promise<RebuildReport> {
       const tree = treeDigest(mirror.entries);
       const digest = rebuildDigest({ tree, copies, toolVersion: TOOL_VERSION });
 
-      t = Date.now();
       const store = storeName(dest, digest);
       const storePath = join(parent, store);
       let unchanged = false;
       if (existsSync(storePath)) {
         // Same digest built before (or a run was killed between its two renames): reuse it
         // only if it still holds exactly these bytes.
-        if (treeDigest(hashExistingTree(storePath)) === tree) {
+        t = Date.now();
+        const existing = await hashTree(storePath, [], {
+          links: "verbatim",
+          ...(options.workers ? { workers: options.workers } : {}),
+        }).catch(() => null);
+        ms.check += Date.now() - t;
+        t = Date.now();
+        if (existing && treeDigest(existing.entries) === tree) {
           rmTree(tmp);
           unchanged = previous === store;
         } else {
@@ -286,11 +312,17 @@ async function rebuildOnce(options: RebuildOptions): Promise<RebuildReport> {
           rmTree(stale);
         }
       } else {
+        t = Date.now();
         renameSync(tmp, storePath);
       }
       kept = true;
       fsyncDir(parent);
       const { replaced } = unchanged ? { replaced: null } : pointAt(dest, store);
+      try {
+        writeRecord(dest, { format: 1, store, digest, tree, inputs, source, method: mirror.method });
+      } catch {
+        // without it the next rebuild copies again; DEST is already in place
+      }
       const removed = [...recovery.removed, ...collect(dest, [store, previous])];
       ms.swap = Date.now() - t;
       ms.total = Date.now() - started;
@@ -310,4 +342,88 @@ async function rebuildOnce(options: RebuildOptions): Promise<RebuildReport> {
       if (!kept) rmTree(tmp);
     }
   });
+}
+
+interface ReuseContext {
+  options: RebuildOptions;
+  src: string;
+  realSrc: string;
+  aliases: string[];
+  dest: string;
+  /** The build DEST points at. */
+  previous: string;
+  inputs: string;
+  recovery: Recovery;
+  ms: RebuildReport["ms"];
+  started: number;
+}
+
+/**
+ * The unchanged rebuild, without a copy: when the record of the build DEST points at was made
+ * with these inputs, SRC hashes (every byte, read again) to the source it recorded, the build
+ * still hashes to the tree it recorded, and it verifies with this config, the build this run
+ * would make is that one. Returns its report, or null for a full rebuild (anything differs).
+ */
+async function reuseBuild(ctx: ReuseContext): Promise<RebuildReport | null> {
+  const { options, dest, previous } = ctx;
+  const record = readRecord(dest);
+  if (!record || record.store !== previous || record.inputs !== ctx.inputs) return null;
+  const parent = dirname(dest);
+  const storePath = join(parent, previous);
+  const workers = options.workers ? { workers: options.workers } : {};
+  const progress = (offset: number) =>
+    options.onProgress
+      ? { onProgress: (n: number, total: number, bytes: number) => options.onProgress!("check", offset + n, offset + total, bytes) }
+      : {};
+
+  let t = Date.now();
+  const source = await hashTree(ctx.realSrc, ctx.aliases, { skip: skipDebris, links: "mirror", ...workers, ...progress(0) });
+  const sameSource = treeDigest(source.entries) === record.source;
+  const built = sameSource
+    ? await hashTree(storePath, [], { links: "verbatim", ...workers, ...progress(source.files) }).catch(() => null)
+    : null;
+  ctx.ms.check = Date.now() - t;
+  if (!built || treeDigest(built.entries) !== record.tree) return null;
+
+  t = Date.now();
+  const verify = await runPatches({
+    root: storePath,
+    config: options.config,
+    mode: "verify",
+    ...(options.only ? { only: options.only } : {}),
+    ...(options.skip ? { skip: options.skip } : {}),
+  });
+  ctx.ms.verify = Date.now() - t;
+  if (verify.exitCode !== 0) return null;
+  const copies: Record<string, string | null> = {};
+  for (const copy of verify.copies) copies[copy.dir] = copy.digest;
+  const digest = rebuildDigest({ tree: record.tree, copies, toolVersion: TOOL_VERSION });
+  if (digest !== record.digest) return null;
+
+  t = Date.now();
+  const removed = [...ctx.recovery.removed, ...collect(dest, [previous])];
+  ctx.ms.swap = Date.now() - t;
+  ctx.ms.total = Date.now() - ctx.started;
+  options.onProgress?.("swap", 1, 1);
+  return {
+    tool: { name: "clawmend", version: TOOL_VERSION },
+    src: ctx.src,
+    dest,
+    target: storePath,
+    digest,
+    unchanged: true,
+    copied: false,
+    previous: storePath,
+    files: source.files,
+    bytes: source.bytes,
+    method: record.method,
+    ms: ctx.ms,
+    links: { rewritten: source.rewrittenLinks, external: source.externalLinks },
+    skippedSpecial: source.skippedSpecial,
+    removed,
+    replaced: null,
+    restored: ctx.recovery.restored,
+    patch: withoutChanges(verify),
+    exitCode: 0,
+  };
 }

@@ -8,6 +8,12 @@
 import { cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { defaultSettings } from "../../src/config/settings.js";
+import { readOpenclawConfig } from "../../src/doctor/openclaw-config.js";
+import { selfTest } from "../../src/doctor/self-test.js";
+import type { HelperSelfTest } from "../../src/patches/builtin-patch.js";
+import { builtinSelfTests } from "../../src/patches/builtins.js";
+import { nodeRuntime } from "../../src/system/node.js";
 import { runCli } from "../support/cli.js";
 import { FIXTURES } from "../support/paths.js";
 import { countingListeners } from "../support/ports.js";
@@ -91,7 +97,8 @@ describe("doctor --self-test (fixture runtime)", () => {
       ["dist/index.js", "./clawmend-overlay.mjs", true],
       ["openclaw.mjs", "./dist/clawmend-overlay.mjs", true],
     ]);
-    expect(test.guard).toMatchObject({ processWide: {}, processWideLogged: 1, helper: {} });
+    expect(test.guard).toMatchObject({ processWide: {}, processWideLogged: 1 });
+    expect(test.guard.helpers).toEqual([{ id: "network-interfaces-guard", file: "dist/tailnet-Hx7d2kLm.mjs", value: {}, ok: true }]);
     const [vllm, lab] = test.providers;
     expect(vllm).toMatchObject({ id: "vllm", gated: "provider id", toolsReachWire: false, learnsFromServer: false, problem: null });
     expect(vllm.built).toMatchObject({ hasTools: false, hasToolChoice: false });
@@ -118,6 +125,7 @@ describe("doctor --self-test (fixture runtime)", () => {
     expect(r.code, r.stdout).toBe(0);
     expect(r.stdout).toMatch(/lab-box .* no tools on the wire \(not gated\)/);
     expect(r.stdout).toContain("compat.supportsTools: false (OpenClaw's own switch: OpenClaw strips the tool fields before sending)");
+    expect(r.stdout).toMatch(/^ {2}helper network-interfaces-guard in dist\/\S+: returns \{\}$/m);
     expect(providers.connections()).toBe(0);
   });
 
@@ -130,5 +138,31 @@ describe("doctor --self-test (fixture runtime)", () => {
     expect(r.stdout).toContain(
       `--root would not start: ${process.execPath} is Node v${process.versions.node}, but openclaw 2026.9.6 needs node >=99`,
     );
+  });
+
+  it("every built-in's helper check is reported by patch id, each judged on its own", async () => {
+    const s = setup(twoProviders());
+    expect((await s.patch()).code).toBe(0);
+    const guard = builtinSelfTests().find((c) => c.id === "network-interfaces-guard")!;
+    // A second check: the guard's helper looked for in a file the overlay edited, where there is none.
+    const second: HelperSelfTest = { ...guard, id: "runtime-overlay", what: "the second check", fails: "fails", noun: "second helper" };
+    const report = selfTest({
+      runtimeDir: s.runtime,
+      openclawVersion: "2026.9.6",
+      node: nodeRuntime(process.execPath),
+      provider: null,
+      env: {},
+      config: { file: null, digest: null, settings: defaultSettings(), patches: [] },
+      openclawConfig: readOpenclawConfig({ HOME: s.home }, s.home),
+      helperChecks: [guard, second],
+    });
+    expect(report.guard?.helpers.map((h) => [h.id, h.ok, h.value, h.error ?? null])).toEqual([
+      ["network-interfaces-guard", true, {}, null],
+      ["runtime-overlay", false, null, `no second helper in ${report.guard!.helpers[1]!.file}`],
+    ]);
+    expect(report.problems.filter((p) => p.startsWith("the second check"))).toEqual([
+      `the second check in ${report.guard!.helpers[1]!.file} fails (no second helper in ${report.guard!.helpers[1]!.file})`,
+    ]);
+    expect(report.problems.some((p) => p.startsWith("the network guard"))).toBe(false);
   });
 });

@@ -4,7 +4,7 @@
  *
  * Starting state of every case: a fresh fixture install that nothing has patched.
  */
-import { cpSync, existsSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, readlinkSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { defaultSettings } from "../../src/config/settings.js";
@@ -162,6 +162,26 @@ describe("heal as a mirror (a runtime the unit's user cannot write)", () => {
     const again = options(source, builtin, { mirror });
     expect((await heal(again.o)).outcome).toBe("unchanged");
     expect(again.loads.count).toBe(0);
+  });
+
+  it("the source's stat moved but not its bytes (a touched directory): the heal checks the mirror and copies nothing", async () => {
+    const { source, mirror } = setup();
+    await heal(options(source, builtin, { mirror }).o);
+    const built = readlinkSync(mirror);
+    // a full rebuild writes this record again; one that copies nothing leaves it (src/rebuild/record.ts)
+    const record = statSync(`${mirror}.clawmend-rebuild.json`).ino;
+    utimesSync(join(source, "dist"), new Date(), new Date(Date.now() + 5_000));
+    const again = options(source, builtin, { mirror });
+    const healed = await heal(again.o);
+    expect(again.loads.count).toBe(1);
+    expect(healed).toMatchObject({ outcome: "unchanged", exitCode: 0, runs: mirror });
+    expect(healed.message).toMatch(/^openclaw 2026\.2\.26: mirror of \S+ checked, patched and verified in /);
+    expect(readlinkSync(mirror)).toBe(built);
+    expect(statSync(`${mirror}.clawmend-rebuild.json`).ino).toBe(record);
+    // and the stamp was renewed: the start after reads nothing
+    const third = options(source, builtin, { mirror });
+    expect((await heal(third.o)).outcome).toBe("unchanged");
+    expect(third.loads.count).toBe(0);
   });
 
   it("the source updated: the next start rebuilds, swaps, and keeps the previous mirror for running processes", async () => {

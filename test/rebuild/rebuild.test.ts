@@ -97,6 +97,10 @@ describe("clawmend rebuild (fixture)", () => {
     const report = JSON.parse(second.stdout);
     expect(report.digest).toBe(digest);
     expect(report.unchanged).toBe(true);
+    expect(report.copied).toBe(false); // the source and the build were hashed, nothing copied (reuse.test.ts)
+    const human = await runCli(["rebuild", "--from", src, "--to", dest], { cwd: tmpdir() });
+    expect(human.stdout).toMatch(/^unchanged .*\n {2}from .*: \d+ files, \d+ MB, the same as when it was built: nothing copied \(/);
+    expect(digestOf(human.stdout)).toBe(digest);
     expect(await snapshot(dest + "/", { times: true })).toEqual(tree1);
 
     // A fresh DEST elsewhere from the same SRC: the same digest and the same tree.
@@ -130,7 +134,9 @@ describe("clawmend rebuild (fixture)", () => {
     const r3 = await runCli(["rebuild", "--from", src, "--to", dest], { cwd: tmpdir() });
     const d3 = digestOf(r3.stdout);
     expect(r3.stdout).toContain(`removed ${join(dir, `rt.clawmend-${d1.slice(0, 16)}`)}`);
-    expect(readdirSync(dir).sort()).toEqual(["rt", `rt.clawmend-${d2.slice(0, 16)}`, `rt.clawmend-${d3.slice(0, 16)}`, "src"].sort());
+    expect(readdirSync(dir).sort()).toEqual(
+      ["rt", `rt.clawmend-${d2.slice(0, 16)}`, `rt.clawmend-${d3.slice(0, 16)}`, "rt.clawmend-rebuild.json", "src"].sort(),
+    );
   });
 
   it("a different config gives a different digest", async () => {

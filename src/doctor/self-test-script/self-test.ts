@@ -5,7 +5,7 @@
  *
  * 1. Makes `os.networkInterfaces` throw the way a hardened host does.
  * 2. Imports every module clawmend added, resolved from each entry that imports it.
- * 3. Checks the network guard process-wide (the overlay's), and the helper a built-in patch
+ * 3. Checks the network guard process-wide (the overlay's), and each helper a built-in patch
  *    declares a check of (`selfTest` in its spec), cut out of a file that patch edited.
  * 4. For each provider: builds the request with the provider package the runtime resolves
  *    (its own exported builder or stream function), sends it through `fetch` (through the
@@ -23,15 +23,34 @@ export interface SelfTestInput {
   /** Entries and the added modules they import (specifiers relative to the entry). */
   entries: Array<{ file: string; imports: string[] }>;
   /**
-   * A built-in's helper to check, if any: the file (relative to the runtime) it is cut out of,
-   * its name, how its declaration and its last statement start, and the call (`(helper, probe)
-   * => value`, JavaScript) whose value is reported as `guard.helper`.
+   * The built-ins' helpers to check, one per patch id: the file (relative to the runtime) each is
+   * cut out of, its name, how its declaration and its last statement start, and the call
+   * (`(helper, probe) => value`, JavaScript) whose value is reported in `guard.helpers`.
    */
-  helperCheck: { file: string; name: string; start: string; end: string; call: string; noun: string } | null;
+  helperChecks: HelperCheck[];
   /** The provider package the runtime resolves. */
   provider: { name: string; dir: string } | null;
   /** `passesTools`: whether OpenClaw's agent runner hands the builder its tools for this model. */
   providers: Array<{ id: string; url: string; model: Record<string, unknown>; passesTools: boolean }>;
+}
+
+export interface HelperCheck {
+  /** The patch whose helper this is. */
+  id: string;
+  file: string;
+  name: string;
+  start: string;
+  end: string;
+  call: string;
+  noun: string;
+}
+
+/** What one helper check returned (`value`), or why it could not run (`error`). */
+export interface HelperOutcome {
+  id: string;
+  file: string;
+  value: unknown;
+  error?: string;
 }
 
 export interface WireRequest {
@@ -47,7 +66,8 @@ export interface WireRequest {
 export interface SelfTestOutput {
   node: string;
   modules: Array<{ entry: string; specifier: string; resolved: string; ok: boolean; error?: string }>;
-  guard: { processWide: unknown; processWideLogged: number; helper: unknown; helperError?: string };
+  /** The guard process-wide, and each helper check of `input.helperChecks`, in that order. */
+  guard: { processWide: unknown; processWideLogged: number; helpers: HelperOutcome[] };
   turns: Array<{ id: string; driver: string; built: WireRequest | null; wire: WireRequest[]; error?: string }>;
 }
 
@@ -192,6 +212,25 @@ async function buildTurn(input: SelfTestInput, turn: SelfTestInput["providers"][
   }
 }
 
+/** Cuts one helper out of the file a patch edited and runs its check on it. */
+function runHelperCheck(runtimeDir: string, check: HelperCheck): HelperOutcome {
+  const outcome: HelperOutcome = { id: check.id, file: check.file, value: null };
+  try {
+    const text = readFileSync(path.join(runtimeDir, check.file), "utf8");
+    const start = text.lastIndexOf(check.start);
+    // The helper's body is plain declarations (column 0): it ends after its own last statement.
+    const call = start === -1 ? -1 : text.indexOf(check.end, start);
+    const end = call === -1 ? -1 : text.indexOf("\n}", call);
+    if (end === -1) throw new Error(`no ${check.noun} in ${check.file}`);
+    const helper = new Function(`${text.slice(start, end + 2)}\nreturn ${check.name};`)() as unknown;
+    const run = new Function(`return (${check.call});`)() as (helper: unknown, probe: { throwing: () => never; os: unknown }) => unknown;
+    outcome.value = run(helper, { throwing, os });
+  } catch (error) {
+    outcome.error = String((error as Error)?.message ?? error).split("\n")[0];
+  }
+  return outcome;
+}
+
 async function main(): Promise<void> {
   const input = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as SelfTestInput;
   const osModule = os as unknown as { networkInterfaces: () => unknown };
@@ -230,23 +269,11 @@ async function main(): Promise<void> {
     .join("")
     .split("\n")
     .filter((l) => l.startsWith("NETWORK_ENUM_DEGRADED: ")).length;
-  const guard: SelfTestOutput["guard"] = { processWide, processWideLogged, helper: null };
-  const check = input.helperCheck;
-  if (check) {
-    try {
-      const text = readFileSync(path.join(input.runtimeDir, check.file), "utf8");
-      const start = text.lastIndexOf(check.start);
-      // The helper's body is plain declarations (column 0): it ends after its own last statement.
-      const call = start === -1 ? -1 : text.indexOf(check.end, start);
-      const end = call === -1 ? -1 : text.indexOf("\n}", call);
-      if (end === -1) throw new Error(`no ${check.noun} in ${check.file}`);
-      const helper = new Function(`${text.slice(start, end + 2)}\nreturn ${check.name};`)() as unknown;
-      const run = new Function(`return (${check.call});`)() as (helper: unknown, probe: { throwing: () => never; os: unknown }) => unknown;
-      guard.helper = run(helper, { throwing, os });
-    } catch (error) {
-      guard.helperError = String((error as Error)?.message ?? error).split("\n")[0];
-    }
-  }
+  const guard: SelfTestOutput["guard"] = {
+    processWide,
+    processWideLogged,
+    helpers: input.helperChecks.map((check) => runHelperCheck(input.runtimeDir, check)),
+  };
 
   const turns: SelfTestOutput["turns"] = [];
   for (const turn of input.providers) turns.push(await buildTurn(input, turn));

@@ -58,7 +58,11 @@ interface ProviderVerdict {
 interface SelfTest {
   node: { version: string; path: string };
   modules: Array<{ entry: string; ok: boolean }>;
-  guard: { processWide: unknown; processWideLogged: number } | null;
+  guard: {
+    processWide: unknown;
+    processWideLogged: number;
+    helpers: Array<{ id: string; file: string; value: unknown; ok: boolean }>;
+  } | null;
   providers: ProviderVerdict[];
 }
 
@@ -149,6 +153,8 @@ describe.each(CASES)("doctor --self-test on openclaw $version (Node $major), fou
       expect(test.modules.length).toBeGreaterThan(0);
       expect(test.modules.filter((m) => !m.ok)).toEqual([]);
       expect(test.guard).toMatchObject({ processWide: {}, processWideLogged: 1 });
+      // each built-in's helper check, by patch id: the network guard's, cut out of a chunk it guarded
+      expect(test.guard!.helpers.map((h) => [h.id, h.value, h.ok])).toEqual([["network-interfaces-guard", {}, true]]);
       expect(test.providers.map((p) => [p.id, p.gated, p.toolsReachWire, p.learnsFromServer])).toEqual([
         ["gpu-vllm", "endpoint", false, false],
         ["lab-box", null, true, true],

@@ -66,10 +66,11 @@ describe(`rebuild on real ${SPEC}`, () => {
     expect(await snapshot(src, { times: true, reuse: pristine })).toEqual(pristine);
   });
 
-  it("rebuild twice: the same digest, nothing swapped; a fresh DEST gets an identical tree", async () => {
+  it("rebuild twice: the same digest, nothing copied or swapped; a fresh DEST gets an identical tree", async () => {
     const again = await runCli(["rebuild", "--from", src, "--to", patched, "--json"], { cwd: work });
     expect(again.code, again.stderr).toBe(0);
-    expect(JSON.parse(again.stdout)).toMatchObject({ digest, unchanged: true });
+    // every byte of SRC and of the build hashed again and found as recorded: nothing copied
+    expect(JSON.parse(again.stdout)).toMatchObject({ digest, unchanged: true, copied: false, ms: { copy: 0, patch: 0 } });
     other = join(work, "other", "openclaw");
     const fresh = await runCli(["rebuild", "--from", src, "--to", other], { cwd: work });
     expect(digestOf(fresh.stdout)).toBe(digest);
@@ -112,7 +113,8 @@ describe(`rebuild on real ${SPEC}`, () => {
       ],
     ];
     for (const [label, when] of points) {
-      const child = startBin(["rebuild", "--from", src, "--to", patched], { cwd: work });
+      // Other inputs than DEST's build (an unchanged rebuild copies and patches nothing): a full rebuild.
+      const child = startBin(["rebuild", "--from", src, "--to", patched, "--skip", "network-interfaces-guard"], { cwd: work });
       const hit = await waitFor(when, child, 600_000);
       child.kill("SIGKILL");
       await exited(child);
@@ -125,13 +127,13 @@ describe(`rebuild on real ${SPEC}`, () => {
         `${label}: leftover to clean`,
       ).toBe(true);
     }
-    // The next run removes the leftovers and finds the existing build intact (it re-hashes it).
+    // The next run removes the leftovers and finds the existing build intact (it re-hashes it and SRC).
     const next = await runCli(["rebuild", "--from", src, "--to", patched, "--json"], { cwd: work });
     expect(next.code, next.stderr).toBe(0);
     const report = JSON.parse(next.stdout);
-    expect(report).toMatchObject({ digest, unchanged: true });
+    expect(report).toMatchObject({ digest, unchanged: true, copied: false });
     expect(report.removed.some((p: string) => p.includes("openclaw.clawmend-tmp-"))).toBe(true);
-    expect(readdirSync(parent).sort()).toEqual(["openclaw", `openclaw.clawmend-${digest.slice(0, 16)}`]);
+    expect(readdirSync(parent).sort()).toEqual(["openclaw", `openclaw.clawmend-${digest.slice(0, 16)}`, "openclaw.clawmend-rebuild.json"]);
   }, 1_200_000);
 });
 

@@ -1,8 +1,11 @@
 /**
  * An example of a built-in patch with code that runs inside OpenClaw, in one folder: this spec
- * and `helper/timeout-floor.ts`. The build embeds the helper (`embedded.generated.ts`), the
- * fixture harness holds the spec to `fixtures/patches/example-timeout-floor/`, and no other
- * file names it. `example: true` keeps it out of `builtinPatches()`: clawmend never applies it.
+ * and `helper/timeout-floor.ts`, laid out as a folder of src/patches/builtin/ (moved there, and
+ * without `example: true`, it would be a built-in). The build embeds the helper
+ * (`embedded.generated.ts`) and the fixture harness holds the spec to
+ * `fixtures/patches/example-timeout-floor/` (whose `spec.ts` re-exports it). Examples live in
+ * src/patches/examples/, which tsconfig.json leaves out of dist/ and nothing shipped imports:
+ * clawmend never ships or applies it.
  */
 import { definePatch } from "../../../core/spec.js";
 import { wrapReturnValues } from "../../../transforms/wrap-returns.js";
