@@ -1,6 +1,6 @@
-import satisfies from "semver/functions/satisfies.js";
 import { readRegularInside } from "../core/confine.js";
 import { sha256 } from "../core/hash.js";
+import { satisfiesRange } from "../core/version-range.js";
 import { isSourceTransform, type PatchSpec, type PatchTarget } from "../core/spec.js";
 import { selectFiles } from "../discover/files.js";
 import type { Listings } from "../discover/glob.js";
@@ -56,7 +56,7 @@ interface Applicable {
 export function applicableTarget(spec: PatchSpec, copy: Pick<PackageCopy, "name" | "version">): PatchTarget | null | undefined {
   const named = targetsNaming(spec, copy);
   if (named.length === 0) return undefined;
-  return named.find((target) => !target.range || satisfies(copy.version, target.range, { includePrerelease: true })) ?? null;
+  return named.find((target) => !target.range || satisfiesRange(copy.version, target.range)) ?? null;
 }
 
 /**
