@@ -33,6 +33,8 @@ export interface CopyInPlanning {
   /** The manifest entries of the files planned or kept as recorded, by path. */
   entries: Record<string, ManifestFile>;
   writes: FileWrite[];
+  /** Called before a file is planned (parsed): a run's first pass without the tree lock stops there (engine/run.ts). */
+  beforePlanning?: () => void;
 }
 
 /** A file of the copy, read. */
@@ -101,6 +103,7 @@ export function planCopyFile<Planned extends PlannedFile>(
     state = planner.asRecordedWhenPlanned;
   }
 
+  copy.beforePlanning?.();
   const original = entry && (state === "recorded-otherwise" || state === "edited") ? readOriginal(copy.dir, file, entry.before) : null;
   const fromOriginal = original !== null;
   const text = bytes.toString("utf8");

@@ -30,6 +30,8 @@ export interface PlanCopyOptions extends RunSettings {
   /** Every spec of the config (re-deriving a file from its original re-applies those already there). */
   all: readonly PatchSpec[];
   mode: Mode;
+  /** See `CopyInPlanning.beforePlanning`. */
+  beforePlanning?: () => void;
 }
 
 export interface CopyPlan {
@@ -78,6 +80,10 @@ export async function planCopy(options: PlanCopyOptions): Promise<CopyPlan> {
     current = null;
   }
 
+  // A copy with no manifest of this version is planned whatever its files hold: a first pass
+  // without the lock stops before reading any.
+  if (current === null) options.beforePlanning?.();
+
   // 1. The specs that apply to this copy, and the files each selects.
   const { applicable, outOfRange } = await applicableSpecs(copy, options.selected);
   const results: PatchResult[] = [...outOfRange];
@@ -91,6 +97,7 @@ export async function planCopy(options: PlanCopyOptions): Promise<CopyPlan> {
     report: (specId, result) => fileResults.get(specId)?.push(result),
     entries: {},
     writes: [],
+    ...(options.beforePlanning ? { beforePlanning: options.beforePlanning } : {}),
   };
   for (const { spec, links } of applicable) for (const file of links) planning.report(spec.id, { file, ...LINKED_TARGET, sites: [] });
   const ledgers = applicable.filter(({ spec }) => !isSourceTransform(spec.transform));

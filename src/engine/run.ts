@@ -57,12 +57,22 @@ export async function runPatches(options: RunOptions): Promise<RunReport> {
   }
   const selected = selectSpecs(options.config.patches, options.only, options.skip);
   // A run that finds nothing to write (the steady state: a repeated patch, a postinstall) needs
-  // no lock: it plans without it, and only a plan that would write takes the lock (proper-lockfile
-  // and graceful-fs load with it) and plans again under it, on what any other run left.
-  const unlocked = await planAndWrite(root, selected, options, false);
+  // no lock: a first pass without it stops at the first file that needs planning (before any
+  // parse), and only a run that would write takes the lock (proper-lockfile and graceful-fs load
+  // with it) and plans under it, on what any other run left.
+  const unlocked = await planAndWrite(root, selected, options, false).catch((error: unknown) => {
+    if (error instanceof WouldPlan) return null;
+    throw error;
+  });
   if (unlocked) return unlocked;
   const { withTreeLock } = await import("./lock.js");
   return withTreeLock(root, async () => (await planAndWrite(root, selected, options, true))!);
+}
+
+/** Thrown by a patch run's first pass, without the lock, at the first file it would plan. */
+class WouldPlan extends Error {}
+function wouldPlan(): never {
+  throw new WouldPlan("planning needs the tree lock");
 }
 
 /** The run's report; null when it would write and `locked` is false (the caller then takes the lock). */
@@ -81,6 +91,7 @@ async function planAndWrite(root: string, selected: PatchSpec[], options: RunOpt
         toolVersion: TOOL_VERSION,
         config: recordedConfig(options.config),
         mode: options.mode,
+        ...(locked || options.mode !== "patch" ? {} : { beforePlanning: wouldPlan }),
       }),
     );
     options.onProgress?.(index + 1, copies.length, copy.relDir);
