@@ -52,9 +52,10 @@ export function propertyValue(object: JsonNode, key: string): JsonNode | undefin
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
-const OPENERS = new Set([0x5b, 0x7b]); // [ {
-const CLOSERS = new Set([0x5d, 0x7d]); // ] }
-const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
+const OPEN_BRACKET = 0x5b;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACKET = 0x5d;
+const CLOSE_BRACE = 0x7d;
 
 /** [start, end) of each top-level element of a valid JSON array. */
 function elementSpans(code: string): Array<[number, number]> {
@@ -64,28 +65,55 @@ function elementSpans(code: string): Array<[number, number]> {
   let last = -1; // end of the last non-whitespace character inside the current element
   for (let i = 0; i < code.length; i += 1) {
     const char = code.charCodeAt(i);
-    if (char === QUOTE) {
-      if (depth === 1 && start === -1) start = i;
-      i += 1;
-      while (code.charCodeAt(i) !== QUOTE) i += code.charCodeAt(i) === BACKSLASH ? 2 : 1;
-      last = i + 1;
-    } else if (OPENERS.has(char)) {
-      if (depth === 1 && start === -1) start = i;
-      depth += 1;
-    } else if (CLOSERS.has(char)) {
-      depth -= 1;
-      if (depth === 0) {
-        if (start !== -1) spans.push([start, last]);
+    switch (char) {
+      case QUOTE:
+        if (depth === 1 && start === -1) start = i;
+        i = closingQuote(code, i);
+        last = i + 1;
         break;
-      }
-      last = i + 1;
-    } else if (depth === 1 && char === COMMA) {
-      spans.push([start, last]);
-      start = -1;
-    } else if (!WHITESPACE.has(char)) {
-      if (depth === 1 && start === -1) start = i;
-      last = i + 1;
+      case OPEN_BRACKET:
+      case OPEN_BRACE:
+        if (depth === 1 && start === -1) start = i;
+        depth += 1;
+        break;
+      case CLOSE_BRACKET:
+      case CLOSE_BRACE:
+        depth -= 1;
+        if (depth === 0) {
+          if (start !== -1) spans.push([start, last]);
+          return spans;
+        }
+        last = i + 1;
+        break;
+      case COMMA:
+        if (depth === 1) {
+          spans.push([start, last]);
+          start = -1;
+        } else last = i + 1;
+        break;
+      case 0x20: // whitespace
+      case 0x09:
+      case 0x0a:
+      case 0x0d:
+        break;
+      default:
+        if (depth === 1 && start === -1) start = i;
+        last = i + 1;
     }
   }
   return spans;
+}
+
+/** The offset of the quote that closes the string opened at `open` (native search, escapes skipped). */
+function closingQuote(code: string, open: number): number {
+  let at = code.indexOf('"', open + 1);
+  while (isEscaped(code, at)) at = code.indexOf('"', at + 1);
+  return at;
+}
+
+/** Whether the character at `at` follows an odd number of backslashes. */
+function isEscaped(code: string, at: number): boolean {
+  let backslashes = 0;
+  while (code.charCodeAt(at - 1 - backslashes) === BACKSLASH) backslashes += 1;
+  return backslashes % 2 === 1;
 }
