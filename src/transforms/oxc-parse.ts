@@ -46,15 +46,21 @@ export function oxcAvailable(): boolean {
 
 /**
  * Parses `code` with oxc and hands the parse to `use`, or returns null when oxc cannot run here
- * or reports an error in `code`, its early (semantic) errors included, as Babel does: a file
- * Babel would refuse is never skipped for its comments. A CommonJS file is tried as a script,
- * then as a module, as acorn and Babel try it here.
+ * or reports an error in `code`: a syntax error, and with `earlyErrors` also what Babel refuses
+ * beyond syntax (a redeclaration, `with` in a module), which a file must not have to be skipped
+ * for its comments. A CommonJS file is tried as a script, then as a module, as acorn and Babel
+ * try it here.
  */
-export function withOxcParse<T>(code: string, format: "esm" | "cjs", use: (parsed: OxcParsed) => T): T | null {
+export function withOxcParse<T>(
+  code: string,
+  format: "esm" | "cjs",
+  { earlyErrors }: { earlyErrors: boolean },
+  use: (parsed: OxcParsed) => T,
+): T | null {
   const loaded = loadOxc();
   if (!loaded) return null;
   for (const sourceType of format === "cjs" ? (["commonjs", "module"] as const) : (["module"] as const)) {
-    const options = { lang: "js", sourceType, preserveParens: false, showSemanticErrors: true, experimentalLazy: true };
+    const options = { lang: "js", sourceType, preserveParens: false, showSemanticErrors: earlyErrors, experimentalLazy: true };
     const result = loaded.parser.parseSync("file.js", code, options as Parameters<Oxc["parseSync"]>[2]) as LazyResult;
     try {
       if (result.errors.length > 0) continue;

@@ -114,13 +114,16 @@ function wantsPartial(input: PlanFileInput, specs: readonly PatchSpec[]): boolea
 
 function planPartially(input: PlanFileInput, specs: readonly PatchSpec[]): FilePlan | null {
   const needles = specs.map((spec) => sourceTransformOf(spec)!.prefilter ?? []);
-  const located = withOxcParse(input.code, input.format, (parsed) =>
+  const located = withOxcParse(input.code, input.format, { earlyErrors: false }, (parsed) =>
     needles.every((list) => list.length > 0) && onlyInComments(input.code, needles.flat(), parsed.comments())
       ? "only in comments"
       : parsed.functionBodies(),
   );
-  if (located === "only in comments") return nothingToRead(input, specs);
-  const bodies = located ?? locateWithAcorn(input.code, input.format);
+  // Skipped only when the file has no error Babel would report either (checked for these files alone).
+  if (located === "only in comments" && withOxcParse(input.code, input.format, { earlyErrors: true }, () => true)) {
+    return nothingToRead(input, specs);
+  }
+  const bodies = (located === "only in comments" ? null : located) ?? locateWithAcorn(input.code, input.format);
   if (!bodies) return null;
   const reads = specs.flatMap((spec) => sourceTransformOf(spec)!.reads ?? []);
   const followed: FollowedName[] = [];

@@ -2,13 +2,27 @@
 
 /** 1-based line and 0-based column of an offset (what Babel's locations and the reports use). */
 export function lineColumn(code: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let lineBreak = code.indexOf("\n"); lineBreak !== -1 && lineBreak < offset; lineBreak = code.indexOf("\n", lineBreak + 1)) {
-    line += 1;
-    lineStart = lineBreak + 1;
+  const starts = lineStarts(code);
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= offset) lo = mid;
+    else hi = mid - 1;
   }
-  return { line, column: offset - lineStart };
+  return { line: lo + 1, column: offset - starts[lo]! };
+}
+
+/** The offsets where the lines of the last text asked about start (a file's sites are located one after another). */
+let lastLines: { code: string; starts: number[] } | undefined;
+
+function lineStarts(code: string): number[] {
+  if (lastLines?.code !== code) {
+    const starts = [0];
+    for (let lineBreak = code.indexOf("\n"); lineBreak !== -1; lineBreak = code.indexOf("\n", lineBreak + 1)) starts.push(lineBreak + 1);
+    lastLines = { code, starts };
+  }
+  return lastLines.starts;
 }
 
 /** Every offset where one of `needles` starts, sorted. */

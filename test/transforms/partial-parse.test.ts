@@ -50,7 +50,7 @@ describe("partial parse", () => {
     const code = readFileSync(path, "utf8");
     const format = formatOf(path);
     const byAcorn = locateWithAcorn(code, format);
-    const byOxc = withOxcParse(code, format, (parsed) => parsed.functionBodies());
+    const byOxc = withOxcParse(code, format, { earlyErrors: false }, (parsed) => parsed.functionBodies());
     expect(byOxc, "oxc parses every fixture").not.toBeNull();
     expect(byAcorn, "acorn parses every fixture").not.toBeNull();
     expect(byOxc).toEqual(byAcorn);
@@ -106,7 +106,7 @@ describe("partial parse", () => {
     // An HTML-like comment: allowed in a script (Annex B), an error in a module for all three parsers.
     const code = `import os from "os";\n<!-- networkInterfaces\nexport const n = os.networkInterfaces();\n`;
     expect(locateWithAcorn(code, "esm")).toBeNull();
-    expect(withOxcParse(code, "esm", () => true)).toBeNull();
+    expect(withOxcParse(code, "esm", { earlyErrors: false }, () => true)).toBeNull();
     const { whole, partial } = planBoth(code, "x.mjs");
     expect(partial.parsed).toBeUndefined();
     expect(decision(partial)).toEqual(decision(whole));
