@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // `npm run bench`: clawmend on real OpenClaw trees, side by side with its baselines.
 //
-//   node bench/run.mjs [--quick] [--runs N] [--heavy-runs N] [--trees 2026.2.26,2026.9.6]
+//   node bench/run.mjs [--quick] [--runs N] [--heavy-runs N] [--steady-repeat K] [--trees 2026.2.26,2026.9.6]
 //                      [--no-heavy] [--no-rebuild] [--no-workers] [--steady-only] [--timeout S] [--json FILE] [--cli DIR]
 //
-// Every number is the wall time of a whole spawned process (median of N runs, cases
-// interleaved round-robin so that load drifts hit every case alike) and its peak RSS
+// Every number is the wall time of a whole spawned process (median of N runs, the steady-state
+// cases and the floor K times per run; cases interleaved round-robin so that load drifts hit
+// every case alike) and its peak RSS
 // (`/usr/bin/time -f %M`). Trees come from the test helpers' cache (test/support/openclaw-install.ts,
 // loaded through jiti, a runtime dependency already): the global-style npm installs of
 // openclaw@2026.2.26 and openclaw@2026.9.6 the end-to-end tests run.
@@ -28,6 +29,8 @@ const option = (name, fallback) => {
 const quick = flag("--quick");
 const runs = Number(option("--runs", quick ? "3" : "5"));
 const heavyRuns = Number(option("--heavy-runs", "3"));
+// Steady-state runs take ~0.1–0.5 s: each run measures them (and the floor) this many times, interleaved.
+const steadyRepeat = Number(option("--steady-repeat", quick ? "1" : "3"));
 const trees = option("--trees", quick ? "2026.2.26" : "2026.2.26,2026.9.6").split(",");
 const noHeavy = flag("--no-heavy");
 const jsonOut = option("--json", join(REPO, ".cache", "bench", "last.json"));
@@ -220,29 +223,31 @@ async function benchTree(version, helpers, results) {
     // Copies and deletions of whole trees leave dirty pages behind: flush them (untimed) so the
     // next timed case does not pay for the previous one's writeback.
     execFileSync("sync");
-    add(
-      "floor: node -e 0 + grep -rl networkInterfaces dist",
-      await measure("sh", ["-c", `${node} -e 0 && grep -rl networkInterfaces "$0" >/dev/null`, dist]),
-      "floor",
-    );
-    for (const [label, root, cwd] of [
-      ["", steady, scratch],
-      [", patches.config.ts", steadyConfig, recipe],
-    ]) {
-      const noop = await measure(node, [cli, "patch", "--root", root, "--quiet"], { cwd });
-      checkExit(`${version} no-op patch${label}`, noop);
-      add(`clawmend patch (no-op re-run${label})`, noop, "steady");
-      const verify = await measure(node, [cli, "patch", "--verify", "--root", root, "--quiet"], { cwd });
-      checkExit(`${version} verify${label}`, verify);
-      add(`clawmend patch --verify${label}`, verify, "steady");
-    }
+    for (let repeat = 0; repeat < steadyRepeat; repeat += 1) {
+      add(
+        "floor: node -e 0 + grep -rl networkInterfaces dist",
+        await measure("sh", ["-c", `${node} -e 0 && grep -rl networkInterfaces "$0" >/dev/null`, dist]),
+        "floor",
+      );
+      for (const [label, root, cwd] of [
+        ["", steady, scratch],
+        [", patches.config.ts", steadyConfig, recipe],
+      ]) {
+        const noop = await measure(node, [cli, "patch", "--root", root, "--quiet"], { cwd });
+        checkExit(`${version} no-op patch${label}`, noop);
+        add(`clawmend patch (no-op re-run${label})`, noop, "steady");
+        const verify = await measure(node, [cli, "patch", "--verify", "--root", root, "--quiet"], { cwd });
+        checkExit(`${version} verify${label}`, verify);
+        add(`clawmend patch --verify${label}`, verify, "steady");
+      }
 
-    const healNoop = await measure(node, [cli, "heal", "--runtime", steady, "--quiet"]);
-    checkExit(`${version} heal no-op`, healNoop);
-    add("clawmend heal --runtime (no-op, in place)", healNoop, "steady");
-    const healMirror = await measure(node, [cli, "heal", "--runtime", pristine, "--mirror", mirror, "--quiet"]);
-    checkExit(`${version} heal --mirror no-op`, healMirror);
-    add("clawmend heal --runtime --mirror (no-op)", healMirror, "steady");
+      const healNoop = await measure(node, [cli, "heal", "--runtime", steady, "--quiet"]);
+      checkExit(`${version} heal no-op`, healNoop);
+      add("clawmend heal --runtime (no-op, in place)", healNoop, "steady");
+      const healMirror = await measure(node, [cli, "heal", "--runtime", pristine, "--mirror", mirror, "--quiet"]);
+      checkExit(`${version} heal --mirror no-op`, healMirror);
+      add("clawmend heal --runtime --mirror (no-op)", healMirror, "steady");
+    }
 
     if (!flag("--steady-only") && (!heavy || i < heavyRuns - 1)) {
       const fresh = join(base, `fresh-${i}`, "openclaw");

@@ -3,7 +3,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { ClawmendError, systemFailure } from "../core/errors.js";
 import { LOCK_NAME, STATE_DIR, TEMP_SUFFIX } from "../core/paths.js";
 import { TOOL_VERSION } from "../core/version.js";
-import { runPatches, type RunConfig } from "../engine/run.js";
+import { runPatches, type RunConfig, type RunOptions } from "../engine/run.js";
 import type { RunReport } from "../verify/report.js";
 import { rebuildDigest, treeDigest } from "./digest.js";
 import { hashTree, isInside, mirrorTree, settleTree, type MirrorResult } from "./mirror.js";
@@ -223,11 +223,7 @@ async function rebuildOnce(options: RebuildOptions): Promise<RebuildReport> {
 
       t = Date.now();
       const report = await runPatches({
-        root: tmp,
-        config: options.config,
-        mode: "patch",
-        ...(options.only ? { only: options.only } : {}),
-        ...(options.skip ? { skip: options.skip } : {}),
+        ...runOn(tmp, "patch", options),
         ...(options.onProgress ? { onProgress: (n: number, total: number) => options.onProgress!("patch", n, total) } : {}),
       });
       ms.patch = Date.now() - t;
@@ -270,13 +266,7 @@ async function rebuildOnce(options: RebuildOptions): Promise<RebuildReport> {
 
       // Proof, read-only: every spec reports applied/already-applied on the finished tree.
       t = Date.now();
-      const verify = await runPatches({
-        root: tmp,
-        config: options.config,
-        mode: "verify",
-        ...(options.only ? { only: options.only } : {}),
-        ...(options.skip ? { skip: options.skip } : {}),
-      });
+      const verify = await runPatches(runOn(tmp, "verify", options));
       ms.verify = Date.now() - t;
       if (verify.exitCode !== 0) {
         throw ClawmendError.cannotApply(
@@ -386,13 +376,7 @@ async function reuseBuild(ctx: ReuseContext): Promise<RebuildReport | null> {
   if (!built || treeDigest(built.entries) !== record.tree) return null;
 
   t = Date.now();
-  const verify = await runPatches({
-    root: storePath,
-    config: options.config,
-    mode: "verify",
-    ...(options.only ? { only: options.only } : {}),
-    ...(options.skip ? { skip: options.skip } : {}),
-  });
+  const verify = await runPatches(runOn(storePath, "verify", options));
   ctx.ms.verify = Date.now() - t;
   if (verify.exitCode !== 0) return null;
   const copies: Record<string, string | null> = {};
@@ -425,5 +409,16 @@ async function reuseBuild(ctx: ReuseContext): Promise<RebuildReport | null> {
     restored: ctx.recovery.restored,
     patch: withoutChanges(verify),
     exitCode: 0,
+  };
+}
+
+/** The engine run of a rebuild's patches on `root`: its config and `--only`/`--skip`. */
+function runOn(root: string, mode: "patch" | "verify", options: RebuildOptions): RunOptions {
+  return {
+    root,
+    config: options.config,
+    mode,
+    ...(options.only ? { only: options.only } : {}),
+    ...(options.skip ? { skip: options.skip } : {}),
   };
 }
