@@ -60,23 +60,24 @@ export async function runPatches(options: RunOptions): Promise<RunReport> {
   // no lock: a first pass without it stops at the first file that needs planning (before any
   // parse), and only a run that would write takes the lock (proper-lockfile and graceful-fs load
   // with it) and plans under it, on what any other run left.
-  const unlocked = await planAndWrite(root, selected, options, false).catch((error: unknown) => {
-    if (error instanceof WouldPlan) return null;
-    throw error;
-  });
-  if (unlocked) return unlocked;
+  if (options.mode !== "patch") return planAndWrite(root, selected, options, false);
+  try {
+    return await planAndWrite(root, selected, options, true);
+  } catch (error) {
+    if (!(error instanceof NeedsLock)) throw error;
+  }
   const { withTreeLock } = await import("./lock.js");
-  return withTreeLock(root, async () => (await planAndWrite(root, selected, options, true))!);
+  return withTreeLock(root, () => planAndWrite(root, selected, options, false));
 }
 
-/** Thrown by a patch run's first pass, without the lock, at the first file it would plan. */
-class WouldPlan extends Error {}
-function wouldPlan(): never {
-  throw new WouldPlan("planning needs the tree lock");
+/** Thrown by a patch run's first pass, without the lock, where it would plan a file or write. */
+class NeedsLock extends Error {}
+function needsLock(): never {
+  throw new NeedsLock("planning and writing need the tree lock");
 }
 
-/** The run's report; null when it would write and `locked` is false (the caller then takes the lock). */
-async function planAndWrite(root: string, selected: PatchSpec[], options: RunOptions, locked: boolean): Promise<RunReport | null> {
+/** The run's report. A patch run's `firstPass`, without the lock, throws `NeedsLock` where it would plan a file or write. */
+async function planAndWrite(root: string, selected: PatchSpec[], options: RunOptions, firstPass: boolean): Promise<RunReport> {
   const names = new Set(selected.flatMap((s) => s.targets.flatMap((t) => [t.package, ...(t.aliases ?? [])])));
   const copies = findPackageCopies(root, names);
   const records = new Map(options.config.patches.map((s) => [s.id, specRecord(s)]));
@@ -91,7 +92,7 @@ async function planAndWrite(root: string, selected: PatchSpec[], options: RunOpt
         toolVersion: TOOL_VERSION,
         config: recordedConfig(options.config),
         mode: options.mode,
-        ...(locked || options.mode !== "patch" ? {} : { beforePlanning: wouldPlan }),
+        ...(firstPass ? { beforePlanning: needsLock } : {}),
       }),
     );
     options.onProgress?.(index + 1, copies.length, copy.relDir);
@@ -111,7 +112,7 @@ async function planAndWrite(root: string, selected: PatchSpec[], options: RunOpt
   } else if (options.mode === "patch") {
     // Optional patches that cannot be applied are reported; their edits are not written.
     const writable = await Promise.all(plans.map((p) => withoutFailedOptional(p, selected, records, options)));
-    if (!locked && writable.some((p) => p.writes.length > 0 || p.manifest !== null)) return null;
+    if (firstPass && writable.some((p) => p.writes.length > 0 || p.manifest !== null)) needsLock();
     try {
       const staged = stageRun(writable);
       commitRun(staged);

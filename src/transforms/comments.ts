@@ -1,3 +1,5 @@
+import { firstIndex } from "./position.js";
+
 /** Comment ranges `[start, end)` of a file, in source order. */
 export type CommentRanges = ReadonlyArray<readonly [number, number]>;
 
@@ -17,13 +19,6 @@ export function onlyInComments(code: string, needles: readonly string[], comment
 }
 
 function insideComment(comments: CommentRanges, from: number, to: number): boolean {
-  let lo = 0;
-  let hi = comments.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (comments[mid]![1] > from) hi = mid;
-    else lo = mid + 1;
-  }
-  const comment = comments[lo];
+  const comment = comments[firstIndex(comments.length, (index) => comments[index]![1] > from)];
   return comment !== undefined && comment[0] <= from && to <= comment[1];
 }

@@ -1,6 +1,6 @@
 import type { FollowedName } from "../core/spec.js";
 import type { FunctionBodies } from "./function-bodies.js";
-import { offsetsOf } from "./position.js";
+import { firstIndex, offsetsOf } from "./position.js";
 
 /**
  * The text a large file is partially parsed from: once its function bodies are located
@@ -56,18 +56,6 @@ export function hiddenNames(code: string, hidden: PartialText["hidden"], followe
 function insideHidden(hidden: PartialText["hidden"], at: number): boolean {
   const first = firstIndex(hidden.length, (index) => hidden[index]![1] > at);
   return first < hidden.length && hidden[first]![0] <= at;
-}
-
-/** The first index in [0, length) from which `reached` holds (it holds from some index on), else length. */
-function firstIndex(length: number, reached: (index: number) => boolean): number {
-  let lo = 0;
-  let hi = length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (reached(mid)) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
 }
 
 /** Offsets of each name written as a whole identifier inside its scope. */

@@ -3,14 +3,8 @@
 /** 1-based line and 0-based column of an offset (what Babel's locations and the reports use). */
 export function lineColumn(code: string, offset: number): { line: number; column: number } {
   const starts = lineStarts(code);
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid]! <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return { line: lo + 1, column: offset - starts[lo]! };
+  const line = firstIndex(starts.length, (index) => starts[index]! > offset); // the first line starting after it, 1-based
+  return { line, column: offset - starts[line - 1]! };
 }
 
 /** The offsets where the lines of the last text asked about start (a file's sites are located one after another). */
@@ -32,4 +26,16 @@ export function offsetsOf(code: string, needles: readonly string[]): number[] {
     for (let at = code.indexOf(needle); at !== -1; at = code.indexOf(needle, at + 1)) out.push(at);
   }
   return out.sort((a, b) => a - b);
+}
+
+/** The first index in [0, length) from which `reached` holds (it holds from some index on), else length. */
+export function firstIndex(length: number, reached: (index: number) => boolean): number {
+  let lo = 0;
+  let hi = length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (reached(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
