@@ -20,9 +20,6 @@ type Segment = { kind: "literal"; name: string } | { kind: "globstar" } | { kind
 export interface CompiledGlobs {
   include: Segment[][];
   ignore: Segment[][];
-  /** Every include pattern as one expression over a whole relative path (and the same for the ignores). */
-  includeRe: RegExp;
-  ignoreRe: RegExp | null;
 }
 
 /** A file, link or other non-directory the walk matched: its path relative to the root and its (not followed) type. */
@@ -54,35 +51,7 @@ export function compileGlobs(include: readonly string[], ignore: readonly string
   const ign = compile(ignore);
 
   if (!inc || !ign) return null;
-  return { include: inc, ignore: ign, includeRe: wholePath(inc)!, ignoreRe: wholePath(ign) };
-}
-
-const NAME = "[^/]+";
-
-/** One expression for a set of patterns (alternatives), or null for none. */
-function wholePath(patterns: readonly Segment[][]): RegExp | null {
-  if (patterns.length === 0) return null;
-  const one = (segments: readonly Segment[]): string => {
-    let src = "";
-    let slash = false; // whether the next segment needs a separator before it
-    for (const [i, segment] of segments.entries()) {
-      const last = i === segments.length - 1;
-      if (segment.kind === "globstar") {
-        if (last) src += slash ? `(?:/${NAME})*` : `(?:${NAME}(?:/${NAME})*)?`;
-        else {
-          src += `${slash ? "/" : ""}(?:${NAME}/)*`;
-          slash = false;
-          continue;
-        }
-      } else {
-        const body = segment.kind === "literal" ? segment.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") : segment.re.source.slice(1, -1);
-        src += `${slash ? "/" : ""}${body}`;
-      }
-      slash = true;
-    }
-    return src;
-  };
-  return new RegExp(`^(?:${patterns.map((p) => `(?:${one(p)})`).join("|")})$`);
+  return { include: inc, ignore: ign };
 }
 
 /** `a{b,c}d` → `abd`, `acd` (one level of literal alternatives; null for nested or unbalanced braces). */
@@ -187,19 +156,45 @@ export function walkGlobs(root: string, globs: CompiledGlobs, listings: Listings
       throw error;
     }
     const prefix = rel ? `${rel}/` : "";
+    const include = namesIn(globs.include, names);
+    const ignore = namesIn(globs.ignore, names);
     for (const dirent of dirents) {
-      const path = prefix + dirent.name;
+      const name = dirent.name;
       if (dirent.isDirectory()) {
-        const child = names.concat(dirent.name);
-        if (!prunedByIgnore(globs.ignore, child) && globs.include.some((p) => reachable(p, 0, child, 0))) visit(child, path);
+        const child = names.concat(name);
+        if (!prunedByIgnore(globs.ignore, child) && globs.include.some((p) => reachable(p, 0, child, 0))) visit(child, prefix + name);
         continue;
       }
-      if (globs.includeRe.test(path) && !globs.ignoreRe?.test(path)) found.push({ path, dirent });
-      if (dirent.isSymbolicLink() && globs.include.some((p) => inLiteralStart(p, names.concat(dirent.name)))) throughLink = true;
+      if (include(name) && !ignore(name)) found.push({ path: prefix + name, dirent });
+      if (dirent.isSymbolicLink() && globs.include.some((p) => inLiteralStart(p, names.concat(name)))) throughLink = true;
     }
   };
   visit([], "");
   return throughLink ? null : found;
+}
+
+/**
+ * Whether a name in the directory `names` matches one of `patterns`, decided once per directory
+ * so that each name costs a test of its last segment, not of a whole path. A pattern `X/**`
+ * matches every name here when X matches the directory or one of its ancestors, else a name that
+ * completes X.
+ */
+function namesIn(patterns: readonly Segment[][], names: readonly string[]): (name: string) => boolean {
+  const last: Segment[] = [];
+  for (const pattern of patterns) {
+    let tail = pattern.at(-1)!;
+    let head = pattern.slice(0, -1);
+    if (tail.kind === "globstar") {
+      for (let k = 0; k <= names.length; k += 1) if (matches(head, 0, names.slice(0, k), 0)) return () => true;
+      if (head.length === 0) continue;
+      tail = head.at(-1)!;
+      head = head.slice(0, -1);
+    }
+    if (matches(head, 0, names, 0)) last.push(tail);
+  }
+  if (last.length === 0) return () => false;
+  if (last.length === 1) return (name) => matchSegment(last[0]!, name);
+  return (name) => last.some((segment) => matchSegment(segment, name));
 }
 
 /** Literal patterns only: one `lstat` each (and of each directory on the way, which must be no link). */
@@ -209,7 +204,7 @@ function literalEntries(root: string, globs: CompiledGlobs): GlobEntry[] | null 
   for (const pattern of globs.include) {
     const names = pattern.map((segment) => (segment as { name: string }).name);
     const path = names.join("/");
-    if (globs.ignoreRe?.test(path) || found.some((e) => e.path === path)) continue;
+    if (globs.ignore.some((p) => matches(p, 0, names, 0)) || found.some((e) => e.path === path)) continue;
     for (let i = 1; i < names.length; i += 1) {
       const dir = names.slice(0, i).join("/");
       if (checked.has(dir)) continue;

@@ -37,6 +37,9 @@ function plant(root: string): void {
     ".clawmend/manifest.json",
     "openclaw.mjs",
     "lib/z.js",
+    "lib/.git",
+    "dist/extra/node_modules",
+    "dist/clawmend-dir/y.js",
     "node_modules/q/dist/index.js",
   ];
   for (const file of files) {
@@ -82,6 +85,8 @@ describe("walkGlobs", () => {
     [["lib/**/*.js", "missing/**/*.js", "missing.js"], []],
     [["dist/sub/.dot/*.js", "dist/**/.dot/**"], []],
     [[".*", "dist/.*"], []],
+    [["**"], ["dist/sub/**", "lib/*"]],
+    [["dist/**/*"], ["dist/**/deep/**", "**/x.js*"]],
   ])("%j ignoring %j", (files, ignore) => {
     same(root, files, [...IGNORE, ...ignore]);
   });

@@ -9,7 +9,7 @@ import { defaultSettings } from "../../src/config/settings.js";
 import type { PatchSpec } from "../../src/core/spec.js";
 import { builtinPatches } from "../../src/patches/builtins.js";
 import { gateConfigOf } from "../../src/patches/gate-config.js";
-import { RUNTIME_SYMBOLS } from "../../src/patches/runtime/symbols.js";
+import { FETCH_WRAPPED_KEY, OVERLAY_INSTALLED_KEY } from "../../src/patches/runtime/symbols.js";
 import { overlayModule } from "../../src/patches/builtin/runtime-overlay/spec.js";
 import { planFile } from "../../src/transforms/plan.js";
 import { builtinMarker } from "../support/markers.js";
@@ -342,7 +342,7 @@ await fetch(new Request(process.env.GATED + "/pass/request", { method: "POST", b
   });
 
   it("importing ESM + CJS + a second ESM copy installs once (one trace line per request)", async () => {
-    const wrapped = RUNTIME_SYMBOLS.fetchWrapped;
+    const wrapped = FETCH_WRAPPED_KEY;
     const r = await run(
       "twice.mjs",
       `import "./overlay.mjs";
@@ -408,7 +408,7 @@ import undici from "undici";
 const dispatcher = { tag: "dispatcher-kept" };
 await ufetch(process.env.GATED + "/undici/v1/chat/completions", { method: "POST", body: ${JSON.stringify(PAYLOAD_JSON)}, dispatcher });
 await undici.fetch(process.env.PLAIN + "/undici/plain", { method: "POST", body: ${JSON.stringify(PAYLOAD_JSON)} });
-console.log(JSON.stringify({ same: ufetch === undici.fetch, calls, kept: calls[0].dispatcher === dispatcher, hooks: globalThis[Symbol.for(${JSON.stringify(RUNTIME_SYMBOLS.overlayInstalled)})].hooks }));
+console.log(JSON.stringify({ same: ufetch === undici.fetch, calls, kept: calls[0].dispatcher === dispatcher, hooks: globalThis[Symbol.for(${JSON.stringify(OVERLAY_INSTALLED_KEY)})].hooks }));
 `,
     );
     expect(r.code, r.stderr).toBe(0);
@@ -447,7 +447,7 @@ console.log(JSON.stringify({ id: nested.id, status: res.status, code: (await res
       const r = await run(
         "bare.cjs",
         `require(${JSON.stringify(join(bare, "overlay.cjs"))});
-console.log(JSON.stringify(globalThis[Symbol.for(${JSON.stringify(RUNTIME_SYMBOLS.overlayInstalled)})].hooks));
+console.log(JSON.stringify(globalThis[Symbol.for(${JSON.stringify(OVERLAY_INSTALLED_KEY)})].hooks));
 `,
       );
       expect(r.code, r.stderr).toBe(0);
@@ -560,7 +560,7 @@ describe("overlay import order", () => {
   it("the overlay body runs before any other module of an ESM entry with a shebang", async () => {
     writeFileSync(
       join(dir, "probe.mjs"),
-      `export const seen = { installed: !!globalThis[Symbol.for(${JSON.stringify(RUNTIME_SYMBOLS.overlayInstalled)})], fetchWrapped: typeof globalThis.fetch[Symbol.for(${JSON.stringify(RUNTIME_SYMBOLS.fetchWrapped)})] === "function" };\n`,
+      `export const seen = { installed: !!globalThis[Symbol.for(${JSON.stringify(OVERLAY_INSTALLED_KEY)})], fetchWrapped: typeof globalThis.fetch[Symbol.for(${JSON.stringify(FETCH_WRAPPED_KEY)})] === "function" };\n`,
     );
     const entry = patchedEntry(
       dir,
@@ -572,10 +572,7 @@ describe("overlay import order", () => {
     expect(JSON.parse(r.stdout)).toEqual({ installed: true, fetchWrapped: true });
   });
   it("the same for a CJS entry", async () => {
-    writeFileSync(
-      join(dir, "probe.cjs"),
-      `exports.installed = !!globalThis[Symbol.for(${JSON.stringify(RUNTIME_SYMBOLS.overlayInstalled)})];\n`,
-    );
+    writeFileSync(join(dir, "probe.cjs"), `exports.installed = !!globalThis[Symbol.for(${JSON.stringify(OVERLAY_INSTALLED_KEY)})];\n`);
     const entry = patchedEntry(
       dir,
       "entry-order.cjs",

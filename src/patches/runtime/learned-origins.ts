@@ -4,7 +4,7 @@
  * `globalThis` symbol: every copy of the overlay shares it); it lives as long as the process.
  */
 import type { Learned } from "./tool-refusal.js";
-import { RUNTIME_SYMBOLS } from "./symbols.js";
+import { LEARNED_ORIGINS_KEY } from "./symbols.js";
 
 export interface OriginKey {
   origin: string;
@@ -13,7 +13,7 @@ export interface OriginKey {
 
 function table(): Record<string, Learned> {
   const g = globalThis as Record<symbol, unknown>;
-  const symbol = Symbol.for(RUNTIME_SYMBOLS.learnedOrigins);
+  const symbol = Symbol.for(LEARNED_ORIGINS_KEY);
   const found = g[symbol];
   if (found !== null && typeof found === "object") return found as Record<string, Learned>;
   const created = Object.create(null) as Record<string, Learned>;

@@ -4,7 +4,7 @@
  */
 import { emit, once, type ToolCalling } from "./gated-request.js";
 import type { OriginKey } from "./learned-origins.js";
-import { RUNTIME_SYMBOLS } from "./symbols.js";
+import { LEARNED_REPORTED_KEY, NOT_REPLAYABLE_LOGGED_KEY } from "./symbols.js";
 
 const SERVER_FIX = "start the vLLM server with --enable-auto-tool-choice --tool-call-parser <the parser for its model>";
 
@@ -31,7 +31,7 @@ export function logUnavailable(k: OriginKey, message: string | null, outcome: Ou
 
 /** A refusal while tool calling is enabled: nothing is changed, the server needs the fix. Once per origin. */
 export function logRefusedWithToolCalling(k: OriginKey, message: string | null, calling: ToolCalling): void {
-  if (!once(`${RUNTIME_SYMBOLS.learnedReported} ${k.origin}`)) return;
+  if (!once(`${LEARNED_REPORTED_KEY} ${k.origin}`)) return;
   emit({
     level: "error",
     msg: "vllm_tool_calling_unavailable",
@@ -63,7 +63,7 @@ export function logAvailableAgain(k: OriginKey): void {
 
 /** A body that cannot be read or sent twice goes out unchanged. Once per process. */
 export function logNotReplayable(k: OriginKey, bodyKind: string): void {
-  if (!once(RUNTIME_SYMBOLS.notReplayableLogged)) return;
+  if (!once(NOT_REPLAYABLE_LOGGED_KEY)) return;
   emit({
     level: "warn",
     msg: "vllm_tool_refusal_not_replayable",

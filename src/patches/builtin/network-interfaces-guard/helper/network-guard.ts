@@ -4,16 +4,21 @@
  * logs `NETWORK_ENUM_DEGRADED` once per process. One wrapper per `fn`, shared by every copy of
  * this code; a non-function or an already guarded function is returned as it is.
  */
-import { NETWORK_ENUM_DEGRADED, RUNTIME_SYMBOLS } from "../../../runtime/symbols.js";
+import {
+  NETWORK_ENUM_DEGRADED,
+  NETWORK_ENUM_LOGGED_KEY,
+  NETWORK_GUARD_CACHE_KEY,
+  NETWORK_GUARD_WRAPPER_KEY,
+} from "../../../runtime/symbols.js";
 
 type Enumerate = (...args: unknown[]) => unknown;
 
 export function guardNetworkInterfaces(fn: unknown, self: unknown): unknown {
   if (typeof fn !== "function") return fn;
   const g = globalThis as Record<symbol, unknown>;
-  const WRAPPER = Symbol.for(RUNTIME_SYMBOLS.networkGuardWrapper);
+  const WRAPPER = Symbol.for(NETWORK_GUARD_WRAPPER_KEY);
   if ((fn as unknown as Record<symbol, unknown>)[WRAPPER] === true) return fn;
-  const CACHE = Symbol.for(RUNTIME_SYMBOLS.networkGuardCache);
+  const CACHE = Symbol.for(NETWORK_GUARD_CACHE_KEY);
   let cache = g[CACHE] as WeakMap<object, Enumerate> | undefined;
   if (!cache || typeof cache.get !== "function" || typeof cache.set !== "function") {
     cache = new WeakMap();
@@ -45,7 +50,7 @@ export function guardNetworkInterfaces(fn: unknown, self: unknown): unknown {
 
 function reportOnce(error: unknown): void {
   const g = globalThis as Record<symbol, unknown>;
-  const LOGGED = Symbol.for(RUNTIME_SYMBOLS.networkEnumLogged);
+  const LOGGED = Symbol.for(NETWORK_ENUM_LOGGED_KEY);
   if (g[LOGGED]) return;
   try {
     Object.defineProperty(globalThis, LOGGED, { value: true, configurable: true, writable: true });

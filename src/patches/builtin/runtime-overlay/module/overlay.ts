@@ -28,7 +28,7 @@ import { sendLearning, type Edge, type Send } from "../../../runtime/learn-at-ed
 import { guardNetworkInterfaces } from "../../network-interfaces-guard/helper/network-guard.js";
 import { bodyLength, readOutbound, withPayload, type Outbound } from "../../../runtime/outbound.js";
 import { bypassRefusal, refusalResponse, type RefusalBody } from "../../../runtime/strict-refusal.js";
-import { EDGE_CALLSITE_TAG, RUNTIME_SYMBOLS } from "../../../runtime/symbols.js";
+import { EDGE_CALLSITE_TAG, EDGE_SHAPES_WARNED_KEY, FETCH_WRAPPED_KEY, OVERLAY_INSTALLED_KEY } from "../../../runtime/symbols.js";
 import { traceRequest, tracing } from "../../../runtime/trace.js";
 
 type Fetch = (input: unknown, init?: unknown) => unknown;
@@ -55,7 +55,7 @@ export function installOverlay(
   undiciHosts: readonly string[],
   marker: string,
 ): void {
-  const INSTALLED = Symbol.for(RUNTIME_SYMBOLS.overlayInstalled);
+  const INSTALLED = Symbol.for(OVERLAY_INSTALLED_KEY);
   if (G[INSTALLED]) return;
   const state: OverlayState = { marker, format, file: String(selfFile), hooks: [], networkGuard: false };
   try {
@@ -115,7 +115,7 @@ function guardOsModule(require: Require, state: OverlayState): void {
 }
 
 function warnShape(x: URL, model: string | null, decision: Decision, calling: ToolCalling, via: string): void {
-  const SHAPES = Symbol.for(RUNTIME_SYMBOLS.edgeShapesWarned);
+  const SHAPES = Symbol.for(EDGE_SHAPES_WARNED_KEY);
   const key = `${x.origin} ${x.pathname} ${decision.reason} ${decision.removed.join(",")}`;
   let seen = G[SHAPES] as Record<string, boolean> | undefined;
   if (!seen || typeof seen !== "object") {
@@ -166,7 +166,7 @@ function configuredGate(out: Outbound, edge: Edge): Gated {
 let active = 0;
 
 function wrapFetch(orig: Fetch, via: string, cfg: GateConfig, selfFile: string, ResponseCtor?: ResponseConstructor): Fetch {
-  const WRAPPED = Symbol.for(RUNTIME_SYMBOLS.fetchWrapped);
+  const WRAPPED = Symbol.for(FETCH_WRAPPED_KEY);
   if (typeof orig !== "function" || (orig as unknown as Record<symbol, unknown>)[WRAPPED]) return orig;
   const edge: Edge = { via, cfg, selfFile, ...(ResponseCtor ? { ResponseCtor } : {}) };
   const wrapped = function fetch(this: unknown, ...args: unknown[]): unknown {

@@ -4,7 +4,7 @@
  * shallow copy without `tools`/`tool_choice`. A thenable is gated when it resolves. Never throws.
  */
 import { decide, emit, isGatedModel, once, safeOrigin, toolCalling, without, type GateConfig } from "../../../runtime/gated-request.js";
-import { RUNTIME_SYMBOLS } from "../../../runtime/symbols.js";
+import { GATE_WARNED_KEY, INVARIANT_WARNED_KEY } from "../../../runtime/symbols.js";
 
 export function gate(params: unknown, model: unknown, cfg: GateConfig): unknown {
   if (params === null || (typeof params !== "object" && typeof params !== "function")) return params;
@@ -21,7 +21,7 @@ export function gate(params: unknown, model: unknown, cfg: GateConfig): unknown 
     const out = without(params, decision.removed);
     const m = (model !== null && typeof model === "object" ? model : {}) as { baseUrl?: unknown; provider?: unknown; id?: unknown };
     const stripped = decision.reason === "tool_calling_disabled";
-    if (once(stripped ? RUNTIME_SYMBOLS.gateWarned : RUNTIME_SYMBOLS.invariantWarned)) {
+    if (once(stripped ? GATE_WARNED_KEY : INVARIANT_WARNED_KEY)) {
       emit({
         level: "warn",
         msg: stripped ? "vllm_tool_payload_stripped" : "tool_choice_without_tools_removed",
