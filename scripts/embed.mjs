@@ -203,6 +203,11 @@ writeModule("src/rebuild/copy-worker.generated.ts", "src/rebuild/copy-worker.ts"
   copyWorkerScript: bundleText(join(root, "src/rebuild/copy-worker.ts"), { format: "cjs", platform: "node", target: "node22" }),
 });
 
+/** The prefilter's scan worker: started with `eval` like the copy worker. */
+writeModule("src/engine/scan-worker.generated.ts", "src/engine/scan-worker.ts", {
+  scanWorkerScript: bundleText(join(root, "src/engine/scan-worker.ts"), { format: "cjs", platform: "node", target: "node22" }),
+});
+
 const template = (name) => readFileSync(join(root, "src/launcher/templates", name), "utf8");
 writeModule("src/launcher/templates.generated.ts", "src/launcher/templates/*", {
   preflightPython: template("preflight.py"),

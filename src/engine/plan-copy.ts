@@ -1,3 +1,4 @@
+import type { Dirent } from "node:fs";
 import { readRegularInside } from "../core/confine.js";
 import { sha256 } from "../core/hash.js";
 import { satisfiesRange } from "../core/version-range.js";
@@ -21,6 +22,7 @@ import {
   type RunSettings,
 } from "./copy-manifest.js";
 import { ledgerPlanner, sourcePlanner } from "./file-planners.js";
+import { PARALLEL_SCAN_FROM, startScanWorkerEarly } from "./parallel-scan.js";
 import { planCopyFile, type CopyInPlanning, type FileWrite } from "./plan-copy-file.js";
 import { yieldToTimers } from "./read.js";
 
@@ -171,7 +173,7 @@ async function applicableSpecs(
 ): Promise<{ applicable: Applicable[]; outOfRange: PatchResult[] }> {
   const applicable: Applicable[] = [];
   const outOfRange: PatchResult[] = [];
-  const listings: Listings = new Map(); // the targets of this copy list each directory once
+  const listings = new ListingsStartingTheScan(); // the targets of this copy list each directory once
   for (const spec of selected) {
     const target = applicableTarget(spec, copy);
     if (target === undefined) continue;
@@ -184,6 +186,15 @@ async function applicableSpecs(
     applicable.push({ spec, target, files, links });
   }
   return { applicable, outOfRange };
+}
+
+/** Listings that start the prefilter's second thread as soon as the walk has seen enough files to use it. */
+class ListingsStartingTheScan extends Map<string, Dirent[]> implements Listings {
+  private seen = 0;
+  override set(dir: string, dirents: Dirent[]): this {
+    if (this.seen < PARALLEL_SCAN_FROM && (this.seen += dirents.length) >= PARALLEL_SCAN_FROM) startScanWorkerEarly();
+    return super.set(dir, dirents);
+  }
 }
 
 function targetsNaming(spec: PatchSpec, copy: Pick<PackageCopy, "name">): PatchTarget[] {

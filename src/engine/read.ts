@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { webcrypto } from "node:crypto";
 import { readRegularInside } from "../core/confine.js";
 import { sha256 } from "../core/hash.js";
@@ -28,34 +28,6 @@ export function readInto(path: string): Buffer {
       length += n;
     }
     return scratch.subarray(0, length);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-const CHUNK = 256 * 1024;
-let chunk = Buffer.allocUnsafe(CHUNK);
-
-/**
- * Whether a file holds any of `needles`, read in chunks of 256 KB with an overlap of the longest
- * needle, so that the buffer stays in the CPU's cache (reading each file whole into one large
- * buffer was a third slower on OpenClaw's dists). Stops at the first needle found.
- */
-export function holdsAnyNeedle(path: string, needles: readonly Buffer[]): boolean {
-  const keep = Math.max(0, ...needles.map((needle) => needle.length - 1));
-  if (chunk.length < keep * 4) chunk = Buffer.allocUnsafe(keep * 4);
-  const fd = openSync(path, "r");
-  try {
-    let carry = 0;
-    for (;;) {
-      const n = readSync(fd, chunk, carry, chunk.length - carry, null);
-      if (n === 0) return false;
-      const end = carry + n;
-      const view = chunk.subarray(0, end);
-      if (needles.some((needle) => view.indexOf(needle) !== -1)) return true;
-      carry = Math.min(keep, end);
-      chunk.copyWithin(0, end - carry, end);
-    }
   } finally {
     closeSync(fd);
   }

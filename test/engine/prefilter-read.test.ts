@@ -1,7 +1,17 @@
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { holdsAnyNeedle } from "../../src/engine/read.js";
+import {
+  answers,
+  holdsAnyNeedle,
+  NOT_SCANNED,
+  READ_IT,
+  SCAN_BATCH,
+  scanOneBatch,
+  toBuffers,
+  type SharedScan,
+} from "../../src/engine/needle-scan.js";
+import { PARALLEL_SCAN_FROM, scanForNeedles } from "../../src/engine/parallel-scan.js";
 import { tempDir } from "../support/tree.js";
 
 const CHUNK = 256 * 1024;
@@ -47,5 +57,49 @@ describe("holdsAnyNeedle (the chunked prefilter read)", () => {
     const path = fileWith(CHUNK * 2, CHUNK - 3, "buildParams");
     expect(holdsAnyNeedle(path, [Buffer.from(NEEDLE), Buffer.from("buildParams")])).toBe(true);
     expect(holdsAnyNeedle(path, [Buffer.from(NEEDLE), Buffer.from("buildOpenAICompletionsParams")])).toBe(false);
+  });
+});
+
+describe("scanForNeedles (the prefilter over many files, with a second thread from PARALLEL_SCAN_FROM files)", () => {
+  /** 600 files: every 7th holds NEEDLE, every 11th "buildParams", one is a directory (unreadable as a file), one is missing. */
+  function plant(): { paths: string[]; setOf: Int32Array; expected: boolean[] } {
+    const dir = tempDir();
+    const paths: string[] = [];
+    const setOf: number[] = [];
+    const expected: boolean[] = [];
+    for (let i = 0; i < 600; i += 1) {
+      const path = join(dir, `f${i}.js`);
+      const text = i % 7 === 0 ? `x ${NEEDLE} y` : i % 11 === 0 ? "buildParams" : "nothing here";
+      if (i === 300) mkdirSync(path);
+      else if (i !== 301) writeFileSync(path, text);
+      paths.push(path);
+      setOf.push(i % 2);
+      // set 0: [NEEDLE]; set 1: [NEEDLE, "buildParams"]; an unreadable file is "read it" (the reader reports its error)
+      expected.push(i === 300 || i === 301 || i % 7 === 0 || (i % 2 === 1 && i % 11 === 0));
+    }
+    return { paths, setOf: Int32Array.from(setOf), expected };
+  }
+  const sets = [[NEEDLE], [NEEDLE, "buildParams"]];
+
+  it("answers the same on one thread and on two, file by file", async () => {
+    const { paths, setOf, expected } = plant();
+    expect(await scanForNeedles(paths, sets, setOf, Infinity)).toEqual(expected);
+    expect(await scanForNeedles(paths, sets, setOf, 1)).toEqual(expected);
+  });
+
+  it("the default starts a thread only for many files", () => {
+    expect(PARALLEL_SCAN_FROM).toBeGreaterThan(600);
+  });
+
+  it("files a worker claimed and never finished are scanned by the main thread", () => {
+    const { paths, setOf, expected } = plant();
+    const scan: SharedScan = { paths, needleSets: sets, setOf, next: new Int32Array(1), states: new Uint8Array(paths.length) };
+    const buffers = toBuffers(sets);
+    // A "worker" that claimed the first batch and died before scanning it.
+    Atomics.add(scan.next, 0, SCAN_BATCH);
+    while (scanOneBatch(scan, buffers));
+    expect(scan.states.slice(0, SCAN_BATCH).every((s) => s === NOT_SCANNED)).toBe(true);
+    expect(Array.from(scan.states.slice(SCAN_BATCH), (s) => s === READ_IT)).toEqual(expected.slice(SCAN_BATCH));
+    expect(answers(scan, buffers)).toEqual(expected);
   });
 });

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import fg from "fast-glob";
 import { describe, expect, it } from "vitest";
 import { defaultSettings } from "../../../src/config/settings.js";
+import { scanForNeedles } from "../../../src/engine/parallel-scan.js";
 import { moduleFormat } from "../../../src/discover/files.js";
 import { builtinPatches } from "../../../src/patches/builtins.js";
 import { locateWithAcorn } from "../../../src/transforms/locate-acorn.js";
@@ -78,5 +79,20 @@ describe.each(PACKAGES)("%s@%s", (name, version) => {
       byOxc += 1;
     }
     expect(byOxc, "oxc located the bodies of nearly every file").toBeGreaterThan(files.length * 0.9);
+  });
+
+  it("the prefilter's scan on two threads finds exactly the files a whole read finds", { timeout: 600_000 }, async () => {
+    const root = await extractedPackage(name, version);
+    const files = fg.sync("**/*.{js,mjs,cjs,json}", { cwd: root, ignore: ["**/node_modules/**"] }).sort();
+    const needleSets = specs.map((spec) => [...sourceTransformOf(spec)!.prefilter!]);
+    const paths = files.flatMap((file) => needleSets.map(() => join(root, file)));
+    const setOf = Int32Array.from(files.flatMap(() => needleSets.map((_, set) => set)));
+    const expected = paths.map((path, i) => {
+      const text = readFileSync(path, "latin1");
+      return needleSets[setOf[i]!]!.some((needle) => text.includes(needle));
+    });
+    expect(expected.filter(Boolean).length, "some files hold a needle").toBeGreaterThan(0);
+    expect(await scanForNeedles(paths, needleSets, setOf, 1)).toEqual(expected);
+    expect(await scanForNeedles(paths, needleSets, setOf, Infinity)).toEqual(expected);
   });
 });
