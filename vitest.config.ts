@@ -14,6 +14,8 @@ export default defineConfig({
     // Two cores: the real-package files wait on child processes and I/O much of the time.
     maxWorkers: 2,
     globalSetup: ["test/support/global-setup.ts"],
+    // CLAWMEND_TEST_COST=FILE: each test's CPU and wall time to FILE (test/support/cost.ts).
+    setupFiles: process.env.CLAWMEND_TEST_COST ? ["test/support/cost.ts"] : [],
     sequence: { sequencer: FixturesFirst },
     projects: [
       { extends: true, test: { name: "unit", include: ["test/**/*.test.ts"], exclude: ["test/real/**"] } },
