@@ -1,4 +1,16 @@
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { isDeepStrictEqual } from "node:util";
 import { join } from "node:path";
 import { sha256 } from "../core/hash.js";
@@ -62,9 +74,25 @@ export function writeCachedConfig(dir: string, file: string, digest: string, val
     const temp = `${path}.${process.pid}.tmp`;
     writeFileSync(temp, text, { mode: 0o600, flag: "wx" });
     renameSync(temp, path);
+    pruneOldest(dir);
   } catch {
     /* best effort */
   }
+}
+
+/** How many entries the cache keeps: a new one (only written on a miss) removes the least recently written beyond it. */
+export const CONFIG_CACHE_ENTRIES = 64;
+const ENTRY_NAME = /^[0-9a-f]{32}\.json$/;
+
+function pruneOldest(dir: string): void {
+  const names = readdirSync(dir).filter((name) => ENTRY_NAME.test(name));
+  if (names.length <= CONFIG_CACHE_ENTRIES) return;
+  const entries = names.flatMap((name) => {
+    const stat = lstatSync(join(dir, name), { throwIfNoEntry: false });
+    return stat?.isFile() ? [{ name, written: stat.mtimeMs }] : [];
+  });
+  entries.sort((a, b) => a.written - b.written || (a.name < b.name ? -1 : 1));
+  for (const { name } of entries.slice(0, entries.length - CONFIG_CACHE_ENTRIES)) unlinkSync(join(dir, name));
 }
 
 /** `$XDG_CACHE_HOME/clawmend/config`, else `~/.cache/clawmend/config`; null without either. */

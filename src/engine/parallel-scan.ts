@@ -6,10 +6,10 @@ import { scanWorkerScript } from "./scan-worker.generated.js";
 /** From this many files a second thread scans too: below it, starting the thread costs more than it saves. */
 export const PARALLEL_SCAN_FROM = 2000;
 
-/** A worker thread waiting for a scan; `done` settles when it has finished one or is gone (never rejects). */
+/** A worker thread waiting for a scan; `gone` settles when it fails or exits (never rejects). */
 interface ScanWorker {
   worker: Worker | null;
-  done: Promise<void>;
+  gone: Promise<void>;
 }
 
 let waiting: ScanWorker | null = null;
@@ -48,31 +48,34 @@ export async function scanForNeedles(
   if (shared) {
     helper = waiting ?? startWorker();
     waiting = null;
-    helper.worker?.ref(); // an idle worker keeps nothing alive; one at work is waited for
     helper.worker?.postMessage(scan);
   }
   const buffers = toBuffers(needleSets);
   while (scanOneBatch(scan, buffers)) await yieldToTimers();
-  if (helper) {
+  if (helper?.worker) {
     // Nothing left to claim: wait only for a batch the worker is still on (or left when it failed).
-    if (scan.states.includes(NOT_SCANNED)) await helper.done;
-    void helper.worker?.terminate();
+    const { worker, gone } = helper;
+    if (scan.states.includes(NOT_SCANNED)) await Promise.race([gone, new Promise((resolve) => worker.once("message", resolve))]);
+    void worker.terminate();
   }
   return answers(scan, buffers);
 }
 
+/**
+ * A worker that keeps nothing alive while it waits: unreferenced, and no `message` listener (one
+ * would hold the process open) until it is given a scan.
+ */
 function startWorker(): ScanWorker {
   let worker: Worker;
   try {
     worker = new Worker(scanWorkerScript, { eval: true });
   } catch {
-    return { worker: null, done: Promise.resolve() };
+    return { worker: null, gone: Promise.resolve() };
   }
   worker.unref();
-  const done = new Promise<void>((resolve) => {
-    worker.once("message", () => resolve());
+  const gone = new Promise<void>((resolve) => {
     worker.once("error", () => resolve());
     worker.once("exit", () => resolve());
   });
-  return { worker, done };
+  return { worker, gone };
 }

@@ -1,5 +1,5 @@
 import type { Binding, NodePath, Scope } from "@babel/traverse";
-import type { Node, Program, Statement } from "@babel/types";
+import type { ImportSpecifier, Node, Program, Statement } from "@babel/types";
 import { VISITOR_KEYS } from "./parse.js";
 
 /**
@@ -127,7 +127,8 @@ function moduleExpression(literal: NodePath, builtin: BuiltinModule, declaredOut
   if (parent.isImportExpression() && parent.node.source === literal.node) value = parent;
   else if (parent.isCallExpression() && parent.node.arguments[0] === literal.node) {
     const callee = parent.get("callee");
-    if (callee.isImport() || isRequireLike(callee as NodePath, declaredOutside) || isGetBuiltinModule(callee as NodePath)) value = parent;
+    if (callee.isImport() || isRequireLike(callee as NodePath, declaredOutside) || isGetBuiltinModule(callee as NodePath, declaredOutside))
+      value = parent;
   }
   if (!value) return null;
   // Unwrap `await import(...)`, interop wrappers `__toESM(require("os"), 1)` and parentheses.
@@ -145,6 +146,16 @@ function moduleExpression(literal: NodePath, builtin: BuiltinModule, declaredOut
     else break;
   }
   return value;
+}
+
+function isDefaultImportOfProcess(path: NodePath): boolean {
+  if (!path.isImportDefaultSpecifier() && !(path.isImportSpecifier() && importedName(path.node) === "default")) return false;
+  const source = (path.parent as { source?: { value?: string } }).source?.value;
+  return source === "process" || source === "node:process";
+}
+
+function importedName(specifier: ImportSpecifier): string {
+  return specifier.imported.type === "Identifier" ? specifier.imported.name : specifier.imported.value;
 }
 
 /** `require`, a `createRequire(...)`-made require, or the bundler runtime's `__require`. */
@@ -201,8 +212,11 @@ function isCreateRequireCall(node: Node, scope: Scope): boolean {
   return false;
 }
 
-/** `process.getBuiltinModule` / `globalThis.process.getBuiltinModule`. */
-function isGetBuiltinModule(callee: NodePath): boolean {
+/**
+ * `process.getBuiltinModule` of Node's `process`: the global (no binding, none pruned away), a
+ * default import of `node:process`, or `globalThis.process`.
+ */
+function isGetBuiltinModule(callee: NodePath, declaredOutside: DeclaredOutside): boolean {
   const member = callee.node;
   if (
     member.type !== "MemberExpression" ||
@@ -212,7 +226,11 @@ function isGetBuiltinModule(callee: NodePath): boolean {
   )
     return false;
   const object = member.object;
-  if (object.type === "Identifier") return object.name === "process" && !callee.scope.getBinding("process");
+  if (object.type === "Identifier") {
+    const binding = callee.scope.getBinding(object.name);
+    if (!binding) return object.name === "process" && !declaredOutside.has("process");
+    return isDefaultImportOfProcess(binding.path);
+  }
   return (
     object.type === "MemberExpression" && !object.computed && object.property.type === "Identifier" && object.property.name === "process"
   );

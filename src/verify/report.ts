@@ -78,7 +78,7 @@ export function renderReport(report: RunReport, colors: Colors, options: { quiet
       ? colors.green(report.mode === "verify" ? "verified" : report.mode === "dry-run" ? "dry run, nothing written" : "ok")
       : report.exitCode === 1
         ? colors.yellow("not verified")
-        : colors.red("refused, nothing written");
+        : colors.red(report.mode === "verify" ? "cannot verify" : "refused, nothing written");
   lines.push(
     `${verdict}: ${counts || "nothing to do"} · ${report.copies.length} package cop${report.copies.length === 1 ? "y" : "ies"} under ${report.root}`,
   );

@@ -150,6 +150,8 @@ function classifyCall(call: Node, info: ScopeInfo, holds: Map<Binding, Holds>): 
   return null;
 }
 
+const PROCESS = new Set(["process", "node:process"]);
+
 function isRequireFunction(callee: Node, info: ScopeInfo, holds: Map<Binding, Holds>): boolean {
   if (callee.type === "Identifier") {
     if (/^__require$/.test(plainName(callee.name as string))) return true;
@@ -157,7 +159,16 @@ function isRequireFunction(callee: Node, info: ScopeInfo, holds: Map<Binding, Ho
   }
   if (callee.type === "MemberExpression") {
     const name = memberName(callee);
-    if (name === "getBuiltinModule") return true;
+    if (name === "getBuiltinModule") {
+      // Node's process: `process` bound nowhere in the file, a default import of node:process, or `globalThis.process`.
+      const object = callee.object as Node;
+      if (object.type === "Identifier") {
+        const binding = info.bindingOf(object);
+        if (!binding) return object.name === "process";
+        return info.imports.some((imp) => imp.binding === binding && imp.imported === "default" && PROCESS.has(imp.source));
+      }
+      return object.type === "MemberExpression" && memberName(object) === "process";
+    }
     if (name === "require") return true; // module.require("os")
   }
   if (callee.type === "CallExpression") return classifyCall(callee, info, holds) === "require";

@@ -4,10 +4,10 @@
  * same Config. Code that could read anything else is never kept; a changed file, another
  * version of its bytes, an entry of another format, a planted or loosely owned cache file are misses.
  */
-import { chmodSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { configCacheDir, readCachedConfig } from "../../src/config/cache.js";
+import { CONFIG_CACHE_ENTRIES, configCacheDir, readCachedConfig, writeCachedConfig } from "../../src/config/cache.js";
 import { isDataOnlyConfig } from "../../src/config/data-only.js";
 import { loadConfig } from "../../src/config/load.js";
 import { sha256 } from "../../src/core/hash.js";
@@ -115,6 +115,24 @@ describe("config cache", () => {
     symlinkSync(moved, path);
     expect(readCachedConfig(t.cacheDir, t.file, digest)).toBeUndefined();
     expect(readCachedConfig(t.cacheDir, `${t.file}x`, digest)).toBeUndefined();
+  });
+
+  it(`keeps at most ${CONFIG_CACHE_ENTRIES} entries: a new one removes the least recently written, nothing else`, () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "not-an-entry.txt"), "kept");
+    for (let i = 0; i < CONFIG_CACHE_ENTRIES + 5; i += 1) {
+      writeCachedConfig(dir, `/configs/${i}.ts`, sha256(String(i)), { n: i });
+      const entry = readdirSync(dir).find((name) => readFileSync(join(dir, name), "utf8").includes(`"/configs/${i}.ts"`))!;
+      utimesSync(join(dir, entry), 1_000_000 + i, 1_000_000 + i); // written in this order, one second apart
+    }
+    const entries = readdirSync(dir).filter((name) => name.endsWith(".json"));
+    expect(entries).toHaveLength(CONFIG_CACHE_ENTRIES);
+    expect(readdirSync(dir)).toContain("not-an-entry.txt");
+    for (let i = 0; i < CONFIG_CACHE_ENTRIES + 5; i += 1) {
+      const kept = readCachedConfig(dir, `/configs/${i}.ts`, sha256(String(i)));
+      // each write beyond the limit removed the then oldest: the first five are gone
+      expect(kept === undefined, `entry ${i}`).toBe(i < 5);
+    }
   });
 
   it("lives under XDG_CACHE_HOME or ~/.cache, and can be turned off", () => {

@@ -1,5 +1,7 @@
+import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import {
   answers,
@@ -12,6 +14,7 @@ import {
   type SharedScan,
 } from "../../src/engine/needle-scan.js";
 import { PARALLEL_SCAN_FROM, scanForNeedles } from "../../src/engine/parallel-scan.js";
+import { REPO } from "../support/paths.js";
 import { tempDir } from "../support/tree.js";
 
 const CHUNK = 256 * 1024;
@@ -85,6 +88,25 @@ describe("scanForNeedles (the prefilter over many files, with a second thread fr
     const { paths, setOf, expected } = plant();
     expect(await scanForNeedles(paths, sets, setOf, Infinity)).toEqual(expected);
     expect(await scanForNeedles(paths, sets, setOf, 1)).toEqual(expected);
+  });
+
+  it("a process whose thread was started early exits on its own, whether the scan used the thread or not", () => {
+    const { paths, setOf } = plant();
+    const module = pathToFileURL(join(REPO, "dist", "engine", "parallel-scan.js")).href;
+    const script = (parallelFrom: number) =>
+      `import { scanForNeedles, startScanWorkerEarly } from ${JSON.stringify(module)};
+       startScanWorkerEarly();
+       const found = await scanForNeedles(${JSON.stringify(paths)}, ${JSON.stringify(sets)}, Int32Array.from(${JSON.stringify([...setOf])}), ${parallelFrom});
+       console.log(found.filter(Boolean).length);`;
+    for (const parallelFrom of [1, 1_000_000]) {
+      // A script file: \`node -e\` exits when its code is done, whatever it left running.
+      const file = join(tempDir(), "scan.mjs");
+      writeFileSync(file, script(parallelFrom));
+      const child = spawnSync(process.execPath, [file], { encoding: "utf8", timeout: 30_000 });
+      expect(child.signal, `parallelFrom ${parallelFrom}: still running after 30 s`).toBeNull();
+      expect(child.status, child.stderr).toBe(0);
+      expect(Number(child.stdout)).toBeGreaterThan(0);
+    }
   });
 
   it("the default starts a thread only for many files", () => {
