@@ -188,11 +188,18 @@ async function applicableSpecs(
   return { applicable, outOfRange };
 }
 
-/** Listings that start the prefilter's second thread as soon as the walk has seen enough files to use it. */
+/**
+ * Listings that start the prefilter's second thread as soon as the walk has listed enough
+ * JavaScript files to use it (what the scan reads: 2026.2.26's dist lists 2,573 entries of which
+ * 877 are JavaScript, and a thread it never uses costs it ~15 MB and a core's 50 ms).
+ */
 class ListingsStartingTheScan extends Map<string, Dirent[]> implements Listings {
-  private seen = 0;
+  private scripts = 0;
   override set(dir: string, dirents: Dirent[]): this {
-    if (this.seen < PARALLEL_SCAN_FROM && (this.seen += dirents.length) >= PARALLEL_SCAN_FROM) startScanWorkerEarly();
+    if (this.scripts < PARALLEL_SCAN_FROM) {
+      for (const dirent of dirents) if (dirent.name.endsWith("js") && !dirent.isDirectory()) this.scripts += 1;
+      if (this.scripts >= PARALLEL_SCAN_FROM) startScanWorkerEarly();
+    }
     return super.set(dir, dirents);
   }
 }
