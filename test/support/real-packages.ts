@@ -298,9 +298,10 @@ export async function globalStyleInstallInfo(spec: string, options: InstallOptio
         const installMs = Date.now() - started;
         const tmpPkgDir = path.join(tmp, "node_modules", name);
         const du = await treeSize(tmpPkgDir);
-        await fs.rename(tmp, entry);
         const info: InstallInfo = { spec, packageDir, installMs, bytes: du.bytes, files: du.files, flags: [...INSTALL_FLAGS] };
-        await fs.writeFile(marker, `${JSON.stringify(info, null, 2)}\n`);
+        // The marker is written before the rename: a reader in another process that sees it sees it whole.
+        await fs.writeFile(path.join(tmp, path.basename(marker)), `${JSON.stringify(info, null, 2)}\n`);
+        await fs.rename(tmp, entry);
       } catch (e) {
         await fs.rm(tmp, { recursive: true, force: true });
         throw e;
