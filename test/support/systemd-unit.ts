@@ -45,8 +45,16 @@ export interface UnitStart {
   gateway: Gateway | null;
 }
 
-/** One `systemctl --user start` of the gateway unit with this drop-in. */
-export async function startUnit(dropInFile: string, node: string, home: GatewayHome, as?: UnitUser): Promise<UnitStart> {
+/**
+ * The steps systemd runs before `ExecStart=` (every `ExecCondition=`, then every `ExecStartPre=`),
+ * as one start of the unit with this drop-in runs them; `skipped` when a condition skipped the start.
+ */
+export async function runStartSteps(
+  dropInFile: string,
+  node: string,
+  home: GatewayHome,
+  as?: UnitUser,
+): Promise<{ dropIn: DropIn; env: NodeJS.ProcessEnv; steps: RunResult[]; skipped: boolean }> {
   const dropIn = readDropIn(dropInFile);
   const env = { ...serviceEnv(node, home, as), ...dropIn.environment };
   const steps: RunResult[] = [];
@@ -58,12 +66,19 @@ export async function startUnit(dropInFile: string, node: string, home: GatewayH
   for (const argv of dropIn.conditions) {
     const r = await step(argv);
     if (r.code === 0) continue;
-    if (r.code !== null && r.code >= 1 && r.code <= 254) return { steps, skipped: true, gateway: null };
+    if (r.code !== null && r.code >= 1 && r.code <= 254) return { dropIn, env, steps, skipped: true };
     throw new Error(`ExecCondition= failed the unit (${r.code ?? r.signal}):\n${r.stderr}`);
   }
   for (const argv of dropIn.startPre) {
     const r = await step(argv);
     if (r.code !== 0) throw new Error(`ExecStartPre= failed the unit (${r.code ?? r.signal}):\n${r.stderr}`);
   }
-  return { steps, skipped: false, gateway: await startService(dropIn.execStart, home, env, as ? { as } : {}) };
+  return { dropIn, env, steps, skipped: false };
+}
+
+/** One `systemctl --user start` of the gateway unit with this drop-in. */
+export async function startUnit(dropInFile: string, node: string, home: GatewayHome, as?: UnitUser): Promise<UnitStart> {
+  const { dropIn, env, steps, skipped } = await runStartSteps(dropInFile, node, home, as);
+  if (skipped) return { steps, skipped, gateway: null };
+  return { steps, skipped, gateway: await startService(dropIn.execStart, home, env, as ? { as } : {}) };
 }

@@ -133,16 +133,12 @@ export function describeGatewayService(c: ServiceCase): void {
     );
 
     it(
-      "after the stop: --verify is still green, and the second start answers again",
+      "after the stop, with OpenClaw's own first start behind it: the unit's ExecStartPre= --verify is still green (a restart's turn is proven by the heal suites)",
       async () => {
         const verified = await clawmend(["patch", "--verify"]);
         expect(verified.code, allOutput(verified)).toBe(0);
-        const { turn, gatewayOutput } = await serviceTurn(patched);
-        expect(turn.code, allOutput(turn)).toBe(0);
-        expectReplyWithoutTools(server, turn.stdout);
-        expect(gatewayOutput).toContain('"msg":"vllm_tool_payload_stripped"');
       },
-      20 * MIN,
+      10 * MIN,
     );
   });
 }

@@ -10,7 +10,7 @@
  * same path.
  */
 import { execFileSync } from "node:child_process";
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,7 +22,7 @@ import { openclawInstall } from "../../support/openclaw-install.js";
 import { copyTreeTo, removeCopy } from "../../support/real-packages.js";
 import { run } from "../../support/run.js";
 import { tempDir } from "../../support/tree.js";
-import { startUnit } from "../../support/systemd-unit.js";
+import { runStartSteps, startUnit } from "../../support/systemd-unit.js";
 import { expectReplyWithoutTools } from "../../support/vllm-assertions.js";
 import { startVllmLikeServer, type VllmLikeServer } from "../../support/vllm-server.js";
 
@@ -333,10 +333,16 @@ export function describeHealMirror(c: HealCase): void {
       );
 
       it(
-        "restart: nothing changed, nothing rebuilt, the reply again",
+        "restart: the heal finds the mirror unchanged and rebuilds nothing; ExecStart= still runs the mirror (the turn after a restart is the in-place case's)",
         async () => {
-          const { healLine } = await serviceTurn(rig);
-          expect(healLine).toBe(`clawmend: openclaw ${c.to} mirror of ${rig.runtime} at ${mirror}: patched and verified (unchanged)`);
+          const build = realpathSync(mirror);
+          const { dropIn, steps, skipped } = await runStartSteps(path.join(rig.gen, DROP_IN), rig.node, rig.home, rig.as);
+          expect(skipped, steps[0]?.stderr).toBe(false);
+          expect(steps[0]!.stderr.trim()).toBe(
+            `clawmend: openclaw ${c.to} mirror of ${rig.runtime} at ${mirror}: patched and verified (unchanged)`,
+          );
+          expect(realpathSync(mirror), "the mirror still points at the same build").toBe(build);
+          expect(dropIn.execStart).toContain(path.join(mirror, "dist", "index.js"));
         },
         30 * MIN,
       );
