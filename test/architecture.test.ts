@@ -1,7 +1,8 @@
 /**
  * The layers of src/ import only downwards, and no module imports itself through others:
  * every `import` (static, dynamic, type-only) of every file, read with TypeScript's own
- * pre-processor, against the table below (docs/architecture.md draws it).
+ * pre-processor, against the table below (docs/architecture.md draws it). And the tests start
+ * child processes through one module, test/support/run.ts.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -130,5 +131,50 @@ describe("architecture", () => {
       targets.filter((t) => !graph.has(t)).map((t) => `${relative(SRC, file)} → ${relative(SRC, t)}`),
     );
     expect(missing).toEqual([]);
+  });
+});
+
+/** Files under test/ that import a value (not only types) from Node's child_process module. */
+function childProcessImporters(): string[] {
+  const found: string[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (/\.(ts|mts|js|mjs)$/.test(entry.name) && importsChildProcessValue(readFileSync(path, "utf8")))
+        found.push(relative(REPO, path));
+    }
+  };
+  walk(join(REPO, "test"));
+  return found.sort();
+}
+
+function importsChildProcessValue(text: string): boolean {
+  const source = ts.createSourceFile("file.ts", text, ts.ScriptTarget.Latest, false);
+  return source.statements.some((statement) => {
+    if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier)) return false;
+    if (!/^(node:)?child_process$/.test(statement.moduleSpecifier.text)) return false;
+    const clause = statement.importClause;
+    if (!clause) return true;
+    if (clause.isTypeOnly) return false;
+    if (clause.name) return true;
+    const bindings = clause.namedBindings;
+    return !bindings || ts.isNamespaceImport(bindings) || bindings.elements.some((element) => !element.isTypeOnly);
+  });
+}
+
+describe("tests", () => {
+  it("start child processes only through test/support/run.ts", () => {
+    expect(childProcessImporters()).toEqual(["test/support/run.ts"]);
+  });
+
+  it("the check sees value imports and lets type-only imports through", () => {
+    expect(importsChildProcessValue('import { spawn } from "node:child_process";')).toBe(true);
+    expect(importsChildProcessValue('import cp from "child_process";')).toBe(true);
+    expect(importsChildProcessValue('import * as cp from "node:child_process";')).toBe(true);
+    expect(importsChildProcessValue('import { type ChildProcess, execFileSync } from "node:child_process";')).toBe(true);
+    expect(importsChildProcessValue('import "node:child_process";')).toBe(true);
+    expect(importsChildProcessValue('import type { ChildProcess } from "node:child_process";')).toBe(false);
+    expect(importsChildProcessValue('import { type ChildProcess } from "node:child_process";')).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { runSync } from "../support/run.js";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -102,9 +102,9 @@ describe("scanForNeedles (the prefilter over many files, with a second thread fr
       // A script file: \`node -e\` exits when its code is done, whatever it left running.
       const file = join(tempDir(), "scan.mjs");
       writeFileSync(file, script(parallelFrom));
-      const child = spawnSync(process.execPath, [file], { encoding: "utf8", timeout: 30_000 });
+      const child = runSync(process.execPath, [file], { timeoutMs: 30_000 });
       expect(child.signal, `parallelFrom ${parallelFrom}: still running after 30 s`).toBeNull();
-      expect(child.status, child.stderr).toBe(0);
+      expect(child.code, child.stderr).toBe(0);
       expect(Number(child.stdout)).toBeGreaterThan(0);
     }
   });

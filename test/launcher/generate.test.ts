@@ -5,7 +5,7 @@ import { generateLauncher } from "../../src/launcher/generate.js";
 import { launchScriptTemplate, preflightPython as PYTHON_HELPER } from "../../src/launcher/templates.generated.js";
 import { shQuote, systemdArg, systemdCommand } from "../../src/launcher/quote.js";
 import { writeLauncherFiles } from "../../src/launcher/write.js";
-import { spawnSync } from "node:child_process";
+import { runSync } from "../support/run.js";
 import { REPO, settingsFor, tempDir } from "./helpers.js";
 
 const config = {
@@ -48,7 +48,7 @@ describe("generateLauncher", () => {
     const script = generateLauncher(settingsFor("/out", config)).files[0]!.content;
     expect(script).toContain(`readonly PREFLIGHT_HELPER=${shQuote(PYTHON_HELPER)}`);
     // bash gives back exactly the helper text
-    const echoed = spawnSync("bash", ["-c", `printf '%s' ${shQuote(PYTHON_HELPER)}`], { encoding: "utf8" });
+    const echoed = runSync("bash", ["-c", `printf '%s' ${shQuote(PYTHON_HELPER)}`]);
     expect(echoed.stdout).toBe(PYTHON_HELPER);
   });
 });
@@ -57,22 +57,23 @@ describe("the launcher's own files (src/launcher/templates/)", () => {
   const dir = join(REPO, "src", "launcher", "templates");
   it("the preflight's Python compiles", () => {
     const out = join(tempDir(), "preflight.pyc");
-    const r = spawnSync(
-      "python3",
-      ["-c", "import py_compile, sys; py_compile.compile(sys.argv[1], cfile=sys.argv[2], doraise=True)", join(dir, "preflight.py"), out],
-      { encoding: "utf8" },
-    );
+    const r = runSync("python3", [
+      "-c",
+      "import py_compile, sys; py_compile.compile(sys.argv[1], cfile=sys.argv[2], doraise=True)",
+      join(dir, "preflight.py"),
+      out,
+    ]);
     expect(r.stderr).toBe("");
-    expect(r.status).toBe(0);
+    expect(r.code).toBe(0);
   });
 
   it("the script template passes bash -n, and the generated script too", () => {
-    expect(spawnSync("bash", ["-n", join(dir, "vllm-launch.sh")], { encoding: "utf8" }).stderr).toBe("");
+    expect(runSync("bash", ["-n", join(dir, "vllm-launch.sh")]).stderr).toBe("");
     const script = join(tempDir(), "vllm-launch.sh");
     writeFileSync(script, generateLauncher(settingsFor("/out", config)).files[0]!.content);
-    const r = spawnSync("bash", ["-n", script], { encoding: "utf8" });
+    const r = runSync("bash", ["-n", script]);
     expect(r.stderr).toBe("");
-    expect(r.status).toBe(0);
+    expect(r.code).toBe(0);
   });
 
   it("the generated modules embed these files byte for byte, every placeholder filled", () => {
@@ -87,7 +88,7 @@ describe("quoting", () => {
 
   it("shQuote: bash reads back every string unchanged, expanding nothing", () => {
     const script = samples.map((s) => `printf '%s\\0' ${shQuote(s)}`).join("\n");
-    const result = spawnSync("bash", ["-c", script], { encoding: "utf8" });
+    const result = runSync("bash", ["-c", script]);
     expect(result.stdout.split("\0").slice(0, -1)).toEqual(samples);
   });
 

@@ -1,4 +1,5 @@
-import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { runOkSync, runSync, startProcess } from "../support/run.js";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { dirname, join, resolve } from "node:path";
@@ -15,10 +16,10 @@ import { writeLauncherFiles } from "../../src/launcher/write.js";
 export { REPO };
 export const FIXTURES = join(ALL_FIXTURES, "launcher");
 /** The real interpreter (not a pyenv shim), so PATH can stay minimal. */
-export const PYTHON = execFileSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" }).trim();
+export const PYTHON = runOkSync("python3", ["-c", "import sys; print(sys.executable)"]).stdout.trim();
 
 export function has(tool: string): boolean {
-  return spawnSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore" }).status === 0;
+  return runSync("sh", ["-c", `command -v ${tool}`]).code === 0;
 }
 
 /** A fresh temp dir, removed after the test file. */
@@ -145,7 +146,7 @@ export async function listenOn(port: number): Promise<Server> {
 
 /** A python child that runs `code` (with `port` as argv[1]) and prints "ready" when set up. */
 export async function pythonHolder(code: string, port: number): Promise<ChildProcess> {
-  const child = spawn(PYTHON, ["-c", code, String(port)], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = startProcess(PYTHON, ["-c", code, String(port)], { stdio: ["ignore", "pipe", "inherit"] });
   await new Promise<void>((ok, fail) => {
     let seen = "";
     child.stdout!.on("data", (chunk: Buffer) => {

@@ -4,7 +4,7 @@
  * minified chunk, a hashed worker bundle (left alone), decoys. Patched through the CLI; then run with `os.networkInterfaces`
  * made to throw (a preload), both graphs degrade to `{}` with one NETWORK_ENUM_DEGRADED line.
  */
-import { spawnSync } from "node:child_process";
+import { runSync } from "../support/run.js";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -57,8 +57,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function node(args: string[]) {
-  const r = spawnSync(process.execPath, args, { encoding: "utf8" });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runSync(process.execPath, args);
 }
 
 describe("mini openclaw dist", () => {

@@ -5,13 +5,12 @@
  * "clawmend", outside any clawmend checkout. The openclaw the projects install is a fixture
  * packed the same way.
  */
-import { execFileSync } from "node:child_process";
 import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { makeOpenclawFixture } from "../support/openclaw-fixture.js";
 import { REPO } from "../support/paths.js";
-import { run } from "../support/run.js";
+import { run, runOkSync } from "../support/run.js";
 import { tempDir, writeTree } from "../support/tree.js";
 import { builtinMarker } from "../support/markers.js";
 
@@ -33,10 +32,7 @@ const CONFIG =
  */
 function pack(dir: string): string {
   const out = tempDir("clawmend-pack-");
-  execFileSync("npm", ["pack", dir, "--pack-destination", out, "--silent", "--ignore-scripts"], {
-    env: npmEnv,
-    stdio: ["ignore", "ignore", "inherit"],
-  });
+  runOkSync("npm", ["pack", dir, "--pack-destination", out, "--silent", "--ignore-scripts"], { env: npmEnv });
   return join(
     out,
     readdirSync(out).find((f) => f.endsWith(".tgz"))!,
@@ -78,7 +74,7 @@ beforeAll(() => {
 
 describe("install from a packed tarball (README: Install)", () => {
   it("the tarball holds the built CLI, no source and no repository config", () => {
-    const listing = execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).split("\n");
+    const listing = runOkSync("tar", ["-tzf", tarball]).stdout.split("\n");
     expect(listing).toContain("package/bin/clawmend.js");
     expect(listing).toContain("package/dist/cli.js");
     expect(listing.some((f) => f.startsWith("package/src/"))).toBe(false);

@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { runOkSync } from "../support/run.js";
 import {
   existsSync,
   lstatSync,
@@ -22,7 +22,7 @@ import { snapshot, type Snapshot } from "../support/tree.js";
 const made: string[] = [];
 afterAll(() => {
   for (const dir of made) {
-    execFileSync("chmod", ["-R", "u+w", dir]);
+    runOkSync("chmod", ["-R", "u+w", dir]);
     rmSync(dir, { recursive: true, force: true });
   }
 });
@@ -40,7 +40,7 @@ function digestOf(stdout: string): string {
 }
 
 function versionOf(dest: string): string {
-  return execFileSync(process.execPath, [join(dest, "openclaw.mjs"), "--version"], { encoding: "utf8" }).trim();
+  return runOkSync(process.execPath, [join(dest, "openclaw.mjs"), "--version"]).stdout.trim();
 }
 
 describe("clawmend rebuild (fixture)", () => {

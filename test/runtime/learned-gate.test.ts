@@ -3,7 +3,7 @@
  * the servers below) in child processes, against vLLM-like servers on 127.0.0.2, which no
  * setting gates. Each case counts what the server received.
  */
-import { spawn } from "node:child_process";
+import { startProcess } from "../support/run.js";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -94,24 +94,25 @@ process.exit(0);
 `,
   );
   return new Promise<Child & { out: Array<{ status: number; text: string }> }>((resolve, reject) => {
-    const child = spawn(process.execPath, [file], {
+    const child = startProcess(process.execPath, [file], {
       cwd: dir,
       env: { PATH: process.env.PATH ?? "", CHAT_URL: `${s.baseUrl}/chat/completions`, ...env },
+      stdio: "pipe",
     });
     let stdout = "";
     let stderr = "";
     let pending = "";
-    child.stdout.on("data", (d: Buffer) => {
+    child.stdout!.on("data", (d: Buffer) => {
       stdout += d;
       pending += d;
       let i: number;
       while ((i = pending.indexOf("\n")) !== -1) {
         const line = pending.slice(0, i);
         pending = pending.slice(i + 1);
-        if (onLine) void onLine(line).then((answer) => answer !== null && child.stdin.write(`${answer}\n`));
+        if (onLine) void onLine(line).then((answer) => answer !== null && child.stdin!.write(`${answer}\n`));
       }
     });
-    child.stderr.on("data", (d) => (stderr += d));
+    child.stderr!.on("data", (d) => (stderr += d));
     const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
     child.on("error", reject);
     child.on("close", (code) => {

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { runSync } from "../support/run.js";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -120,8 +120,8 @@ const results = [a(os.networkInterfaces, os)(), b(os.networkInterfaces, os)(), a
 process.stdout.write(JSON.stringify(results));
 `,
       );
-      const r = spawnSync(process.execPath, [join(dir, "main.mjs")], { encoding: "utf8" });
-      expect(r.status, r.stderr).toBe(0);
+      const r = runSync(process.execPath, [join(dir, "main.mjs")]);
+      expect(r.code, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout)).toEqual([{}, {}, {}]);
       const lines = r.stderr.trim().split("\n");
       expect(lines).toHaveLength(2);

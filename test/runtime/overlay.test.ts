@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { startProcess } from "../support/run.js";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -80,11 +80,11 @@ function run(file: string, source: string, env: Record<string, string> = {}): Pr
   const childEnv: Record<string, string> = { GATED: gated, PLAIN: plain, PATH: process.env.PATH ?? "" };
   Object.assign(childEnv, env);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [file.startsWith("/") ? file : join(dir, file)], { cwd: dir, env: childEnv });
+    const child = startProcess(process.execPath, [file.startsWith("/") ? file : join(dir, file)], { cwd: dir, env: childEnv });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
+    child.stdout!.on("data", (d) => (stdout += d));
+    child.stderr!.on("data", (d) => (stderr += d));
     const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
     child.on("error", reject);
     child.on("close", (code) => {

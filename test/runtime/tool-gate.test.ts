@@ -2,7 +2,7 @@
  * The payload gate at run time: the helper text the tool gate patch inserts, evaluated in a
  * sandbox of its own (test/support/runtime-vm.ts), with the settings the config resolves to.
  */
-import { spawnSync } from "node:child_process";
+import { runSync } from "../support/run.js";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -316,11 +316,8 @@ for (const gate of [a, b, a, b]) if (!("tools" in gate(mk(), m))) stripped++;
 process.stdout.write(String(stripped));
 `,
       );
-      const r = spawnSync(process.execPath, [join(dir, "main.mjs")], {
-        encoding: "utf8",
-        env: { ...process.env, OPENCLAW_VLLM_TOOLCALL: "" },
-      });
-      expect(r.status, r.stderr).toBe(0);
+      const r = runSync(process.execPath, [join(dir, "main.mjs")], { env: { ...process.env, OPENCLAW_VLLM_TOOLCALL: "" } });
+      expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toBe("4");
       const lines = r.stderr.trim().split("\n").filter(Boolean);
       expect(lines).toHaveLength(1);

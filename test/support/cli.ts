@@ -3,12 +3,12 @@
  * `runBin` / `startBin` as its own process of the built bin where a process boundary matters
  * (killing it, two at once, a postinstall hook, a heap limit).
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import pc from "picocolors";
 import type { CommandIO } from "../../src/commands/io.js";
 import { main } from "../../src/commands/main.js";
 import { BIN, REPO } from "./paths.js";
-import { run, type RunResult } from "./run.js";
+import { run, startProcess, type RunResult } from "./run.js";
 
 export { BIN, REPO };
 
@@ -67,11 +67,7 @@ export function runBin(argv: string[], options: BinOptions): Promise<RunResult> 
 
 /** The built bin as its own process, not waited for (to kill it, or run two at once). */
 export function startBin(argv: string[], options: BinOptions): ChildProcess {
-  return spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, ...argv], {
-    cwd: options.cwd,
-    env: binEnv(options.env),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  return startProcess(process.execPath, [...(options.nodeArgs ?? []), BIN, ...argv], { cwd: options.cwd, env: binEnv(options.env) });
 }
 
 /** How a started child ended (its stderr is collected and printed when it failed). */

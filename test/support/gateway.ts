@@ -12,14 +12,14 @@
  * - 2026.2.26 keeps a jiti transpile cache in `$TMPDIR/jiti` keyed by file path: a restart
  *   of the same copy with the same TMPDIR starts in seconds instead of ~45 s (see `copyTree`).
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import fs from "node:fs/promises";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { OFFLINE_ENV, makeOpenclawHome, type OpenclawHome } from "./openclaw-home.js";
 import { freePort } from "./ports.js";
-import { run, type RunResult } from "./run.js";
+import { run, startProcess, type RunResult } from "./run.js";
 
 export interface GatewayHomeOptions {
   /** The vLLM-like server's `/v1` base URL. */
@@ -145,12 +145,11 @@ export async function startService(
   options: { timeoutMs?: number; as?: UnitUser } = {},
 ): Promise<Gateway> {
   const timeoutMs = options.timeoutMs ?? 5 * 60_000;
-  const child: ChildProcess = spawn(argv[0]!, argv.slice(1), {
+  const child: ChildProcess = startProcess(argv[0]!, argv.slice(1), {
     cwd: home.home,
     env,
-    stdio: ["ignore", "pipe", "pipe"],
     detached: true,
-    ...(options.as ? { uid: options.as.uid, gid: options.as.gid } : {}),
+    ...(options.as ? { as: options.as } : {}),
   });
   let output = "";
   child.stdout!.on("data", (c) => (output += c));

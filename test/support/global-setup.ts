@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { runOkSync } from "./run.js";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { REPO } from "./paths.js";
@@ -19,5 +19,5 @@ function newestMtime(dir: string): number {
 export default function setup(): void {
   const built = join(REPO, "dist", "cli.js");
   if (existsSync(built) && statSync(built).mtimeMs >= newestMtime(join(REPO, "src"))) return;
-  execFileSync(process.execPath, [join(REPO, "scripts", "build.mjs")], { stdio: "inherit" });
+  runOkSync(process.execPath, [join(REPO, "scripts", "build.mjs")]);
 }

@@ -7,7 +7,7 @@
  * says the patch must refuse the file or find nothing. A ledger patch's case is a JSON file
  * with `<case>.changes.json` beside it: `{ "changes": [...], "must": ["path", ...] }`.
  */
-import { spawnSync } from "node:child_process";
+import { runSync } from "./run.js";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, extname, join, relative } from "node:path";
@@ -138,8 +138,8 @@ export function nodeCheck(text: string, file: string): { ok: boolean; stderr: st
   try {
     const path = join(dir, `check${extname(file) || ".js"}`);
     writeFileSync(path, text);
-    const r = spawnSync(process.execPath, ["--check", path], { encoding: "utf8" });
-    return { ok: r.status === 0, stderr: r.stderr };
+    const r = runSync(process.execPath, ["--check", path]);
+    return { ok: r.code === 0, stderr: r.stderr };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -16,7 +16,6 @@
  *
  * @module
  */
-import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import fs from "node:fs/promises";
@@ -413,11 +412,4 @@ export async function removeCopy(copy: string): Promise<void> {
 /** Delete every copy this process made with {@link copyTree}. */
 export async function removeAllCopies(): Promise<void> {
   await Promise.all([...copies].map((c) => removeCopy(c)));
-}
-
-/** Promisified execFile, exported for helpers that want stdout only. */
-export function execText(cmd: string, args: readonly string[], cwd?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { cwd, maxBuffer: 64 * 1024 * 1024 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
-  });
 }

@@ -2,7 +2,6 @@
  * `clawmend rebuild` and `clawmend doctor` on a real global-style install of
  * openclaw@2026.2.26 (~400 MB, ~42k files, nested @mariozechner/pi-ai@0.55.1).
  */
-import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readlinkSync, realpathSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,6 +9,7 @@ import { nodeBinary, runNode } from "../../support/node-runtime.js";
 import { copyTree, globalStyleInstall, removeAllCopies } from "../../support/real-packages.js";
 import { exited, runCli, startBin, waitFor } from "../../support/cli.js";
 import { snapshot, type Snapshot } from "../../support/tree.js";
+import { runOkSync } from "../../support/run.js";
 
 const SPEC = "openclaw@2026.2.26";
 
@@ -53,7 +53,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // Directories only: a copy's files under node_modules are hard links to the cache's.
-  if (work) execFileSync("find", [join(work, ".."), "-type", "d", "!", "-perm", "-u+w", "-exec", "chmod", "u+w", "{}", "+"]);
+  if (work) runOkSync("find", [join(work, ".."), "-type", "d", "!", "-perm", "-u+w", "-exec", "chmod", "u+w", "{}", "+"]);
   await removeAllCopies();
 });
 

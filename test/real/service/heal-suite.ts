@@ -9,7 +9,6 @@
  * update is laid the way npm lays one: the package directory goes and a fresh one comes at the
  * same path.
  */
-import { execFileSync } from "node:child_process";
 import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import path from "node:path";
@@ -20,7 +19,7 @@ import type { NodeMajor } from "../../support/node-runtime.js";
 import { agentTurn, allOutput, openclawCopy } from "../../support/openclaw-agent.js";
 import { openclawInstall } from "../../support/openclaw-install.js";
 import { copyTreeTo, removeCopy } from "../../support/real-packages.js";
-import { run } from "../../support/run.js";
+import { run, runOkSync, runSync } from "../../support/run.js";
 import { tempDir } from "../../support/tree.js";
 import { runStartSteps, startUnit } from "../../support/systemd-unit.js";
 import { expectReplyWithoutTools } from "../../support/vllm-assertions.js";
@@ -74,12 +73,8 @@ async function layVersion(dir: string, version: string, major: NodeMajor): Promi
 /** A real unprivileged user for the unit (CI runs as root); created once per machine. */
 function unitUser(): UnitUser {
   const name = "clawmend-unit";
-  try {
-    execFileSync("id", ["-u", name], { stdio: "ignore" });
-  } catch {
-    execFileSync("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name]);
-  }
-  const id = (flag: string) => Number(execFileSync("id", [flag, name], { encoding: "utf8" }).trim());
+  if (runSync("id", ["-u", name]).code !== 0) runOkSync("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name]);
+  const id = (flag: string) => Number(runOkSync("id", [flag, name]).stdout.trim());
   return { name, uid: id("-u"), gid: id("-g") };
 }
 
@@ -125,7 +120,7 @@ async function makeRig(c: HealCase, breaking: boolean, as?: UnitUser): Promise<R
     path.join(units, "openclaw-gateway.service"),
     `[Service]\nExecStart=${node} ${path.join(runtime, "dist", "index.js")} gateway --port ${home.port}\n`,
   );
-  if (as) execFileSync("chown", ["-R", `${as.uid}:${as.gid}`, home.home]);
+  if (as) runOkSync("chown", ["-R", `${as.uid}:${as.gid}`, home.home]);
   const gen = path.join(home.home, "clawmend-launcher");
   const env = { HOME: home.home, XDG_STATE_HOME: path.join(home.home, ".local", "state"), PATH: process.env.PATH };
   const launcher = await run(
