@@ -11,9 +11,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 900_000,
     pool: "forks",
-    // One more than this machine's two cores: the real-package files spend part of their time
-    // waiting (downloads, a gateway getting ready), and a third file fills those gaps.
-    maxWorkers: 3,
+    // Two cores: the real-package files wait on child processes and I/O much of the time.
+    maxWorkers: 2,
     globalSetup: ["test/support/global-setup.ts"],
     // CLAWMEND_TEST_COST=FILE: each test's CPU and wall time to FILE (test/support/cost.ts).
     setupFiles: process.env.CLAWMEND_TEST_COST ? ["test/support/cost.ts"] : [],
