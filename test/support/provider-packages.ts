@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { cacheRoot, extractPackage, withCacheEntry } from "./real-packages.js";
+import { CACHE_MARKER, cacheRoot, cachedDirectory, extractPackage } from "./real-packages.js";
 import { run, runOk } from "./run.js";
 
 function safeName(name: string): string {
@@ -25,7 +25,6 @@ function safeName(name: string): string {
  */
 export async function installedPackage(name: string, version: string, unavailable: readonly string[] = []): Promise<string> {
   const entry = path.join(cacheRoot(), "tool-gate-pkgs", `${safeName(name)}-${version}`);
-  const marker = path.join(entry, ".clawmend-test-complete");
   // Layout of an earlier cache format (the package as the one dependency of a throwaway project).
   const nested = path.join(entry, "node_modules", name);
   const env: NodeJS.ProcessEnv = {
@@ -35,37 +34,23 @@ export async function installedPackage(name: string, version: string, unavailabl
     npm_config_audit: "false",
   };
   delete env.NODE_OPTIONS;
-  return withCacheEntry(
+  return cachedDirectory(
     entry,
-    async () => existsSync(marker),
-    async () => {
-      await fs.rm(entry, { recursive: true, force: true });
-      const tmp = `${entry}.tmp-${process.pid}`;
-      await fs.rm(tmp, { recursive: true, force: true });
-      try {
-        await extractPackage(name, version, tmp);
-        const manifestPath = path.join(tmp, "package.json");
-        const original = await fs.readFile(manifestPath);
-        const manifest = JSON.parse(original.toString("utf8")) as Record<string, Record<string, string> | undefined>;
-        delete manifest.devDependencies;
-        for (const dep of unavailable) delete manifest.dependencies?.[dep];
-        await fs.writeFile(manifestPath, JSON.stringify(manifest));
-        await runOk(
-          "npm",
-          ["install", "--omit=dev", "--ignore-scripts", "--no-package-lock", "--no-audit", "--no-fund", "--engine-strict=false"],
-          {
-            cwd: tmp,
-            env,
-            timeoutMs: 15 * 60_000,
-          },
-        );
-        await fs.writeFile(manifestPath, original);
-        await fs.writeFile(path.join(tmp, ".clawmend-test-complete"), "");
-        await fs.rename(tmp, entry);
-      } catch (e) {
-        await fs.rm(tmp, { recursive: true, force: true });
-        throw e;
-      }
+    async (tmp) => {
+      await extractPackage(name, version, tmp);
+      const manifestPath = path.join(tmp, "package.json");
+      const original = await fs.readFile(manifestPath);
+      const manifest = JSON.parse(original.toString("utf8")) as Record<string, Record<string, string> | undefined>;
+      delete manifest.devDependencies;
+      for (const dep of unavailable) delete manifest.dependencies?.[dep];
+      await fs.writeFile(manifestPath, JSON.stringify(manifest));
+      await runOk(
+        "npm",
+        ["install", "--omit=dev", "--ignore-scripts", "--no-package-lock", "--no-audit", "--no-fund", "--engine-strict=false"],
+        { cwd: tmp, env, timeoutMs: 15 * 60_000 },
+      );
+      await fs.writeFile(manifestPath, original);
+      return "";
     },
     () => (existsSync(nested) ? nested : entry),
   );
@@ -80,7 +65,7 @@ export async function packageCopy(installed: string): Promise<string> {
   const dest = path.join(parent, "package");
   await fs.mkdir(dest);
   for (const ent of await fs.readdir(installed)) {
-    if (ent === "node_modules" || ent === ".clawmend-test-complete") continue;
+    if (ent === "node_modules" || ent === CACHE_MARKER) continue;
     await fs.cp(path.join(installed, ent), path.join(dest, ent), { recursive: true, preserveTimestamps: true });
   }
   if (existsSync(path.join(installed, "node_modules")))

@@ -130,6 +130,38 @@ export async function withCacheEntry<T>(
   return result();
 }
 
+/** The file that says a cached directory is complete (written last, inside the entry). */
+export const CACHE_MARKER = ".clawmend-test-complete";
+
+/**
+ * A cache directory built once across concurrent callers and processes ({@link withCacheEntry}).
+ * `build(tmp)` fills a fresh temporary sibling of `entry` and returns the text of its
+ * {@link CACHE_MARKER}; the marker is written into it and the whole directory renamed to
+ * `entry`, so whoever sees the marker sees a complete entry and the whole marker. On failure the
+ * temporary directory is removed and `entry` does not exist.
+ */
+export async function cachedDirectory<T>(entry: string, build: (tmp: string) => Promise<string>, result: () => T): Promise<T> {
+  const marker = path.join(entry, CACHE_MARKER);
+  return withCacheEntry(
+    entry,
+    async () => existsSync(marker),
+    async () => {
+      await fs.rm(entry, { recursive: true, force: true });
+      const tmp = tmpSibling(entry);
+      await fs.mkdir(tmp, { recursive: true });
+      try {
+        const text = await build(tmp);
+        await fs.writeFile(path.join(tmp, CACHE_MARKER), text);
+        await fs.rename(tmp, entry);
+      } catch (e) {
+        await fs.rm(tmp, { recursive: true, force: true });
+        throw e;
+      }
+    },
+    result,
+  );
+}
+
 /** Path a packed tarball is cached at: `<cache>/tarballs/<scope-name>-<version>.tgz`. */
 export function tarballPath(name: string, version: string): string {
   return path.join(cacheRoot(), "tarballs", `${safeName(name)}-${version}.tgz`);
@@ -184,21 +216,11 @@ export async function extractPackage(name: string, version: string, destDir: str
  */
 export async function extractedPackage(name: string, version: string): Promise<string> {
   const dest = path.join(cacheRoot(), "extracted", `${safeName(name)}-${version}`);
-  const marker = path.join(dest, ".clawmend-test-complete");
-  return withCacheEntry(
+  return cachedDirectory(
     dest,
-    async () => existsSync(marker),
-    async () => {
-      await fs.rm(dest, { recursive: true, force: true });
-      const tmp = tmpSibling(dest);
-      try {
-        await extractPackage(name, version, tmp);
-        await fs.writeFile(path.join(tmp, ".clawmend-test-complete"), "");
-        await fs.rename(tmp, dest);
-      } catch (e) {
-        await fs.rm(tmp, { recursive: true, force: true });
-        throw e;
-      }
+    async (tmp) => {
+      await extractPackage(name, version, tmp);
+      return "";
     },
     () => dest,
   );
@@ -275,39 +297,26 @@ export interface InstallOptions {
 export async function globalStyleInstallInfo(spec: string, options: InstallOptions = {}): Promise<InstallInfo> {
   const { name, version } = parseSpec(spec);
   const entry = installEntryDir(spec);
-  const marker = path.join(entry, ".clawmend-test-complete");
   const packageDir = path.join(entry, "node_modules", name);
-  return withCacheEntry(
+  return cachedDirectory(
     entry,
-    async () => existsSync(marker),
-    async () => {
-      await fs.rm(entry, { recursive: true, force: true });
-      const tmp = tmpSibling(entry);
-      await fs.mkdir(tmp, { recursive: true });
-      try {
-        const pkg = {
-          name: "clawmend-test-global-style-install",
-          private: true,
-          dependencies: { [name]: version },
-          overrides: name === "openclaw" || name.startsWith("@openclaw/") ? OPENCLAW_OVERRIDES : {},
-        };
-        await fs.writeFile(path.join(tmp, "package.json"), `${JSON.stringify(pkg, null, 2)}\n`);
-        const started = Date.now();
-        await runOk("npm", INSTALL_FLAGS, { cwd: tmp, env: npmEnv(options.nodeDir), timeoutMs: 30 * 60_000 });
-        const installMs = Date.now() - started;
-        const tmpPkgDir = path.join(tmp, "node_modules", name);
-        const du = await treeSize(tmpPkgDir);
-        const info: InstallInfo = { spec, packageDir, installMs, bytes: du.bytes, files: du.files, flags: [...INSTALL_FLAGS] };
-        // The marker is written before the rename: a reader in another process that sees it sees it whole.
-        await fs.writeFile(path.join(tmp, path.basename(marker)), `${JSON.stringify(info, null, 2)}\n`);
-        await fs.rename(tmp, entry);
-      } catch (e) {
-        await fs.rm(tmp, { recursive: true, force: true });
-        throw e;
-      }
+    async (tmp) => {
+      const pkg = {
+        name: "clawmend-test-global-style-install",
+        private: true,
+        dependencies: { [name]: version },
+        overrides: name === "openclaw" || name.startsWith("@openclaw/") ? OPENCLAW_OVERRIDES : {},
+      };
+      await fs.writeFile(path.join(tmp, "package.json"), `${JSON.stringify(pkg, null, 2)}\n`);
+      const started = Date.now();
+      await runOk("npm", INSTALL_FLAGS, { cwd: tmp, env: npmEnv(options.nodeDir), timeoutMs: 30 * 60_000 });
+      const installMs = Date.now() - started;
+      const du = await treeSize(path.join(tmp, "node_modules", name));
+      const info: InstallInfo = { spec, packageDir, installMs, bytes: du.bytes, files: du.files, flags: [...INSTALL_FLAGS] };
+      return `${JSON.stringify(info, null, 2)}\n`;
     },
     // packageDir recomputed: the cache may have moved since the marker was written.
-    () => ({ ...(JSON.parse(readFileSync(marker, "utf8")) as InstallInfo), packageDir }),
+    () => ({ ...(JSON.parse(readFileSync(path.join(entry, CACHE_MARKER), "utf8")) as InstallInfo), packageDir }),
   );
 }
 
