@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
@@ -378,14 +378,17 @@ async function takeSlot(base: string): Promise<string> {
  * temp file and renames it, and so must a test (never `writeFileSync` over a file in a copy's
  * node_modules; `cp` over one needs `--remove-destination`).
  *
- * Copies of one source land at recurring paths (the lowest free slot): OpenClaw 2026.2.x keys
- * its jiti transpile cache (`$TMPDIR/jiti`) by absolute file path, so a copy at a path used
- * before starts in seconds instead of ~40 s. The cache holds no package state: an entry is used
- * only when the source bytes it was made from are the same.
+ * Copies land at recurring paths, one family per package name for every version (the lowest
+ * free slot of `clawmend-copy-<name>`). OpenClaw 2026.2.x loads its plugins through jiti, whose
+ * transpile cache (`$TMPDIR/jiti`) is keyed by absolute file path and checked against the
+ * source bytes: a copy at a path used before starts in seconds instead of a minute of
+ * transpiling ~600 files, and since those files are the same in 2026.2.25 and 2026.2.26
+ * (their dependencies), a path warmed by one version is warm for the other. OpenClaw 2026.9.x's
+ * Node compile cache is keyed the same way. No cache holds package state: an entry is used only
+ * when the source bytes it was made from are the same.
  */
 export async function copyTree(src: string): Promise<string> {
-  const tag = createHash("sha256").update(path.resolve(src)).digest("hex").slice(0, 8);
-  const slot = await takeSlot(path.join(os.tmpdir(), `clawmend-copy-${path.basename(src)}-${tag}`));
+  const slot = await takeSlot(path.join(os.tmpdir(), `clawmend-copy-${path.basename(src)}`));
   const dest = path.join(slot, path.basename(src));
   await copyTreeTo(src, dest);
   copies.add(dest);

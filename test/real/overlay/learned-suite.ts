@@ -62,6 +62,7 @@ export function describeLearnedGate(c: LearnedCase): void {
     });
     const clawmend = (args: string[]) => runBin(args, { cwd: os.tmpdir() });
     let pristineOverflow = 0;
+    let pristineTools = 0;
 
     it(
       "pristine: vLLM's 400 for the tools, and the count of requests an unrelated 400 (context too long) gets",
@@ -73,6 +74,7 @@ export function describeLearnedGate(c: LearnedCase): void {
         const chats = rig.server.chatRequests();
         expect(chats.length).toBeGreaterThan(0);
         expect(chats.every((chat) => chat.status === 400 && chat.body.tools.length > 0)).toBe(true);
+        pristineTools = chats[0]!.body.tools.length;
 
         rig.server.setContextOverflow(true);
         try {
@@ -137,7 +139,7 @@ export function describeLearnedGate(c: LearnedCase): void {
     );
 
     it(
-      "control: tool calling enabled and a server with tool calling: tools on the wire, no retry",
+      "control: tool calling enabled and a server with tool calling: every tool on the wire, as the pristine runtime sends them; no retry",
       async () => {
         await rig.server.restart({ toolCalling: true });
         try {
@@ -146,6 +148,7 @@ export function describeLearnedGate(c: LearnedCase): void {
           const chats = rig.server.chatRequests();
           expect(chats.length).toBeGreaterThan(0);
           expect(chats.every((chat) => chat.status === 200 && chat.body.tools.length > 0)).toBe(true);
+          expect(chats[0]!.body.tools, "the gate and the overlay let every tool through").toHaveLength(pristineTools);
           expect(unavailable(r.stderr)).toHaveLength(0);
         } finally {
           await rig.server.restart({ toolCalling: false });

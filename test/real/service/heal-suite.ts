@@ -5,28 +5,39 @@
  * without tool calling, and NOTHING typed between an update and the next start.
  *
  * Starting state: a fresh copy of a cached install made with `--ignore-scripts` that no OpenClaw
- * command and no clawmend command has touched (2026.9.x: its lifecycle is still pending). An
- * update is laid the way npm lays one: the package directory goes and a fresh one comes at the
- * same path.
+ * command and no clawmend command has touched (2026.9.x: its lifecycle is still pending, marked by
+ * `.openclaw-lifecycle-pending`, and the first start runs it). An update is laid the way npm lays
+ * one: the package directory goes and a fresh one comes at the same path. The failure is shown
+ * first, through the gateway of a pristine copy with its own home, so nothing it runs repairs the
+ * copies under test.
  */
 import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN } from "../../support/cli.js";
-import { agentThroughWrapper, makeGatewayHome, type GatewayHome, type UnitUser } from "../../support/gateway.js";
+import {
+  agentThroughGateway,
+  agentThroughWrapper,
+  EMBEDDED_FALLBACK,
+  makeGatewayHome,
+  startGateway,
+  type GatewayHome,
+  type UnitUser,
+} from "../../support/gateway.js";
 import type { NodeMajor } from "../../support/node-runtime.js";
-import { agentTurn, allOutput, openclawCopy } from "../../support/openclaw-agent.js";
+import { allOutput, openclawCopy } from "../../support/openclaw-agent.js";
 import { openclawInstall } from "../../support/openclaw-install.js";
 import { copyTreeTo, removeCopy } from "../../support/real-packages.js";
-import { run, runOkSync, runSync } from "../../support/run.js";
+import { run, runOkSync, runSync, type RunResult } from "../../support/run.js";
 import { tempDir } from "../../support/tree.js";
 import { runStartSteps, startUnit } from "../../support/systemd-unit.js";
 import { expectReplyWithoutTools } from "../../support/vllm-assertions.js";
-import { startVllmLikeServer, type VllmLikeServer } from "../../support/vllm-server.js";
+import { startVllmLikeServer, VLLM_AUTO_TOOL_CHOICE_ERROR, type VllmLikeServer } from "../../support/vllm-server.js";
 
 const MIN = 60_000;
 const DROP_IN = "openclaw-gateway.service.d/override.conf";
+const LIFECYCLE_PENDING = ".openclaw-lifecycle-pending";
 
 export interface HealCase {
   from: string;
@@ -34,6 +45,16 @@ export interface HealCase {
   major: NodeMajor;
   /** Whether the versions' config schema knows `models.catalogRefresh` (see `makeGatewayHome`). */
   catalogRefreshKey: boolean;
+  /** Whether the published tarballs ship OpenClaw's pending postinstall (run by the first start). */
+  pendingLifecycle: boolean;
+  /** How vLLM's 400 reaches the operator through the pristine gateway of `from`. */
+  expectRejectedTurn(turn: RunResult, gatewayOutput: string): void;
+  /**
+   * Whether the in-place restart runs a turn too. Without one, the restart runs the unit's start
+   * steps and checks the heal found the tree unchanged (patched and verified) and `ExecStart=`
+   * is the same: the turn after a restart is then another case's.
+   */
+  restartTurn: boolean;
 }
 
 /** A clawmend config: the server's endpoint, and optionally a required patch no `range` version can take. */
@@ -175,21 +196,30 @@ async function dropRig(rig: Rig | undefined): Promise<void> {
   await rm(rig.home.home, { recursive: true, force: true });
 }
 
-/** The pristine failure, on a copy of its own (so nothing it runs repairs the copies under test). */
+/** The pristine failure through the service, on a copy and home of its own (so nothing it runs repairs the copies under test). */
 function itShowsThePristineFailure(c: HealCase): void {
   it(
-    `pristine openclaw ${c.from}: an agent turn gets vLLM's 400`,
+    `pristine openclaw ${c.from}: a turn through its gateway service gets vLLM's 400`,
     async () => {
-      const server = await startVllmLikeServer({ toolCalling: false });
+      const server = await startVllmLikeServer({ toolCalling: false, identifySenders: true });
       const { node, copy } = await openclawCopy(c.from, c.major);
       const home = await makeGatewayHome({ baseUrl: server.baseUrl, catalogRefreshKey: c.catalogRefreshKey });
       try {
-        // `--agent main` as the service turns use (2026.2.x needs a session or an agent named).
-        const turn = await agentTurn(node, copy, home, {}, 10 * MIN, ["--agent", "main"]);
-        const chats = server.chatRequests();
-        expect(chats.length, allOutput(turn)).toBeGreaterThan(0);
-        expect(chats.every((chat) => chat.status === 400)).toBe(true);
-        expect(chats[0]!.body.tools.length).toBeGreaterThan(0);
+        expect(existsSync(path.join(copy, LIFECYCLE_PENDING)), "starting state: no OpenClaw command ran").toBe(c.pendingLifecycle);
+        const gateway = await startGateway(node, copy, home);
+        try {
+          const turn = await agentThroughGateway(node, copy, home);
+          const chats = server.chatRequests();
+          expect(turn.stderr, "the CLI ran the turn itself").not.toContain(EMBEDDED_FALLBACK);
+          expect(chats.length, allOutput(turn)).toBeGreaterThan(0);
+          for (const chat of chats) expect(chat.senderPid, "the request came from the gateway process").toBe(gateway.pid);
+          expect(chats.every((chat) => chat.status === 400)).toBe(true);
+          expect(chats[0]!.body.tools.length).toBeGreaterThan(0);
+          expect(chats[0]!.effectiveToolChoice, "explicit, or vLLM's default for a request with tools").toBe("auto");
+          c.expectRejectedTurn(turn, gateway.output());
+        } finally {
+          expect((await gateway.stop()).code).toBe(0);
+        }
       } finally {
         await server.close();
         await removeCopy(copy);
@@ -217,9 +247,16 @@ export function describeHealInPlace(c: HealCase): void {
         `first start, no clawmend command typed before: the heal patches ${c.from} in place, the turn gets the reply`,
         async () => {
           expect(existsSync(path.join(rig.runtime, ".clawmend")), "starting state: never patched").toBe(false);
+          expect(existsSync(path.join(rig.runtime, LIFECYCLE_PENDING)), "starting state: no OpenClaw command ran").toBe(c.pendingLifecycle);
           const { healLine, gatewayOutput } = await serviceTurn(rig);
           expect(healLine).toMatch(new RegExp(`^clawmend: openclaw ${c.from} at \\S+: patched \\(\\d+ applied\\) and verified in `));
           expect(gatewayOutput).toContain('"msg":"vllm_tool_payload_stripped"');
+          expect(gatewayOutput).not.toContain(VLLM_AUTO_TOOL_CHOICE_ERROR);
+          if (c.pendingLifecycle) {
+            // The heal patched before OpenClaw's own first start, which then ran the pending postinstall and its prune.
+            expect(existsSync(path.join(rig.runtime, LIFECYCLE_PENDING)), "the start ran OpenClaw's postinstall").toBe(false);
+            expect(gatewayOutput).not.toMatch(/pruned stale dist files:[^\n]*clawmend-/);
+          }
         },
         30 * MIN,
       );
@@ -235,14 +272,26 @@ export function describeHealInPlace(c: HealCase): void {
         30 * MIN,
       );
 
-      it(
-        "restart: the heal finds nothing changed and the turn gets the reply",
-        async () => {
-          const { healLine } = await serviceTurn(rig);
-          expect(healLine).toBe(`clawmend: openclaw ${c.to} at ${rig.runtime}: patched and verified (unchanged)`);
-        },
-        30 * MIN,
-      );
+      if (c.restartTurn)
+        it(
+          "restart: the heal finds nothing changed and the turn gets the reply",
+          async () => {
+            const { healLine } = await serviceTurn(rig);
+            expect(healLine).toBe(`clawmend: openclaw ${c.to} at ${rig.runtime}: patched and verified (unchanged)`);
+          },
+          30 * MIN,
+        );
+      else
+        it(
+          "restart: the heal finds nothing changed after OpenClaw's own first start; ExecStart= is the same (the turn after a restart is the 2026.2 case's)",
+          async () => {
+            const { dropIn, steps, skipped } = await runStartSteps(path.join(rig.gen, DROP_IN), rig.node, rig.home);
+            expect(skipped, steps[0]?.stderr).toBe(false);
+            expect(steps[0]!.stderr.trim()).toBe(`clawmend: openclaw ${c.to} at ${rig.runtime}: patched and verified (unchanged)`);
+            expect(dropIn.execStart).toContain(path.join(rig.runtime, "dist", "index.js"));
+          },
+          30 * MIN,
+        );
 
       it(
         `a config under which ${c.to} cannot be patched: one line, exit 3, systemd skips the start (no restart loop), nothing written`,
@@ -301,16 +350,22 @@ export function describeHealMirror(c: HealCase): void {
       );
 
       it(
-        `${c.to} laid over by root and it cannot be patched (a required site is missing): the last good mirror keeps serving, one journal line names both versions`,
+        `${c.to} laid over by root and it cannot be patched (a required site is missing): the start goes on with the last good mirror, one journal line names both versions`,
         async () => {
+          const build = realpathSync(mirror);
           await layVersion(rig.runtime, c.to, c.major);
-          const { healLine } = await serviceTurn(rig);
+          const { dropIn, steps, skipped } = await runStartSteps(path.join(rig.gen, DROP_IN), rig.node, rig.home, rig.as);
+          expect(skipped, steps[0]?.stderr).toBe(false);
+          const healLine = steps[0]!.stderr.trim();
           expect(healLine.split("\n")).toHaveLength(1);
           expect(healLine).toMatch(
             new RegExp(
               `^clawmend: openclaw ${c.to} at \\S+ cannot be patched: .*needs-missing-site.*; still running the last good patched mirror, openclaw ${c.from} \\(`,
             ),
           );
+          // The build the first start's turn was answered by.
+          expect(realpathSync(mirror), "the mirror still points at the same build").toBe(build);
+          expect(dropIn.execStart).toContain(path.join(mirror, "dist", "index.js"));
         },
         30 * MIN,
       );
