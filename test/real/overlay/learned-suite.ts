@@ -27,6 +27,13 @@ export interface LearnedCase {
   catalogRefreshKey: boolean;
   /** More arguments of `agent --local` (2026.2.x needs `--session-id`). */
   agentArgs?: readonly string[];
+  /**
+   * Whether this version also runs the control with an unrelated 400 (two more turns: the
+   * pristine count and the patched one). The decision is the same pure function on every
+   * version (test/runtime/learned-gate.test.ts has it as a table), and reading the server's
+   * message is proven on every version by the refusal it learns from.
+   */
+  unrelatedRefusalControl: boolean;
 }
 
 const wire = (chats: RecordedRequest[]) => chats.map((c) => ({ status: c.status, tools: c.body !== undefined && "tools" in c.body }));
@@ -65,7 +72,9 @@ export function describeLearnedGate(c: LearnedCase): void {
     let pristineTools = 0;
 
     it(
-      "pristine: vLLM's 400 for the tools, and the count of requests an unrelated 400 (context too long) gets",
+      c.unrelatedRefusalControl
+        ? "pristine: vLLM's 400 for the tools, and the count of requests an unrelated 400 (context too long) gets"
+        : "pristine: vLLM's 400 for the tools",
       async () => {
         expect(rig.server.url).toMatch(/^http:\/\/127\.0\.0\.2:\d+$/);
         const refused = await rig.agent();
@@ -75,6 +84,7 @@ export function describeLearnedGate(c: LearnedCase): void {
         expect(chats.length).toBeGreaterThan(0);
         expect(chats.every((chat) => chat.status === 400 && chat.body.tools.length > 0)).toBe(true);
         pristineTools = chats[0]!.body.tools.length;
+        if (!c.unrelatedRefusalControl) return;
 
         rig.server.setContextOverflow(true);
         try {
@@ -119,24 +129,25 @@ export function describeLearnedGate(c: LearnedCase): void {
       20 * MIN,
     );
 
-    it(
-      "control: an unrelated 400 reaches OpenClaw with as many requests as the pristine runtime sends, none retried",
-      async () => {
-        rig.server.setContextOverflow(true);
-        try {
-          const r = await rig.agent();
-          const chats = rig.server.chatRequests();
-          console.info(`[${c.version}] context too long: pristine ${pristineOverflow}, patched ${chats.length}`);
-          expect(pristineOverflow).toBeGreaterThan(0);
-          expect(chats).toHaveLength(pristineOverflow);
-          expect(chats.every((chat) => chat.status === 400 && chat.body.tools.length > 0)).toBe(true);
-          expect(unavailable(r.stderr)).toHaveLength(0);
-        } finally {
-          rig.server.setContextOverflow(false);
-        }
-      },
-      20 * MIN,
-    );
+    if (c.unrelatedRefusalControl)
+      it(
+        "control: an unrelated 400 reaches OpenClaw with as many requests as the pristine runtime sends, none retried",
+        async () => {
+          rig.server.setContextOverflow(true);
+          try {
+            const r = await rig.agent();
+            const chats = rig.server.chatRequests();
+            console.info(`[${c.version}] context too long: pristine ${pristineOverflow}, patched ${chats.length}`);
+            expect(pristineOverflow).toBeGreaterThan(0);
+            expect(chats).toHaveLength(pristineOverflow);
+            expect(chats.every((chat) => chat.status === 400 && chat.body.tools.length > 0)).toBe(true);
+            expect(unavailable(r.stderr)).toHaveLength(0);
+          } finally {
+            rig.server.setContextOverflow(false);
+          }
+        },
+        20 * MIN,
+      );
 
     it(
       "control: tool calling enabled and a server with tool calling: every tool on the wire, as the pristine runtime sends them; no retry",
