@@ -6,10 +6,15 @@
 // a CLI that runs in every postinstall and service start pays Node's module loading on each
 // run (docs/performance.md). What is loaded only on some paths stays a lazy chunk; Babel, acorn
 // and jiti stay packages (loaded on demand, jiti with its own lazy transpiler).
+//
+// A build whose inputs (src/, these scripts, the TypeScript config, the manifest and the
+// lockfile) are byte for byte those of dist/ is skipped: `npm ci` builds once (prepare), and
+// `npm test` and the tests' global setup then find dist/ up to date. `--force` builds anyway.
 import { execFileSync } from "node:child_process";
-import { existsSync, renameSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildSync } from "esbuild";
 
@@ -22,13 +27,20 @@ try {
   // Installed as a dependency without devDependencies: dist/ ships prebuilt.
   process.exit(0);
 }
-execFileSync(process.execPath, [join(root, "scripts", "embed.mjs")], { stdio: "inherit" });
 const dist = join(root, "dist");
+/** The digest of the inputs dist/ was built from (not part of the published package). */
+const INPUTS_FILE = ".build-inputs";
+if (!process.argv.includes("--force") && isUpToDate()) {
+  console.log("build: dist/ is up to date (its inputs are unchanged; --force rebuilds)");
+  process.exit(0);
+}
+execFileSync(process.execPath, [join(root, "scripts", "embed.mjs")], { stdio: "inherit" });
 const next = join(root, `dist.build-${process.pid}`);
 const old = join(root, `dist.old-${process.pid}`);
 try {
   execFileSync(process.execPath, [tsc, "-p", join(root, "tsconfig.json"), "--outDir", next], { stdio: "inherit" });
   bundleCli(join(next, "bundle"));
+  writeFileSync(join(next, INPUTS_FILE), inputsDigest());
 } catch (error) {
   rmSync(next, { recursive: true, force: true });
   throw error;
@@ -58,4 +70,36 @@ function bundleCli(outdir) {
       js: 'import { createRequire as __clawmendCreateRequire } from "node:module";\nconst require = __clawmendCreateRequire(import.meta.url);',
     },
   });
+}
+
+function isUpToDate() {
+  try {
+    return existsSync(join(dist, "cli.js")) && readFileSync(join(dist, INPUTS_FILE), "utf8") === inputsDigest();
+  } catch {
+    return false;
+  }
+}
+
+/** sha256 over every input's path and bytes (src/ whole, generated modules included). */
+function inputsDigest() {
+  const files = [
+    ...listFiles(join(root, "src")),
+    ...["scripts/build.mjs", "scripts/embed.mjs", "tsconfig.json", "package.json", "package-lock.json"].map((f) => join(root, f)),
+  ];
+  const hash = createHash("sha256");
+  for (const file of files) {
+    hash.update(relative(root, file)).update("\0");
+    hash.update(existsSync(file) ? readFileSync(file) : "(none)").update("\0");
+  }
+  return hash.digest("hex");
+}
+
+function listFiles(dir) {
+  const out = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...listFiles(path));
+    else if (entry.isFile()) out.push(path);
+  }
+  return out;
 }

@@ -1,9 +1,10 @@
 /**
  * Real end to end: the real OpenClaw CLI (`openclaw agent --local --message ping`, Node 22) of a
- * global-style openclaw 2026.2.26 install, against a server that validates like vLLM. The
- * pristine copy gets vLLM's 400 (so this test can fail); the copy patched by `clawmend patch
- * --root` gets the reply; with OPENCLAW_VLLM_TOOLCALL=1 and a tool-calling server every tool the
- * pristine request carried reaches the wire. Slow (each agent turn boots the whole CLI).
+ * global-style openclaw 2026.2.26 install, against a server that validates like vLLM. Starting
+ * state: a fresh copy of the cached install. Untouched, it gets vLLM's 400 (so this test can
+ * fail); patched by `clawmend patch --root`, it gets the reply; with OPENCLAW_VLLM_TOOLCALL=1 and
+ * a tool-calling server every tool the pristine request carried reaches the wire. Slow (each
+ * agent turn boots the whole CLI).
  */
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -23,22 +24,19 @@ describe("openclaw 2026.2.26: agent --local against a vLLM without tool calling"
   let node: string;
   let server: VllmLikeServer;
   let home: OpenclawHome;
-  let pristine: string;
-  let patched: string;
+  let copy: string;
 
   beforeAll(async () => {
     node = await nodeBinary(22);
     const installed = await globalStyleInstall("openclaw@2026.2.26");
-    pristine = await copyTree(installed);
-    patched = await copyTree(installed);
+    copy = await copyTree(installed);
     server = await startVllmLikeServer({ toolCalling: false });
     home = await makeOpenclawHome({ baseUrl: server.baseUrl, model: "fake-model" });
   }, TIMEOUT);
   afterAll(async () => {
     await server?.close();
     await home?.cleanup();
-    if (pristine) await removeCopy(pristine);
-    if (patched) await removeCopy(patched);
+    if (copy) await removeCopy(copy);
   });
 
   const agentTurn = (root: string, extra: NodeJS.ProcessEnv = {}) =>
@@ -54,23 +52,11 @@ describe("openclaw 2026.2.26: agent --local against a vLLM without tool calling"
   let pristineTools = 0;
 
   it(
-    "clawmend patch --root: pi-ai patched, openclaw itself not-applicable with the reason; verify 0",
+    "the pristine copy: verify says unpatched; vLLM answers 400 (tools without tool_choice = auto)",
     async () => {
-      const r = await clawmend(["patch", "--root", patched, "--only", "vllm-tool-gate", "--json"]);
-      expect(r.code, r.stdout + r.stderr).toBe(0);
-      expect(statuses(r.stdout)).toEqual({ "openclaw@2026.2.26": "not-applicable", "@mariozechner/pi-ai@0.55.1": "applied" });
-      expect(r.stdout).toContain("this version builds chat requests in pi-ai (patched there)");
-      expect((await clawmend(["patch", "--root", patched, "--verify", "--only", "vllm-tool-gate"])).code).toBe(0);
-      expect((await clawmend(["patch", "--root", pristine, "--verify", "--only", "vllm-tool-gate"])).code).toBe(1);
-    },
-    TIMEOUT,
-  );
-
-  it(
-    "pristine copy: vLLM answers 400 (tools without tool_choice = auto)",
-    async () => {
+      expect((await clawmend(["patch", "--root", copy, "--verify", "--only", "vllm-tool-gate"])).code).toBe(1);
       server.requests.length = 0;
-      const r = await agentTurn(pristine);
+      const r = await agentTurn(copy);
       expect(r.stdout + r.stderr).toContain(VLLM_AUTO_TOOL_CHOICE_ERROR);
       const sent = server.chatRequests();
       expect(sent.length).toBeGreaterThan(0);
@@ -83,10 +69,22 @@ describe("openclaw 2026.2.26: agent --local against a vLLM without tool calling"
   );
 
   it(
+    "clawmend patch --root: pi-ai patched, openclaw itself not-applicable with the reason; verify 0",
+    async () => {
+      const r = await clawmend(["patch", "--root", copy, "--only", "vllm-tool-gate", "--json"]);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(statuses(r.stdout)).toEqual({ "openclaw@2026.2.26": "not-applicable", "@mariozechner/pi-ai@0.55.1": "applied" });
+      expect(r.stdout).toContain("this version builds chat requests in pi-ai (patched there)");
+      expect((await clawmend(["patch", "--root", copy, "--verify", "--only", "vllm-tool-gate"])).code).toBe(0);
+    },
+    TIMEOUT,
+  );
+
+  it(
     "patched copy: the reply arrives, no tools on the wire, one JSON log line",
     async () => {
       server.requests.length = 0;
-      const r = await agentTurn(patched);
+      const r = await agentTurn(copy);
       expectReplyWithoutTools(server, r.stdout);
       const lines = r.stderr.split("\n").filter((l) => l.includes('"vllm_tool_payload_stripped"'));
       expect(lines).toHaveLength(1);
@@ -102,7 +100,7 @@ describe("openclaw 2026.2.26: agent --local against a vLLM without tool calling"
       server.setToolCalling(true);
       server.requests.length = 0;
       try {
-        const r = await agentTurn(patched, { OPENCLAW_VLLM_TOOLCALL: "1" });
+        const r = await agentTurn(copy, { OPENCLAW_VLLM_TOOLCALL: "1" });
         expect(r.stdout).toContain("pong from fake vllm");
         const sent = server.chatRequests();
         expect(sent.length).toBeGreaterThan(0);
