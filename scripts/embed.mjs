@@ -17,8 +17,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
  * - `helper/<name>.ts`: code inserted into OpenClaw's own files, as the body of one helper
  *   function: plain declarations, no bundler plumbing, so a reviewer of the `--dry-run` diff
  *   reads the helper itself. The file exports one function, which the helper calls.
- * - `module/<name>.ts`: a module's code, bundled into `var __clawmend_runtime = (() => { ... })();`
- *   (a file of its own that the patch adds).
+ * - `module/<name>.ts`: the code of a file of its own that the patch adds, bundled the same way
+ *   (plain declarations); the file exports one function, which the module text calls.
  * Each folder that has either gets `embedded.generated.ts`; `index.generated.ts` lists every
  * folder's spec. Code several patches share stays in src/patches/runtime/.
  *
@@ -88,16 +88,6 @@ function bundleText(entry, options) {
     ...options,
   });
   return result.outputFiles[0].text;
-}
-
-/** A module's code: no imports, a global the patch's module text calls into. */
-function bundle(entry) {
-  return bundleText(entry, {
-    format: "iife",
-    globalName: "__clawmend_runtime",
-    platform: "neutral",
-    target: "es2020",
-  }).replace(/^"use strict";\n/, "");
 }
 
 /**
@@ -172,7 +162,15 @@ function embedFolders(base, name, what) {
           `export const helper: { exports: string; params: readonly string[]; body: string } = { exports: ${JSON.stringify(exports)}, params: ${JSON.stringify(params)}, body: ${JSON.stringify(body)} };`,
       );
     }
-    if (module) values.push(`/** module/: the bundled module. */\nexport const moduleBundle: string = ${JSON.stringify(bundle(module))};`);
+    if (module) {
+      // The same shape as a helper: the module's declarations, no bundler plumbing, and the
+      // function the spec's module text calls after them.
+      const { exports, body } = helperOf(module);
+      values.push(
+        `/** module/: the function it exports, and the module's declarations (its body). */\n` +
+          `export const moduleCode: { exports: string; body: string } = { exports: ${JSON.stringify(exports)}, body: ${JSON.stringify(body)} };`,
+      );
+    }
     const generated = `${folder}/embedded.generated.ts`;
     const from = [helper, module].filter(Boolean).map((entry) => relative(root, entry).split("\\").join("/"));
     if (values.length > 0) writeText(generated, from.join(" and "), values.join("\n"));

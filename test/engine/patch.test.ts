@@ -124,11 +124,11 @@ describe("built-in runtime overlay on fixtures", () => {
     const entry = readFileSync(join(root, "dist/entry.js"), "utf8").split("\n");
     const original = readFileSync(join(FIXTURES, "openclaw-two-graphs/dist/entry.js"), "utf8").split("\n");
     expect(entry[0]).toBe("#!/usr/bin/env node");
-    expect(entry[1]).toBe(`/*@clawmend runtime-overlay@2*/import "./clawmend-overlay.mjs";${original[1]}`);
+    expect(entry[1]).toBe(`/*@clawmend runtime-overlay@3*/import "./clawmend-overlay.mjs";${original[1]}`);
     expect(entry.length).toBe(original.length);
     expect(existsSync(join(root, "dist/clawmend-overlay.mjs"))).toBe(true);
     expect(readFileSync(join(root, "dist/index.js"), "utf8")).toMatch(
-      /^\/\*@clawmend runtime-overlay@2\*\/import "\.\/clawmend-overlay\.mjs";import \{ startGateway \}/,
+      /^\/\*@clawmend runtime-overlay@3\*\/import "\.\/clawmend-overlay\.mjs";import \{ startGateway \}/,
     );
   });
 
@@ -139,7 +139,7 @@ describe("built-in runtime overlay on fixtures", () => {
     const entry = readFileSync(join(root, "dist/entry.js"), "utf8");
     expect(entry.split("\n").slice(0, 2)).toEqual([
       "#!/usr/bin/env node",
-      `"use strict";/*@clawmend runtime-overlay@2*/require("./clawmend-overlay.cjs");`,
+      `"use strict";/*@clawmend runtime-overlay@3*/require("./clawmend-overlay.cjs");`,
     ]);
     expect(existsSync(join(root, "dist/clawmend-overlay.cjs"))).toBe(true);
   });

@@ -27,21 +27,21 @@ describe("runtime-overlay, before and after", () => {
   it("an ES module entry with a shebang: first statement of line 2", () => {
     expect(edited("esm-entry.js")).toMatchInlineSnapshot(`
       "- import { runCli } from "./run-main-BUdbv390.js"; // MUST
-      + /*@clawmend runtime-overlay@2*/import "./clawmend-overlay.mjs";import { runCli } from "./run-main-BUdbv390.js"; // MUST"
+      + /*@clawmend runtime-overlay@3*/import "./clawmend-overlay.mjs";import { runCli } from "./run-main-BUdbv390.js"; // MUST"
     `);
   });
 
   it("a CommonJS entry: after the directive prologue, so strict mode stays", () => {
     expect(edited("cjs-entry.cjs")).toMatchInlineSnapshot(`
       "- "use strict"; // MUST
-      + "use strict";/*@clawmend runtime-overlay@2*/require("./clawmend-overlay.cjs"); // MUST"
+      + "use strict";/*@clawmend runtime-overlay@3*/require("./clawmend-overlay.cjs"); // MUST"
     `);
   });
 
   it("an entry without a shebang: at offset 0", () => {
     expect(edited("no-shebang.mjs")).toMatchInlineSnapshot(`
       "- import { startGateway } from "./gateway-Xk29fQ1z.js"; // MUST
-      + /*@clawmend runtime-overlay@2*/import "./clawmend-overlay.mjs";import { startGateway } from "./gateway-Xk29fQ1z.js"; // MUST"
+      + /*@clawmend runtime-overlay@3*/import "./clawmend-overlay.mjs";import { startGateway } from "./gateway-Xk29fQ1z.js"; // MUST"
     `);
   });
 

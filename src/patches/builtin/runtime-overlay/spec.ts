@@ -3,7 +3,7 @@ import { insertImportAfterShebang } from "../../../transforms/insert-import.js";
 import { assertMarker, markerFor } from "../../../transforms/marker.js";
 import { defineBuiltin } from "../../builtin-patch.js";
 import { gateConfigOf, type GateConfig } from "../../gate-config.js";
-import { moduleBundle } from "./embedded.generated.js";
+import { moduleCode } from "./embedded.generated.js";
 
 /*
  * Where a published OpenClaw starts a process (measured on 2026.1.29, 2026.2.26, 2026.3.13,
@@ -32,7 +32,7 @@ export const RUNTIME_OVERLAY_ENTRIES: readonly string[] = ["dist/index.js", "dis
 export const RUNTIME_OVERLAY_BIN = "openclaw.mjs";
 
 const OVERLAY_ID = "runtime-overlay";
-const OVERLAY_VERSION = 2;
+const OVERLAY_VERSION = 3;
 
 /** Packages whose own nested `undici` the overlay also hooks (2026.9.x sends via `@openclaw/ai`). */
 export const OVERLAY_UNDICI_HOSTS: readonly string[] = ["@openclaw/ai"];
@@ -44,12 +44,12 @@ export function overlayModule(cfg: GateConfig, format: "esm" | "cjs", marker: st
   if (format === "esm") {
     return `${marker}
 import { createRequire as __clawmend_createRequire } from "node:module";
-${moduleBundle}__clawmend_runtime.installOverlay(__clawmend_createRequire(import.meta.url), import.meta.url, "esm", ${args});
+${moduleCode.body}${moduleCode.exports}(__clawmend_createRequire(import.meta.url), import.meta.url, "esm", ${args});
 `;
   }
   return `${marker}
 "use strict";
-${moduleBundle}__clawmend_runtime.installOverlay(require, __filename, "cjs", ${args});
+${moduleCode.body}${moduleCode.exports}(require, __filename, "cjs", ${args});
 `;
 }
 
