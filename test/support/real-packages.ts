@@ -378,21 +378,33 @@ async function takeSlot(base: string): Promise<string> {
  * temp file and renames it, and so must a test (never `writeFileSync` over a file in a copy's
  * node_modules; `cp` over one needs `--remove-destination`).
  *
- * Copies land at recurring paths, one family per package name for every version (the lowest
- * free slot of `clawmend-copy-<name>`). OpenClaw 2026.2.x loads its plugins through jiti, whose
- * transpile cache (`$TMPDIR/jiti`) is keyed by absolute file path and checked against the
- * source bytes: a copy at a path used before starts in seconds instead of a minute of
- * transpiling ~600 files, and since those files are the same in 2026.2.25 and 2026.2.26
- * (their dependencies), a path warmed by one version is warm for the other. OpenClaw 2026.9.x's
- * Node compile cache is keyed the same way. No cache holds package state: an entry is used only
- * when the source bytes it was made from are the same.
+ * Copies land at recurring paths: the lowest free slot of `clawmend-copy-<name>-<line>`, one
+ * family per package name and release line (`2026.2` for 2026.2.25 and 2026.2.26), so that the
+ * few copies of a line in use at once keep landing at the same paths. OpenClaw 2026.2.x loads
+ * its plugins through jiti, whose transpile cache (`$TMPDIR/jiti`) is keyed by absolute file
+ * path and checked against the source bytes: a copy at a path used before starts in seconds
+ * instead of a minute of transpiling ~600 files, and since those files are the same in 2026.2.25
+ * and 2026.2.26 (their dependencies), a path warmed by one version is warm for the other.
+ * OpenClaw 2026.9.x's Node compile cache is keyed the same way. No cache holds package state: an
+ * entry is used only when the source bytes it was made from are the same.
  */
 export async function copyTree(src: string): Promise<string> {
-  const slot = await takeSlot(path.join(os.tmpdir(), `clawmend-copy-${path.basename(src)}`));
+  const slot = await takeSlot(path.join(os.tmpdir(), `clawmend-copy-${path.basename(src)}-${releaseLine(src)}`));
   const dest = path.join(slot, path.basename(src));
   await copyTreeTo(src, dest);
   copies.add(dest);
   return dest;
+}
+
+/** `2026.2` for a package at 2026.2.26 (the first two parts of its version), `unknown` without one. */
+function releaseLine(dir: string): string {
+  try {
+    const version: unknown = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")).version;
+    if (typeof version === "string") return version.split(".").slice(0, 2).join(".");
+  } catch {
+    // no readable manifest: one family for all of them
+  }
+  return "unknown";
 }
 
 /**
