@@ -400,7 +400,8 @@ export async function copyTree(src: string): Promise<string> {
 function releaseLine(dir: string): string {
   try {
     const version: unknown = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")).version;
-    if (typeof version === "string") return version.split(".").slice(0, 2).join(".");
+    // Only what a version's first two parts can hold: the line becomes part of a path.
+    if (typeof version === "string" && /^\d+\.\d+(\.|$)/.test(version)) return version.split(".").slice(0, 2).join(".");
   } catch {
     // no readable manifest: one family for all of them
   }

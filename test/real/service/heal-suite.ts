@@ -189,6 +189,13 @@ async function serviceTurn(rig: Rig) {
   }
 }
 
+/** One start of the unit without a turn: its start steps (the heal), which must let the start go on; the heal's line and `ExecStart=`. */
+async function startStepsOnly(rig: Rig): Promise<{ healLine: string; execStart: string[] }> {
+  const { dropIn, steps, skipped } = await runStartSteps(path.join(rig.gen, DROP_IN), rig.node, rig.home, rig.as);
+  expect(skipped, steps[0]?.stderr).toBe(false);
+  return { healLine: steps[0]!.stderr.trim(), execStart: dropIn.execStart };
+}
+
 async function dropRig(rig: Rig | undefined): Promise<void> {
   if (!rig) return;
   await rig.server.close();
@@ -207,6 +214,7 @@ function itShowsThePristineFailure(c: HealCase): void {
       try {
         expect(existsSync(path.join(copy, LIFECYCLE_PENDING)), "starting state: no OpenClaw command ran").toBe(c.pendingLifecycle);
         const gateway = await startGateway(node, copy, home);
+        let stopped: { code: number | null } | undefined;
         try {
           const turn = await agentThroughGateway(node, copy, home);
           const chats = server.chatRequests();
@@ -218,8 +226,9 @@ function itShowsThePristineFailure(c: HealCase): void {
           expect(chats[0]!.effectiveToolChoice, "explicit, or vLLM's default for a request with tools").toBe("auto");
           c.expectRejectedTurn(turn, gateway.output());
         } finally {
-          expect((await gateway.stop()).code).toBe(0);
+          stopped = await gateway.stop();
         }
+        expect(stopped.code, "the service stops cleanly").toBe(0);
       } finally {
         await server.close();
         await removeCopy(copy);
@@ -285,10 +294,9 @@ export function describeHealInPlace(c: HealCase): void {
         it(
           "restart: the heal finds nothing changed after OpenClaw's own first start; ExecStart= is the same (the turn after a restart is the 2026.2 case's)",
           async () => {
-            const { dropIn, steps, skipped } = await runStartSteps(path.join(rig.gen, DROP_IN), rig.node, rig.home);
-            expect(skipped, steps[0]?.stderr).toBe(false);
-            expect(steps[0]!.stderr.trim()).toBe(`clawmend: openclaw ${c.to} at ${rig.runtime}: patched and verified (unchanged)`);
-            expect(dropIn.execStart).toContain(path.join(rig.runtime, "dist", "index.js"));
+            const { healLine, execStart } = await startStepsOnly(rig);
+            expect(healLine).toBe(`clawmend: openclaw ${c.to} at ${rig.runtime}: patched and verified (unchanged)`);
+            expect(execStart).toContain(path.join(rig.runtime, "dist", "index.js"));
           },
           30 * MIN,
         );
@@ -354,9 +362,7 @@ export function describeHealMirror(c: HealCase): void {
         async () => {
           const build = realpathSync(mirror);
           await layVersion(rig.runtime, c.to, c.major);
-          const { dropIn, steps, skipped } = await runStartSteps(path.join(rig.gen, DROP_IN), rig.node, rig.home, rig.as);
-          expect(skipped, steps[0]?.stderr).toBe(false);
-          const healLine = steps[0]!.stderr.trim();
+          const { healLine, execStart } = await startStepsOnly(rig);
           expect(healLine.split("\n")).toHaveLength(1);
           expect(healLine).toMatch(
             new RegExp(
@@ -365,7 +371,7 @@ export function describeHealMirror(c: HealCase): void {
           );
           // The build the first start's turn was answered by.
           expect(realpathSync(mirror), "the mirror still points at the same build").toBe(build);
-          expect(dropIn.execStart).toContain(path.join(mirror, "dist", "index.js"));
+          expect(execStart).toContain(path.join(mirror, "dist", "index.js"));
         },
         30 * MIN,
       );
@@ -383,16 +389,13 @@ export function describeHealMirror(c: HealCase): void {
       );
 
       it(
-        "restart: the heal finds the mirror unchanged and rebuilds nothing; ExecStart= still runs the mirror (the turn after a restart is the in-place case's)",
+        "restart: the heal finds the mirror unchanged and rebuilds nothing; ExecStart= still runs the mirror (the turn after a restart is the 2026.2 in-place case's)",
         async () => {
           const build = realpathSync(mirror);
-          const { dropIn, steps, skipped } = await runStartSteps(path.join(rig.gen, DROP_IN), rig.node, rig.home, rig.as);
-          expect(skipped, steps[0]?.stderr).toBe(false);
-          expect(steps[0]!.stderr.trim()).toBe(
-            `clawmend: openclaw ${c.to} mirror of ${rig.runtime} at ${mirror}: patched and verified (unchanged)`,
-          );
+          const { healLine, execStart } = await startStepsOnly(rig);
+          expect(healLine).toBe(`clawmend: openclaw ${c.to} mirror of ${rig.runtime} at ${mirror}: patched and verified (unchanged)`);
           expect(realpathSync(mirror), "the mirror still points at the same build").toBe(build);
-          expect(dropIn.execStart).toContain(path.join(mirror, "dist", "index.js"));
+          expect(execStart).toContain(path.join(mirror, "dist", "index.js"));
         },
         30 * MIN,
       );
