@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Sums what `CLAWMEND_TEST_COST=FILE npx vitest run …` recorded (test/support/cost.ts): per test
 // file, CPU seconds (the test process and its children) and wall seconds, most expensive first,
-// and the costliest tests.
+// the costliest tests, and when each file ran.
 import { readFileSync } from "node:fs";
 
 const [file, top = "15"] = process.argv.slice(2);
@@ -30,3 +30,12 @@ for (const f of files) {
 }
 console.log(`\n| CPU s | wall s | test |\n| ---: | ---: | --- |`);
 for (const t of tests.slice(0, Number(top))) console.log(`| ${cpu(t).toFixed(1)} | ${(t.wall / 1000).toFixed(1)} | ${t.file}: ${t.test} |`);
+
+// When each file ran (records with `end`): seconds from the first file's start, in start order.
+const timed = files.filter((f) => f.end !== undefined).map((f) => ({ ...f, start: f.end - f.wall }));
+if (timed.length > 0) {
+  const t0 = Math.min(...timed.map((f) => f.start));
+  console.log(`\n| from s | to s | CPU s | file |\n| ---: | ---: | ---: | --- |`);
+  for (const f of timed.sort((a, b) => a.start - b.start))
+    console.log(`| ${((f.start - t0) / 1000).toFixed(0)} | ${((f.end - t0) / 1000).toFixed(0)} | ${cpu(f).toFixed(1)} | ${f.file} |`);
+}

@@ -1,7 +1,7 @@
 /**
  * What each test costs, for deciding where the suite's time goes: with `CLAWMEND_TEST_COST=FILE`
  * set, vitest.config.ts loads this in every test file, and each test (and each file, hooks
- * included) appends one JSON line to FILE: wall milliseconds, and CPU milliseconds of the test
+ * included) appends one JSON line to FILE: when it ended (epoch ms), wall milliseconds, and CPU milliseconds of the test
  * process and of the child processes it waited for (their own children included once reaped),
  * from /proc (Linux). `node scripts/test-cost.mjs FILE` sums them up.
  */
@@ -27,7 +27,7 @@ function mark(): Mark {
 
 function record(file: string, test: string, from: Mark): void {
   const now = mark();
-  const line = { file, test, wall: now.t - from.t, self: now.self - from.self, children: now.children - from.children };
+  const line = { file, test, end: now.t, wall: now.t - from.t, self: now.self - from.self, children: now.children - from.children };
   appendFileSync(out!, `${JSON.stringify(line)}\n`);
 }
 

@@ -17,8 +17,5 @@ export const OPENCLAW_RUNTIMES: ReadonlyArray<{ version: string; major: NodeMajo
   { version: "2026.9.6", major: 26 },
 ];
 
-/** The release before each of {@link OPENCLAW_RUNTIMES}: the heal tests (test/real/service/heal-*) update from it. */
-export const OPENCLAW_PREVIOUS: ReadonlyArray<{ version: string; major: NodeMajor }> = [
-  { version: "2026.2.25", major: 22 },
-  { version: "2026.9.5", major: 26 },
-];
+/** The releases the heal tests update from (test/real/service/heal-2026.9: 2026.9.5 → 2026.9.6; the 2026.2 case reinstalls 2026.2.26). */
+export const OPENCLAW_PREVIOUS: ReadonlyArray<{ version: string; major: NodeMajor }> = [{ version: "2026.9.5", major: 26 }];

@@ -4,7 +4,7 @@
  * `sequencer.ts`) while the fixture tests run. The cache's locks make a test that needs one wait
  * for it, or make it itself when the prefetch failed (the test then reports why).
  *
- * All four installs start at once: they wait on the registry far more than on the CPU, and the
+ * All the installs start at once: they wait on the registry far more than on the CPU, and the
  * longest test files (the heal tests, run first) need the previous releases.
  */
 import { OPENCLAW_PREVIOUS, OPENCLAW_RUNTIMES, openclawInstall } from "./openclaw-install.js";

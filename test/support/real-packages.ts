@@ -379,12 +379,12 @@ async function takeSlot(base: string): Promise<string> {
  * node_modules; `cp` over one needs `--remove-destination`).
  *
  * Copies land at recurring paths: the lowest free slot of `clawmend-copy-<name>-<line>`, one
- * family per package name and release line (`2026.2` for 2026.2.25 and 2026.2.26), so that the
+ * family per package name and release line (`2026.2`, `2026.9`), so that the
  * few copies of a line in use at once keep landing at the same paths. OpenClaw 2026.2.x loads
  * its plugins through jiti, whose transpile cache (`$TMPDIR/jiti`) is keyed by absolute file
  * path and checked against the source bytes: a copy at a path used before starts in seconds
- * instead of a minute of transpiling ~600 files, and since those files are the same in 2026.2.25
- * and 2026.2.26 (their dependencies), a path warmed by one version is warm for the other.
+ * instead of a minute of transpiling ~600 files (their dependencies, which releases of a line
+ * mostly share, so a path warmed by one is mostly warm for the next).
  * OpenClaw 2026.9.x's Node compile cache is keyed the same way. No cache holds package state: an
  * entry is used only when the source bytes it was made from are the same.
  */

@@ -41,6 +41,7 @@ const LIFECYCLE_PENDING = ".openclaw-lifecycle-pending";
 
 export interface HealCase {
   from: string;
+  /** The version laid over the patched tree: a later release (an update), or `from` itself (a reinstall). */
   to: string;
   major: NodeMajor;
   /** Whether the versions' config schema knows `models.catalogRefresh` (see `makeGatewayHome`). */
@@ -239,8 +240,11 @@ function itShowsThePristineFailure(c: HealCase): void {
   );
 }
 
+/** How the case lays `to` over the patched tree: an update to a later release, or a reinstall of the same one. */
+const layingOver = (c: HealCase) => (c.from === c.to ? `${c.to} reinstalled over` : `${c.to} laid over`);
+
 export function describeHealInPlace(c: HealCase): void {
-  describe(`heal in place: openclaw ${c.from}, then ${c.to} laid over it; the unit as systemd runs it, nothing typed`, () => {
+  describe(`heal in place: openclaw ${c.from}, then ${layingOver(c)} it; the unit as systemd runs it, nothing typed`, () => {
     // First, and its copy removed before the rig's is made: the rig's copy then lands at the same
     // path, where OpenClaw 2026.2.x finds its transpile cache of the unpatched files warm (see `copyTree`).
     itShowsThePristineFailure(c);
@@ -271,7 +275,7 @@ export function describeHealInPlace(c: HealCase): void {
       );
 
       it(
-        `${c.to} laid over the patched tree, nothing typed: the next start patches the new version and answers`,
+        `${layingOver(c)} the patched tree, nothing typed: the next start patches the new files and answers`,
         async () => {
           await layVersion(rig.runtime, c.to, c.major);
           expect(existsSync(path.join(rig.runtime, ".clawmend")), "the update took clawmend's state with it").toBe(false);
