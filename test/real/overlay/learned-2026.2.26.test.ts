@@ -6,4 +6,5 @@ describeLearnedGate({
   catalogRefreshKey: false,
   agentArgs: ["--session-id", "clawmend-learned"],
   unrelatedRefusalControl: true,
+  recheckThroughGateway: true,
 });

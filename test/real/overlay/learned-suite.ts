@@ -11,14 +11,16 @@ import { describe, expect, it } from "vitest";
 import { runBin } from "../../support/cli.js";
 import { agentThroughGateway, EMBEDDED_FALLBACK, makeGatewayHome, startGateway } from "../../support/gateway.js";
 import type { NodeMajor } from "../../support/node-runtime.js";
-import { allOutput, useAgentRig } from "../../support/openclaw-agent.js";
+import { allOutput, useAgentRig, type AgentRig } from "../../support/openclaw-agent.js";
 import { jsonLines } from "../../support/probes.js";
 import type { RunResult } from "../../support/run.js";
 import { VLLM_AUTO_TOOL_CHOICE_ERROR, type RecordedRequest } from "../../support/vllm-server.js";
 
 const MIN = 60_000;
-const PROVIDER = "gpu-box";
-const KEY = "sk-clawmend-test-dummy";
+/** The provider id of the rig's home: not `vllm`, so nothing but the server itself says it is one. */
+export const PROVIDER = "gpu-box";
+/** The provider API key of the rig's home (`makeOpenclawHome`): sent to the server, never logged. */
+export const KEY = "sk-clawmend-test-dummy";
 
 export interface LearnedCase {
   version: string;
@@ -34,6 +36,13 @@ export interface LearnedCase {
    * message is proven on every version by the refusal it learns from.
    */
   unrelatedRefusalControl: boolean;
+  /**
+   * Whether this version also runs the re-check through the gateway (one more gateway start: the
+   * server restarted with tool calling gets tools again after the interval). The interval is the
+   * overlay's own timer, the same on every version; learning through the gateway, which does
+   * depend on the version's fetch hooks, runs on every version.
+   */
+  recheckThroughGateway: boolean;
 }
 
 const wire = (chats: RecordedRequest[]) => chats.map((c) => ({ status: c.status, tools: c.body !== undefined && "tools" in c.body }));
@@ -56,7 +65,19 @@ function expectLearnedTurn(chats: RecordedRequest[]): void {
 
 const unavailable = (text: string) => jsonLines(text).filter((l) => l.msg === "vllm_tool_calling_unavailable");
 
-export function describeLearnedGate(c: LearnedCase): void {
+/** What the suite shares with the blocks a version's file adds to it: the home, the server and the pristine proof. */
+export interface LearnedGateRig {
+  rig: AgentRig;
+  /** How many tools the pristine runtime sent (set by the pristine test). */
+  pristineTools(): number;
+}
+
+/**
+ * The suite, then the blocks `more` registers, in the same describe block: they run after the
+ * suite's tests, with its home and server still up.
+ */
+export function describeLearnedGate(c: LearnedCase, more?: (shared: LearnedGateRig) => void): void {
+  let pristineTools = 0;
   describe(`openclaw ${c.version}: the learned gate, provider ${PROVIDER} on an address no setting names`, () => {
     const rig = useAgentRig({
       version: c.version,
@@ -69,21 +90,24 @@ export function describeLearnedGate(c: LearnedCase): void {
     });
     const clawmend = (args: string[]) => runBin(args, { cwd: os.tmpdir() });
     let pristineOverflow = 0;
-    let pristineTools = 0;
 
     it(
       c.unrelatedRefusalControl
-        ? "pristine: vLLM's 400 for the tools, and the count of requests an unrelated 400 (context too long) gets"
-        : "pristine: vLLM's 400 for the tools",
+        ? "pristine: verify says unpatched; vLLM's 400 for every tool under tool choice auto, and the count of requests an unrelated 400 (context too long) gets"
+        : "pristine: verify says unpatched; vLLM's 400 for every tool under tool choice auto",
       async () => {
         expect(rig.server.url).toMatch(/^http:\/\/127\.0\.0\.2:\d+$/);
+        expect((await clawmend(["patch", "--root", rig.copy, "--verify"])).code).toBe(1);
         const refused = await rig.agent();
         expect(allOutput(refused)).toContain(VLLM_AUTO_TOOL_CHOICE_ERROR);
         expect(refused.stdout).not.toContain("pong from fake vllm");
+        expect(allOutput(refused)).not.toContain(KEY);
         const chats = rig.server.chatRequests();
         expect(chats.length).toBeGreaterThan(0);
         expect(chats.every((chat) => chat.status === 400 && chat.body.tools.length > 0)).toBe(true);
+        expect(chats[0]!.effectiveToolChoice, "explicit, or vLLM's default for a request with tools").toBe("auto");
         pristineTools = chats[0]!.body.tools.length;
+        expect(pristineTools).toBeGreaterThan(10);
         if (!c.unrelatedRefusalControl) return;
 
         rig.server.setContextOverflow(true);
@@ -213,27 +237,30 @@ export function describeLearnedGate(c: LearnedCase): void {
       30 * MIN,
     );
 
-    it(
-      "through the gateway: the server restarted with tool calling gets tools again after the re-check interval",
-      async () => {
-        const output = await throughGateway({ OPENCLAW_VLLM_TOOL_RECHECK_MS: "3000" }, async (turn) => {
-          await turn();
-          expectLearnedTurn(rig.server.chatRequests());
-          await rig.server.restart({ toolCalling: true });
-          await new Promise((r) => setTimeout(r, 3500));
-          await turn();
-          const after = rig.server.chatRequests();
-          console.info(`[${c.version}] after the restart with tool calling:`, JSON.stringify(wire(after)));
-          expect(after[0]!.status).toBe(200);
-          expect(after[0]!.body.tools.length).toBeGreaterThan(0);
-          expect(after.every((chat) => chat.status === 200)).toBe(true);
-        });
-        await rig.server.restart({ toolCalling: false });
-        expect(jsonLines(output).filter((l) => l.msg === "vllm_tool_calling_available")).toEqual([
-          expect.objectContaining({ origin: rig.server.url, model: "fake-model" }),
-        ]);
-      },
-      30 * MIN,
-    );
+    if (c.recheckThroughGateway)
+      it(
+        "through the gateway: the server restarted with tool calling gets tools again after the re-check interval",
+        async () => {
+          const output = await throughGateway({ OPENCLAW_VLLM_TOOL_RECHECK_MS: "3000" }, async (turn) => {
+            await turn();
+            expectLearnedTurn(rig.server.chatRequests());
+            await rig.server.restart({ toolCalling: true });
+            await new Promise((r) => setTimeout(r, 3500));
+            await turn();
+            const after = rig.server.chatRequests();
+            console.info(`[${c.version}] after the restart with tool calling:`, JSON.stringify(wire(after)));
+            expect(after[0]!.status).toBe(200);
+            expect(after[0]!.body.tools.length).toBeGreaterThan(0);
+            expect(after.every((chat) => chat.status === 200)).toBe(true);
+          });
+          await rig.server.restart({ toolCalling: false });
+          expect(jsonLines(output).filter((l) => l.msg === "vllm_tool_calling_available")).toEqual([
+            expect.objectContaining({ origin: rig.server.url, model: "fake-model" }),
+          ]);
+        },
+        30 * MIN,
+      );
+
+    more?.({ rig, pristineTools: () => pristineTools });
   });
 }

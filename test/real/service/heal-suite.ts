@@ -6,8 +6,9 @@
  *
  * Starting state: a fresh copy of a cached install made with `--ignore-scripts` that no OpenClaw
  * command and no clawmend command has touched (2026.9.x: its lifecycle is still pending, marked by
- * `.openclaw-lifecycle-pending`, and the first start runs it). An update is laid the way npm lays
- * one: the package directory goes and a fresh one comes at the same path. The failure is shown
+ * `.openclaw-lifecycle-pending`, and the first start runs it). An update (or a reinstall of the
+ * same version) is laid the way npm lays one: the package directory goes and a fresh one comes at
+ * the same path. The failure is shown
  * first, through the gateway of a pristine copy with its own home, so nothing it runs repairs the
  * copies under test.
  */
@@ -21,6 +22,7 @@ import {
   agentThroughWrapper,
   EMBEDDED_FALLBACK,
   makeGatewayHome,
+  serviceEnv,
   startGateway,
   type GatewayHome,
   type UnitUser,
@@ -381,19 +383,29 @@ export function describeHealMirror(c: HealCase): void {
       );
 
       it(
-        `the config no longer requires the missing site: the next start rebuilds the mirror from ${c.to} and answers`,
+        `the config no longer requires the missing site: the next start rebuilds the mirror from ${c.to}, patched and verified, and ExecStart= runs it; OpenClaw's first command there runs its lifecycle in the mirror (a turn through a mirror is the first start's; the turn after an update, the in-place case's)`,
         async () => {
           writeFileSync(rig.config, configText(rig.server.url));
           chownSync(rig.config, rig.as!.uid, rig.as!.gid);
-          const { healLine } = await serviceTurn(rig);
+          const { healLine, execStart } = await startStepsOnly(rig);
           expect(healLine).toMatch(new RegExp(`^clawmend: openclaw ${c.from} → ${c.to}: mirror of \\S+ rebuilt, patched and verified in `));
           expect(JSON.parse(readFileSync(path.join(mirror, "package.json"), "utf8")).version).toBe(c.to);
+          expect(execStart).toContain(path.join(mirror, "dist", "index.js"));
+          expect(existsSync(path.join(mirror, LIFECYCLE_PENDING)), "the mirror's lifecycle is still pending").toBe(c.pendingLifecycle);
+          const first = await run(rig.node, [path.join(mirror, "openclaw.mjs"), "--version"], {
+            as: rig.as!,
+            cwd: rig.home.home,
+            env: serviceEnv(rig.node, rig.home, rig.as),
+          });
+          expect(first.code, allOutput(first)).toBe(0);
+          expect(first.stdout).toContain(c.to);
+          expect(existsSync(path.join(mirror, LIFECYCLE_PENDING)), "the first command ran it").toBe(false);
         },
         30 * MIN,
       );
 
       it(
-        "restart: the heal finds the mirror unchanged and rebuilds nothing; ExecStart= still runs the mirror (the turn after a restart is the 2026.2 in-place case's)",
+        "restart, after OpenClaw's own first command in the mirror: the heal finds it unchanged and rebuilds nothing; ExecStart= still runs the mirror (the turn after a restart is the 2026.2 in-place case's)",
         async () => {
           const build = realpathSync(mirror);
           const { healLine, execStart } = await startStepsOnly(rig);
