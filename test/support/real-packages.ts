@@ -366,6 +366,16 @@ async function takeSlot(base: string): Promise<string> {
   }
 }
 
+export interface CopyOptions {
+  /**
+   * `false` for a copy that is only patched, read, rebuilt or asked `openclaw --version` (which
+   * loads no plugins): it lands in a slot family of its own, so it does not push a copy OpenClaw
+   * starts from to a path its transpile cache has not seen (a cold 2026.2.x start costs about
+   * 40 CPU seconds more). Default: OpenClaw starts from it.
+   */
+  startsOpenclaw?: boolean;
+}
+
 /**
  * A fresh private copy of `src` (`cp -a`: modes, symlinks and timestamps kept); returns the
  * copy's path (`<slot>/<basename(src)>`). The copy lives outside the repo, so Node resolution
@@ -386,10 +396,12 @@ async function takeSlot(base: string): Promise<string> {
  * instead of a minute of transpiling ~600 files (their dependencies, which releases of a line
  * mostly share, so a path warmed by one is mostly warm for the next).
  * OpenClaw 2026.9.x's Node compile cache is keyed the same way. No cache holds package state: an
- * entry is used only when the source bytes it was made from are the same.
+ * entry is used only when the source bytes it was made from are the same. Copies OpenClaw is
+ * never started from take slots of their own (see {@link CopyOptions}).
  */
-export async function copyTree(src: string): Promise<string> {
-  const slot = await takeSlot(path.join(os.tmpdir(), `clawmend-copy-${path.basename(src)}-${releaseLine(src)}`));
+export async function copyTree(src: string, options: CopyOptions = {}): Promise<string> {
+  const family = `clawmend-copy-${path.basename(src)}-${releaseLine(src)}${options.startsOpenclaw === false ? "-unstarted" : ""}`;
+  const slot = await takeSlot(path.join(os.tmpdir(), family));
   const dest = path.join(slot, path.basename(src));
   await copyTreeTo(src, dest);
   copies.add(dest);

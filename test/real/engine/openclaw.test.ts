@@ -22,7 +22,9 @@ describe(`engine on a real global-style install of openclaw ${VERSION}`, () => {
 
   beforeAll(async () => {
     const source = await globalStyleInstall(`openclaw@${VERSION}`);
-    [pristine, copy] = await Promise.all([copyTree(source), copyTree(source)]);
+    // Patched, read and asked `--version`: OpenClaw is never started from them.
+    const unstarted = () => copyTree(source, { startsOpenclaw: false });
+    [pristine, copy] = await Promise.all([unstarted(), unstarted()]);
     pristineSnapshot = await snapshot(copy);
   }, 1_800_000);
 

@@ -35,12 +35,13 @@ function onlyPath(dir: string): NodeJS.ProcessEnv {
 
 beforeAll(async () => {
   const cached = await globalStyleInstall(SPEC);
-  src = await copyTree(cached); // our own SRC: this test renames it away
+  // Rebuilt from, patched and read: OpenClaw is never started from these (DEST runs `--version`).
+  src = await copyTree(cached, { startsOpenclaw: false }); // our own SRC: this test renames it away
   work = join(src, "..", "work");
   mkdirSync(work);
   // Made before SRC's snapshot: their hard links to the cache (shared with SRC's node_modules)
   // move those files' ctime, so later snapshots of SRC would have to read them all again.
-  partial = await copyTree(cached);
+  partial = await copyTree(cached, { startsOpenclaw: false });
   expect((await runCli(["patch", "--root", partial, "--skip", "vllm-tool-gate"], { cwd: work })).code).toBe(0);
   plain = src; // pristine, as the first test proves; doctor only reads it
   pristine = await snapshot(src, { times: true });
