@@ -17,15 +17,11 @@ import { getifaddrsEpermEnv } from "../../support/getifaddrs-shim.js";
 import { nodeBinary, runNode } from "../../support/node-runtime.js";
 import { OFFLINE_ENV } from "../../support/openclaw-home.js";
 import { runBin } from "../../support/cli.js";
-import { copyTree, globalStyleInstall, removeAllCopies } from "../../support/real-packages.js";
+import { copyTree, globalStyleInstall, removeCopy } from "../../support/real-packages.js";
 import { diffSnapshots, snapshot } from "../../support/tree.js";
 
 const homes: string[] = [];
-
-afterAll(async () => {
-  await removeAllCopies();
-  for (const h of homes) await rm(h, { recursive: true, force: true });
-});
+let copy = "";
 
 async function status(copy: string) {
   const node22 = await nodeBinary(22);
@@ -38,27 +34,34 @@ async function status(copy: string) {
   });
 }
 
-describe("openclaw 2026.2.26 status with getifaddrs() failing (EPERM)", () => {
-  it(
-    "pristine exits 1 with uv_interface_addresses; patched exits 0 and prints NETWORK_ENUM_DEGRADED",
-    async () => {
-      const copy = await copyTree(await globalStyleInstall("openclaw@2026.2.26"));
-      const installed = await snapshot(copy);
+export function describeStatusUnderEperm(): void {
+  describe("openclaw 2026.2.26 status with getifaddrs() failing (EPERM)", () => {
+    afterAll(async () => {
+      if (copy) await removeCopy(copy);
+      for (const h of homes) await rm(h, { recursive: true, force: true });
+    });
 
-      const before = await status(copy);
-      expect(before.code, before.stderr.slice(-2000)).toBe(1);
-      expect(before.stderr).toContain("uv_interface_addresses");
-      expect(before.stderr).not.toContain("NETWORK_ENUM_DEGRADED");
-      expect(diffSnapshots(installed, await snapshot(copy)), "the pristine run changed the package").toEqual([]);
+    it(
+      "pristine exits 1 with uv_interface_addresses; patched exits 0 and prints NETWORK_ENUM_DEGRADED",
+      async () => {
+        copy = await copyTree(await globalStyleInstall("openclaw@2026.2.26"));
+        const installed = await snapshot(copy);
 
-      const patch = await runBin(["patch", "--root", copy, "--only", "network-interfaces-guard"], { cwd: tmpdir() });
-      expect(patch.code, patch.stderr + patch.stdout).toBe(0);
-      const after = await status(copy);
-      expect(after.code, after.stderr.slice(-3000)).toBe(0);
-      expect(after.stderr).toMatch(/^NETWORK_ENUM_DEGRADED: .*uv_interface_addresses/m);
-      expect(after.stderr.match(/^NETWORK_ENUM_DEGRADED: /gm)).toHaveLength(1);
-      expect(after.stderr).not.toContain("Failed to start CLI");
-    },
-    60 * 60_000,
-  );
-});
+        const before = await status(copy);
+        expect(before.code, before.stderr.slice(-2000)).toBe(1);
+        expect(before.stderr).toContain("uv_interface_addresses");
+        expect(before.stderr).not.toContain("NETWORK_ENUM_DEGRADED");
+        expect(diffSnapshots(installed, await snapshot(copy)), "the pristine run changed the package").toEqual([]);
+
+        const patch = await runBin(["patch", "--root", copy, "--only", "network-interfaces-guard"], { cwd: tmpdir() });
+        expect(patch.code, patch.stderr + patch.stdout).toBe(0);
+        const after = await status(copy);
+        expect(after.code, after.stderr.slice(-3000)).toBe(0);
+        expect(after.stderr).toMatch(/^NETWORK_ENUM_DEGRADED: .*uv_interface_addresses/m);
+        expect(after.stderr.match(/^NETWORK_ENUM_DEGRADED: /gm)).toHaveLength(1);
+        expect(after.stderr).not.toContain("Failed to start CLI");
+      },
+      60 * 60_000,
+    );
+  });
+}
