@@ -9,7 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runBin } from "../../support/cli.js";
 import { runNode } from "../../support/node-runtime.js";
 import { openclawInstall } from "../../support/openclaw-install.js";
@@ -29,8 +29,11 @@ beforeAll(async () => {
   home = await mkdtemp(path.join(os.tmpdir(), "clawmend-lifecycle-home-"));
 }, 60 * MIN);
 
+// Each case's copy goes when the case ends, so the next lands at the same path, where OpenClaw's
+// compile cache is warm (see `copyTree`).
+afterEach(() => removeAllCopies());
+
 afterAll(async () => {
-  await removeAllCopies();
   if (home) await rm(home, { recursive: true, force: true });
 });
 
