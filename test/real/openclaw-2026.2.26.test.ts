@@ -39,6 +39,10 @@ describeLearnedGate({
   agentArgs: ["--session-id", "clawmend-learned"],
   unrelatedRefusalControl: true,
   recheckThroughGateway: true,
+  // This version leaves tool_choice out (vLLM's default for a request with tools is "auto").
+  expectRejectedTurn(_turn, chats) {
+    expect(chats[0]!.body).not.toHaveProperty("tool_choice");
+  },
 });
 
 describeToolGateAgentTurns();

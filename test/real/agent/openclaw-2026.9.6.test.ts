@@ -56,6 +56,12 @@ describeLearnedGate(
     // The unrelated-400 control and the re-check through the gateway run on 2026.2.26 (see `LearnedCase`).
     unrelatedRefusalControl: false,
     recheckThroughGateway: false,
+    // This version fails the turn; one request, with an explicit tool_choice "auto".
+    expectRejectedTurn(turn, chats) {
+      expect(turn.code, all(turn)).not.toBe(0);
+      expect(chats).toHaveLength(1);
+      expect(chats[0]!.body.tool_choice).toBe("auto");
+    },
   },
   ({ rig, pristineTools }) => {
     describe("each fix alone, agent --local against a vLLM without tool calling", () => {

@@ -43,6 +43,8 @@ export interface LearnedCase {
    * depend on the version's fetch hooks, runs on every version.
    */
   recheckThroughGateway: boolean;
+  /** How vLLM's 400 reaches the pristine runtime's turn on this version (exit code, requests, tool choice). */
+  expectRejectedTurn(turn: RunResult, chats: RecordedRequest[]): void;
 }
 
 const wire = (chats: RecordedRequest[]) => chats.map((c) => ({ status: c.status, tools: c.body !== undefined && "tools" in c.body }));
@@ -108,6 +110,7 @@ export function describeLearnedGate(c: LearnedCase, more?: (shared: LearnedGateR
         expect(chats[0]!.effectiveToolChoice, "explicit, or vLLM's default for a request with tools").toBe("auto");
         pristineTools = chats[0]!.body.tools.length;
         expect(pristineTools).toBeGreaterThan(10);
+        c.expectRejectedTurn(refused, chats);
         if (!c.unrelatedRefusalControl) return;
 
         rig.server.setContextOverflow(true);

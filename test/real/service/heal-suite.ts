@@ -8,9 +8,8 @@
  * command and no clawmend command has touched (2026.9.x: its lifecycle is still pending, marked by
  * `.openclaw-lifecycle-pending`, and the first start runs it). An update (or a reinstall of the
  * same version) is laid the way npm lays one: the package directory goes and a fresh one comes at
- * the same path. The failure is shown
- * first, through the gateway of a pristine copy with its own home, so nothing it runs repairs the
- * copies under test.
+ * the same path. The failure is shown first, through the gateway of a pristine copy with its own
+ * home, so nothing it runs repairs the copies under test.
  */
 import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
