@@ -9,8 +9,6 @@ import { appendFileSync, readFileSync } from "node:fs";
 import { afterAll, afterEach, beforeEach, expect } from "vitest";
 
 const out = process.env.CLAWMEND_TEST_COST;
-const registered = Symbol.for("clawmend.test.cost");
-const global = globalThis as { [registered]?: true };
 
 interface Mark {
   t: number;
@@ -31,8 +29,8 @@ function record(file: string, test: string, from: Mark): void {
   appendFileSync(out!, `${JSON.stringify(line)}\n`);
 }
 
-if (out && !global[registered]) {
-  global[registered] = true;
+// Run for each test file, also where files share a process (the unit project: no isolation).
+if (out) {
   const fileStart = mark();
   let testStart = fileStart;
   let file = "?";

@@ -1,0 +1,57 @@
+// `npm test`: the build, then the type check and the format check side by side, then both test
+// projects (arguments go to vitest). While the checks run, the downloads the real-package tests
+// wait for (test/support/prefetch.ts: the OpenClaw installs and their Node binaries) start in a
+// child process of their own: the checks leave a core partly idle and the downloads wait on the
+// registry. The test cache's locks make vitest's own prefetch wait for that child's entries.
+import { spawn, spawnSync } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const args = process.argv.slice(2);
+const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+
+const build = spawnSync(process.execPath, [join(root, "scripts", "build.mjs")], { cwd: root, stdio: "inherit" });
+if (build.status !== 0) process.exit(build.status ?? 1);
+
+// The real project runs unless the arguments pick only the unit one.
+const projects = args.flatMap((arg, i) => (arg === "--project" ? [args[i + 1]] : arg.startsWith("--project=") ? [arg.slice(10)] : []));
+const prefetchCode = `
+import { createJiti } from "jiti";
+const { prefetch } = await createJiti(import.meta.url).import(${JSON.stringify(join(root, "test", "support", "prefetch.ts"))});
+await prefetch();
+`;
+const prefetch =
+  projects.length === 0 || projects.includes("real")
+    ? spawn(process.execPath, ["--input-type=module", "-e", prefetchCode], { cwd: root, stdio: ["ignore", "ignore", "pipe"] })
+    : null;
+let prefetchErrors = "";
+prefetch?.stderr.on("data", (chunk) => (prefetchErrors += chunk));
+prefetch?.on("exit", (code) => {
+  if (code) console.error(`prefetch: exit ${code} (the tests that need a download make it themselves)\n${prefetchErrors.trim()}`);
+});
+const stopPrefetch = () => prefetch?.exitCode === null && prefetch.kill();
+process.on("exit", stopPrefetch);
+
+/** Runs an npm script with its output held, printed whole when it ends. */
+function check(script) {
+  return new Promise((resolve) => {
+    const child = spawn(npm, ["run", "--silent", script], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk) => (output += chunk));
+    child.stderr.on("data", (chunk) => (output += chunk));
+    child.on("close", (code) => {
+      process.stdout.write(`\n> ${script}: ${code === 0 ? "ok" : `failed (exit ${code})`}\n${output}`);
+      resolve(code === 0);
+    });
+  });
+}
+
+const passed = await Promise.all([check("typecheck"), check("format:check")]);
+if (passed.includes(false)) process.exit(1);
+
+const vitest = spawn(process.execPath, [join(root, "node_modules", "vitest", "vitest.mjs"), "run", ...args], {
+  cwd: root,
+  stdio: "inherit",
+});
+vitest.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
