@@ -9,7 +9,6 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
-const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 
 const build = spawnSync(process.execPath, [join(root, "scripts", "build.mjs")], { cwd: root, stdio: "inherit" });
 if (build.status !== 0) process.exit(build.status ?? 1);
@@ -21,22 +20,36 @@ import { createJiti } from "jiti";
 const { prefetch } = await createJiti(import.meta.url).import(${JSON.stringify(join(root, "test", "support", "prefetch.ts"))});
 await prefetch();
 `;
+// In a process group of its own, so that stopping it stops the npm installs it started too
+// (an entry it did not finish is built again by the first test that needs it).
 const prefetch =
   projects.length === 0 || projects.includes("real")
-    ? spawn(process.execPath, ["--input-type=module", "-e", prefetchCode], { cwd: root, stdio: ["ignore", "ignore", "pipe"] })
+    ? spawn(process.execPath, ["--input-type=module", "-e", prefetchCode], {
+        cwd: root,
+        stdio: ["ignore", "ignore", "pipe"],
+        detached: true,
+      })
     : null;
 let prefetchErrors = "";
 prefetch?.stderr.on("data", (chunk) => (prefetchErrors += chunk));
 prefetch?.on("exit", (code) => {
   if (code) console.error(`prefetch: exit ${code} (the tests that need a download make it themselves)\n${prefetchErrors.trim()}`);
 });
-const stopPrefetch = () => prefetch?.exitCode === null && prefetch.kill();
-process.on("exit", stopPrefetch);
+process.on("exit", () => {
+  if (prefetch?.exitCode !== null || prefetch?.signalCode !== null) return;
+  try {
+    process.kill(-prefetch.pid, "SIGKILL"); // npm finishes what it is writing after a SIGTERM
+  } catch {
+    // already gone
+  }
+});
+// Interrupted (Ctrl-C, a CI timeout): exit through the handler above.
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exit(130));
 
 /** Runs an npm script with its output held, printed whole when it ends. */
 function check(script) {
   return new Promise((resolve) => {
-    const child = spawn(npm, ["run", "--silent", script], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("npm", ["run", "--silent", script], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     child.stdout.on("data", (chunk) => (output += chunk));
     child.stderr.on("data", (chunk) => (output += chunk));
